@@ -1,0 +1,61 @@
+/**
+ * @module
+ * `subgate accounts`: a table of every account (files and config keys) and
+ * every account file that fails to load. Prints no secret.
+ */
+import { accountsFromConfig } from "../store/config-accounts.ts";
+import { accountStatus } from "../store/account.ts";
+import { createAuthStore } from "../store/auth-store.ts";
+import { createLogger } from "../log/logger.ts";
+import { formatExpiresIn } from "./format-duration.ts";
+import { loadStartupConfig } from "./load-startup-config.ts";
+import type { ParsedCommand } from "./parse-cli.ts";
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd())
+    .join("\n");
+}
+
+export async function accountsCommand(command: ParsedCommand): Promise<number> {
+  const startup = await loadStartupConfig(command);
+  if (!startup) return 1;
+  const { config } = startup;
+  // Problems are listed in the table, so the store's own log lines are not needed.
+  const store = createAuthStore(config.authDir, createLogger("error", () => {}));
+  await store.load();
+
+  const header = ["PROVIDER", "ACCOUNT", "STATUS", "EXPIRES IN", "FILE"];
+  const rows = [...store.accounts(), ...accountsFromConfig(config)].map((account) => {
+    const unsafe = account.file && store.unsafeFiles().has(account.file) ? " (unsafe mode)" : "";
+    return [
+      account.provider,
+      account.label,
+      accountStatus(account) + unsafe,
+      formatExpiresIn(account.expiresAt),
+      account.file ?? "(config)",
+    ];
+  });
+  for (const file of store.problems().keys()) {
+    if (!store.accounts().some((a) => a.file === file)) rows.push(["?", "-", "invalid", "-", file]);
+  }
+
+  if (rows.length === 0) {
+    console.log(`No accounts in ${config.authDir}.`);
+    console.log("Log in to a provider, or copy CLIProxyAPI token files into that directory.");
+    return 0;
+  }
+  console.log(table([header, ...rows]));
+  if (store.problems().size) {
+    console.log("");
+    for (const [file, reason] of store.problems()) console.log(`${file}: ${reason}`);
+  }
+  if (store.unsafeFiles().size) {
+    console.log("");
+    console.log(
+      `Token files readable by group or others: ${[...store.unsafeFiles()].join(", ")}. ` +
+        `Fix with: chmod 600 ${config.authDir}/*.json`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+/**
+ * @module
+ * Loads the config for a command and reports problems on stderr, shared by
+ * every command that needs it.
+ */
+import { ConfigError, formatProblem, loadConfig, locateConfig } from "../config/load-config.ts";
+import type { LoadedConfig } from "../config/load-config.ts";
+import type { ConfigLocation } from "../config/load-config.ts";
+import type { ParsedCommand } from "./parse-cli.ts";
+
+export interface StartupConfig extends LoadedConfig {
+  location: ConfigLocation;
+}
+
+/** The loaded config, or undefined after printing why it could not be loaded. */
+export async function loadStartupConfig(
+  command: ParsedCommand,
+): Promise<StartupConfig | undefined> {
+  const location = locateConfig(command.configPath, command.overrides.authDir);
+  try {
+    const loaded = await loadConfig(location, command.overrides);
+    for (const warning of loaded.warnings) {
+      console.error(`subgate: config ${location.path}: ${formatProblem(warning).trim()}`);
+    }
+    return { ...loaded, location };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`subgate: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * @module
+ * Dispatches a command line to its command; returns the exit code.
+ */
+import { VERSION } from "../version.ts";
+import { accountsCommand } from "./accounts-command.ts";
+import { parseCli } from "./parse-cli.ts";
+import { serveCommand } from "./serve-command.ts";
+import { USAGE } from "./usage.ts";
+
+export async function runCli(args: string[]): Promise<number> {
+  const parsed = parseCli(args);
+  if (!parsed.ok) {
+    console.error(`subgate: ${parsed.message}\n`);
+    console.error(USAGE);
+    return 2;
+  }
+  const command = parsed.value;
+  switch (command.command) {
+    case "help":
+      console.log(USAGE);
+      return 0;
+    case "version":
+      console.log(`subgate ${VERSION}`);
+      return 0;
+    case "accounts":
+      return await accountsCommand(command);
+    case "serve":
+      return await serveCommand(command);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * @module
+ * `subgate serve`: load the config, watch the auth dir and the config file,
+ * serve the app, and shut down gracefully on SIGINT/SIGTERM.
+ */
+import type { Config } from "../config/config-types.ts";
+import { formatProblem } from "../config/load-config.ts";
+import { watchConfig } from "../config/watch-config.ts";
+import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { createApp } from "../server/app.ts";
+import { exposureProblem } from "../server/loopback.ts";
+import { ListenError, startServer } from "../server/serve.ts";
+import type { Account } from "../store/account.ts";
+import { createAuthStore } from "../store/auth-store.ts";
+import { accountsFromConfig } from "../store/config-accounts.ts";
+import { VERSION } from "../version.ts";
+import { loadStartupConfig } from "./load-startup-config.ts";
+import type { ParsedCommand } from "./parse-cli.ts";
+
+async function prepareAuthDir(dir: string, log: Logger): Promise<void> {
+  await ensurePrivateDir(dir);
+  if (Deno.build.os === "windows") return;
+  const mode = (await Deno.stat(dir)).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    log.warn("auth dir is open to group or others", {
+      dir,
+      mode: (mode & 0o777).toString(8).padStart(4, "0"),
+      fix: `chmod 700 ${dir}`,
+    });
+  }
+}
+
+/** Signals that end the server; Windows only delivers SIGINT and SIGBREAK. */
+function shutdownSignals(): Deno.Signal[] {
+  return Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+}
+
+export async function serveCommand(command: ParsedCommand): Promise<number> {
+  const startup = await loadStartupConfig(command);
+  if (!startup) return 1;
+  let config: Config = startup.config;
+  const log = createLogger(config.logLevel);
+
+  const exposure = exposureProblem(config.host, config.apiKeys);
+  if (exposure) {
+    console.error(`subgate: ${exposure}`);
+    return 1;
+  }
+  try {
+    await prepareAuthDir(config.authDir, log);
+  } catch (error) {
+    console.error(`subgate: cannot use auth dir ${config.authDir}: ${(error as Error).message}`);
+    return 1;
+  }
+
+  const store = createAuthStore(config.authDir, log);
+  await store.load();
+  let accounts: Account[] = [];
+  const refreshAccounts = () => {
+    accounts = [...store.accounts(), ...accountsFromConfig(config)];
+  };
+  refreshAccounts();
+
+  const app = createApp({ config: () => config, accounts: () => accounts, log });
+  let server;
+  try {
+    server = startServer(app.fetch, { host: config.host, port: config.port, log });
+  } catch (error) {
+    if (error instanceof ListenError) {
+      console.error(`subgate: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+
+  store.watch(refreshAccounts);
+  const configWatcher = startup.file
+    ? watchConfig(startup.file, command.overrides, log, ({ config: next }) => {
+      const problem = exposureProblem(config.host, next.apiKeys);
+      if (problem) {
+        log.error("config edit rejected; the previous config stays in force", { reason: problem });
+        return;
+      }
+      for (const key of ["host", "port", "authDir"] as const) {
+        if (next[key] !== config[key]) {
+          log.warn("config change needs a restart to take effect", { key, kept: config[key] });
+        }
+      }
+      config = { ...next, host: config.host, port: config.port, authDir: config.authDir };
+      log.setLevel(config.logLevel);
+      refreshAccounts();
+      log.info("config reloaded", { file: startup.file });
+    })
+    : undefined;
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down: finishing in-flight requests");
+    store.close();
+    configWatcher?.close();
+    server.shutdown();
+  };
+  for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);
+
+  log.info(`subgate ${VERSION} listening on ${server.url}`, {
+    accounts: accounts.length,
+    config: startup.file ?? "built-in defaults",
+    auth_dir: config.authDir,
+  });
+  for (const [file, reason] of store.problems()) {
+    log.debug("account file not loaded", { file, reason });
+  }
+  if (startup.warnings.length) {
+    log.debug("config warnings", { count: startup.warnings.length });
+    for (const warning of startup.warnings) log.debug(formatProblem(warning).trim());
+  }
+
+  await server.finished;
+  for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);
+  log.info("stopped");
+  return 0;
+}

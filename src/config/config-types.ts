@@ -1,0 +1,69 @@
+/**
+ * @module
+ * The typed configuration subgate runs on, after validation and defaults.
+ * YAML keys are kebab-case (CLIProxyAPI's names where the feature matches);
+ * fields here are the same names in camelCase.
+ */
+import type { LogLevel } from "../log/logger.ts";
+import type { ProviderId } from "../providers/provider.ts";
+
+export interface ModelEntry {
+  /** The upstream's model name. */
+  name: string;
+  /** The name clients use; defaults to `name`. */
+  alias?: string;
+}
+
+/** One entry of `claude-api-key`, `gemini-api-key` or `codex-api-key`. */
+export interface ApiKeyEntry {
+  apiKey: string;
+  baseUrl?: string;
+  prefix?: string;
+  models: ModelEntry[];
+  excludedModels: string[];
+  headers: Record<string, string>;
+}
+
+/** One named OpenAI-compatible upstream (`openai-compatibility`). */
+export interface OpenAICompatibilityEntry {
+  name: string;
+  baseUrl: string;
+  disabled: boolean;
+  prefix?: string;
+  apiKeyEntries: { apiKey: string }[];
+  models: ModelEntry[];
+  headers: Record<string, string>;
+}
+
+/** Endpoint overrides for a login provider (`providers.<name>`). */
+export interface ProviderOverride {
+  baseUrl?: string;
+  authorizeUrl?: string;
+  tokenUrl?: string;
+  deviceUrl?: string;
+  clientId?: string;
+  headers: Record<string, string>;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  authDir: string;
+  apiKeys: string[];
+  logLevel: LogLevel;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  requestRetry: number;
+  claudeApiKey: ApiKeyEntry[];
+  geminiApiKey: ApiKeyEntry[];
+  codexApiKey: ApiKeyEntry[];
+  openaiCompatibility: OpenAICompatibilityEntry[];
+  providers: Partial<Record<ProviderId, ProviderOverride>>;
+}
+
+/** Values given on the command line; they win over the file. */
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  authDir?: string;
+}

@@ -1,0 +1,27 @@
+/**
+ * @module
+ * The embedded default configuration: subgate runs on these with no file.
+ */
+import type { Config } from "./config-types.ts";
+
+export const DEFAULT_PORT = 8317;
+export const DEFAULT_AUTH_DIR = "~/.subgate";
+export const CONFIG_FILE_NAME = "config.yaml";
+
+/** Defaults before paths are expanded (`authDir` keeps its `~`). */
+export function defaultConfig(): Config {
+  return {
+    host: "127.0.0.1",
+    port: DEFAULT_PORT,
+    authDir: DEFAULT_AUTH_DIR,
+    apiKeys: [],
+    logLevel: "info",
+    bodyLimit: 32 * 1024 * 1024,
+    requestRetry: 3,
+    claudeApiKey: [],
+    geminiApiKey: [],
+    codexApiKey: [],
+    openaiCompatibility: [],
+    providers: {},
+  };
+}

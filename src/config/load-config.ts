@@ -1,0 +1,167 @@
+/**
+ * @module
+ * Finds the config file, reads and validates it, and merges it with the
+ * defaults and the command-line overrides (flags > file > defaults).
+ */
+import { dirname } from "node:path";
+import type { LogLevel } from "../log/logger.ts";
+import type { ProviderId } from "../providers/provider.ts";
+import type {
+  ApiKeyEntry,
+  Config,
+  ConfigOverrides,
+  ModelEntry,
+  OpenAICompatibilityEntry,
+  ProviderOverride,
+} from "./config-types.ts";
+import { CONFIG_FILE_NAME, DEFAULT_AUTH_DIR, defaultConfig } from "./defaults.ts";
+import { expandPath } from "./paths.ts";
+import { CONFIG_SPEC } from "./schema.ts";
+import { type ConfigProblem, validateYaml } from "./validate.ts";
+
+/** Where the config comes from, and whether a missing file is an error. */
+export interface ConfigLocation {
+  path: string;
+  /** True when the user named the file (flag or env), so it must exist. */
+  explicit: boolean;
+  /** How it was chosen, for messages: `--config`, `SUBGATE_CONFIG` or `auth dir`. */
+  source: string;
+}
+
+/** `  line 3: port: must be a whole number…` (line and key only when known). */
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.line > 0 ? `line ${problem.line}: ` : "";
+  return `  ${where}${problem.path ? problem.path + ": " : ""}${problem.message}`;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+    super(`invalid config ${file}:\n${problems.map(formatProblem).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the config came from, or undefined when running on defaults. */
+  file?: string;
+  warnings: ConfigProblem[];
+}
+
+/** `--config`, else `$SUBGATE_CONFIG`, else `<auth-dir>/config.yaml`. */
+export function locateConfig(flagPath: string | undefined, authDirFlag?: string): ConfigLocation {
+  if (flagPath) return { path: expandPath(flagPath), explicit: true, source: "--config" };
+  const fromEnv = Deno.env.get("SUBGATE_CONFIG");
+  if (fromEnv) return { path: expandPath(fromEnv), explicit: true, source: "SUBGATE_CONFIG" };
+  const authDir = expandPath(authDirFlag ?? DEFAULT_AUTH_DIR);
+  return { path: `${authDir}/${CONFIG_FILE_NAME}`, explicit: false, source: "auth dir" };
+}
+
+type Raw = Record<string, unknown>;
+
+function models(raw: unknown): ModelEntry[] {
+  return ((raw as Raw[] | undefined) ?? []).map((m) => ({
+    name: m.name as string,
+    alias: m.alias as string | undefined,
+  }));
+}
+
+function headers(raw: unknown): Record<string, string> {
+  return { ...(raw as Record<string, string> | undefined) };
+}
+
+function apiKeyEntries(raw: unknown): ApiKeyEntry[] {
+  return ((raw as Raw[] | undefined) ?? []).map((entry) => ({
+    apiKey: entry.apiKey as string,
+    baseUrl: entry.baseUrl as string | undefined,
+    prefix: entry.prefix as string | undefined,
+    models: models(entry.models),
+    excludedModels: (entry.excludedModels as string[] | undefined) ?? [],
+    headers: headers(entry.headers),
+  }));
+}
+
+function compatibilityEntries(raw: unknown): OpenAICompatibilityEntry[] {
+  return ((raw as Raw[] | undefined) ?? []).map((entry) => ({
+    name: entry.name as string,
+    baseUrl: entry.baseUrl as string,
+    disabled: (entry.disabled as boolean | undefined) ?? false,
+    prefix: entry.prefix as string | undefined,
+    apiKeyEntries: ((entry.apiKeyEntries as Raw[] | undefined) ?? []).map((k) => ({
+      apiKey: k.apiKey as string,
+    })),
+    models: models(entry.models),
+    headers: headers(entry.headers),
+  }));
+}
+
+function providerOverrides(raw: unknown): Partial<Record<ProviderId, ProviderOverride>> {
+  const out: Partial<Record<ProviderId, ProviderOverride>> = {};
+  for (const [name, value] of Object.entries((raw as Record<string, Raw> | undefined) ?? {})) {
+    out[name as ProviderId] = {
+      ...(value as Omit<ProviderOverride, "headers">),
+      headers: headers(value.headers),
+    };
+  }
+  return out;
+}
+
+/** Builds a Config from validated file values, defaults and overrides. */
+export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: string): Config {
+  const base = defaultConfig();
+  const authDirText = overrides.authDir ?? (raw.authDir as string | undefined);
+  const authDirBase = overrides.authDir ? Deno.cwd() : fileDir;
+  return {
+    host: overrides.host ?? (raw.host as string | undefined) ?? base.host,
+    port: overrides.port ?? (raw.port as number | undefined) ?? base.port,
+    authDir: expandPath(authDirText ?? base.authDir, authDirBase),
+    apiKeys: (raw.apiKeys as string[] | undefined) ?? base.apiKeys,
+    logLevel: (raw.logLevel as LogLevel | undefined) ?? base.logLevel,
+    bodyLimit: (raw.bodyLimit as number | undefined) ?? base.bodyLimit,
+    requestRetry: (raw.requestRetry as number | undefined) ?? base.requestRetry,
+    claudeApiKey: apiKeyEntries(raw.claudeApiKey),
+    geminiApiKey: apiKeyEntries(raw.geminiApiKey),
+    codexApiKey: apiKeyEntries(raw.codexApiKey),
+    openaiCompatibility: compatibilityEntries(raw.openaiCompatibility),
+    providers: providerOverrides(raw.providers),
+  };
+}
+
+/** Validates config text; throws ConfigError naming every problem's key and line. */
+export function parseConfigText(
+  text: string,
+  file: string,
+  overrides: ConfigOverrides,
+): LoadedConfig {
+  const { value, problems, warnings } = validateYaml(text, CONFIG_SPEC);
+  if (problems.length) throw new ConfigError(file, problems);
+  return { config: buildConfig(value, overrides, dirname(file)), file, warnings };
+}
+
+/** Loads the config at `location`, or the defaults when an implicit file is absent. */
+export async function loadConfig(
+  location: ConfigLocation,
+  overrides: ConfigOverrides,
+): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(location.path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound && !location.explicit) {
+      return { config: buildConfig({}, overrides), warnings: [] };
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ConfigError(location.path, [{
+        path: "",
+        line: 0,
+        message: `the file named by ${location.source} does not exist`,
+      }]);
+    }
+    throw new ConfigError(location.path, [{
+      path: "",
+      line: 0,
+      message: `cannot read the file: ${(error as Error).message}`,
+    }]);
+  }
+  return parseConfigText(text, location.path, overrides);
+}

@@ -1,0 +1,191 @@
+/**
+ * @module
+ * Every config key, as data: its type, and the CLIProxyAPI keys subgate
+ * accepts but does not use (so a carried-over config loads with a warning
+ * instead of failing). `validate.ts` walks a YAML document against this.
+ */
+import { PROVIDER_IDS } from "../providers/registry.ts";
+
+export type Spec =
+  | { kind: "string"; allowEmpty?: boolean }
+  | { kind: "int"; min: number; max: number }
+  | { kind: "bool" }
+  | { kind: "url" }
+  | { kind: "enum"; values: readonly string[] }
+  | { kind: "size" }
+  | { kind: "list"; of: Spec }
+  | { kind: "map"; of: Spec; keys?: readonly string[] }
+  | {
+    kind: "object";
+    fields: Record<string, Spec>;
+    required?: readonly string[];
+    /** Keys accepted with a warning, mapped to why they have no effect. */
+    ignored?: Record<string, string>;
+  };
+
+const NOT_YET = "a CLIProxyAPI setting subgate does not use";
+const NO_CLOAK = "subgate never disguises one client as another";
+
+const headers: Spec = { kind: "map", of: { kind: "string", allowEmpty: true } };
+
+const model: Spec = {
+  kind: "object",
+  fields: { name: { kind: "string" }, alias: { kind: "string" } },
+  required: ["name"],
+  ignored: Object.fromEntries(
+    [
+      "display-name",
+      "max-context-length",
+      "force-mapping",
+      "image",
+      "input-modalities",
+      "output-modalities",
+      "is-compat",
+      "thinking",
+    ].map((key) => [key, NOT_YET]),
+  ),
+};
+
+const apiKeyEntry: Spec = {
+  kind: "object",
+  fields: {
+    "api-key": { kind: "string" },
+    "base-url": { kind: "url" },
+    prefix: { kind: "string" },
+    models: { kind: "list", of: model },
+    "excluded-models": { kind: "list", of: { kind: "string" } },
+    headers,
+  },
+  required: ["api-key"],
+  ignored: {
+    ...Object.fromEntries(
+      [
+        "weight",
+        "priority",
+        "disable-cooling",
+        "request-retry",
+        "request-scoped-errors",
+        "proxy-url",
+        "alpha-search",
+        "websockets",
+      ].map((key) => [key, NOT_YET]),
+    ),
+    cloak: NO_CLOAK,
+    "fingerprint-profile": NO_CLOAK,
+    "experimental-cch-signing": NO_CLOAK,
+    "rebuild-mid-system-message": NOT_YET,
+  },
+};
+
+const openaiCompatibility: Spec = {
+  kind: "object",
+  fields: {
+    name: { kind: "string" },
+    "base-url": { kind: "url" },
+    disabled: { kind: "bool" },
+    prefix: { kind: "string" },
+    "api-key-entries": {
+      kind: "list",
+      of: {
+        kind: "object",
+        fields: { "api-key": { kind: "string" } },
+        required: ["api-key"],
+        ignored: { weight: NOT_YET, "proxy-url": NOT_YET },
+      },
+    },
+    models: { kind: "list", of: model },
+    headers,
+  },
+  required: ["name", "base-url"],
+  ignored: Object.fromEntries(
+    ["support-prompt-cache-key", "disable-cooling", "request-retry", "request-scoped-errors"].map(
+      (key) => [key, NOT_YET],
+    ),
+  ),
+};
+
+const providerOverride: Spec = {
+  kind: "object",
+  fields: {
+    "base-url": { kind: "url" },
+    "authorize-url": { kind: "url" },
+    "token-url": { kind: "url" },
+    "device-url": { kind: "url" },
+    "client-id": { kind: "string" },
+    headers,
+  },
+};
+
+/** CLIProxyAPI top-level keys that load with a warning. */
+const IGNORED_TOP_LEVEL: Record<string, string> = {
+  ...Object.fromEntries(
+    [
+      "tls",
+      "remote-management",
+      "debug",
+      "pprof",
+      "commercial-mode",
+      "logging-to-file",
+      "logs-max-total-size-mb",
+      "error-logs-max-files",
+      "usage-statistics-enabled",
+      "redis-usage-queue-retention-seconds",
+      "proxy-url",
+      "force-model-prefix",
+      "passthrough-headers",
+      "max-retry-credentials",
+      "max-retry-interval",
+      "disable-cooling",
+      "save-cooldown-status",
+      "transient-error-cooldown-seconds",
+      "quota-exceeded",
+      "routing",
+      "ws-auth",
+      "nonstream-keepalive-interval",
+      "streaming",
+      "oauth-model-alias",
+      "oauth-excluded-models",
+      "oauth-request-scoped-errors",
+      "payload",
+      "plugins",
+      "request-log",
+      "auth-auto-refresh-workers",
+      "disable-image-generation",
+      "gpt-image-2-base-model",
+      "video-result-auth-cache-ttl",
+      "credential-concurrency",
+      "credential-in-flight",
+      "vertex-api-key",
+      "xai-api-key",
+      "interactions-api-key",
+      "antigravity",
+      "xai",
+      "codex",
+      "antigravity-signature-cache-enabled",
+      "antigravity-signature-bypass-strict",
+    ].map((key) => [key, NOT_YET]),
+  ),
+  "disable-claude-cloak-mode": NO_CLOAK,
+  "claude-code": NO_CLOAK,
+  "claude-header-defaults": NO_CLOAK,
+  "codex-header-defaults": NO_CLOAK,
+};
+
+export const CONFIG_SPEC: Spec = {
+  kind: "object",
+  fields: {
+    host: { kind: "string", allowEmpty: true },
+    port: { kind: "int", min: 0, max: 65535 },
+    "auth-dir": { kind: "string" },
+    "api-keys": { kind: "list", of: { kind: "string" } },
+    "log-level": { kind: "enum", values: ["debug", "info", "warn", "error"] },
+    "body-limit": { kind: "size" },
+    "request-retry": { kind: "int", min: 0, max: 20 },
+    "claude-api-key": { kind: "list", of: apiKeyEntry },
+    "gemini-api-key": { kind: "list", of: apiKeyEntry },
+    "codex-api-key": { kind: "list", of: apiKeyEntry },
+    "openai-compatibility": { kind: "list", of: openaiCompatibility },
+    providers: { kind: "map", of: providerOverride, keys: PROVIDER_IDS },
+  },
+  ignored: IGNORED_TOP_LEVEL,
+};

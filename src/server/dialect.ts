@@ -1,0 +1,15 @@
+/**
+ * @module
+ * Which API dialect a client speaks, so every answer (errors included) comes
+ * back in its own format.
+ */
+
+export type Dialect = "openai" | "anthropic" | "gemini";
+
+export function detectDialect(path: string, headers: Headers): Dialect {
+  if (path.startsWith("/v1beta/") || path === "/v1beta") return "gemini";
+  if (path.startsWith("/v1/messages")) return "anthropic";
+  if (headers.has("anthropic-version")) return "anthropic";
+  if (headers.has("x-goog-api-key")) return "gemini";
+  return "openai";
+}

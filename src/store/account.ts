@@ -1,0 +1,32 @@
+/**
+ * @module
+ * An account: one credential subgate can route requests to, from a token
+ * file in the auth dir or from an API-key entry in the config.
+ */
+
+export interface Account {
+  /** Stable identity: `file:<name>` or `config:<key path>`. */
+  id: string;
+  /** Provider id (`claude`, `codex`, …) or `openai-compatibility`. */
+  provider: string;
+  /** What a person recognises: the email, account id or config entry name. Never a secret. */
+  label: string;
+  source: "file" | "config";
+  /** The token file's name inside the auth dir. */
+  file?: string;
+  expiresAt?: Date;
+  disabled: boolean;
+  /** Model names clients may ask for on this account. */
+  models: string[];
+  ownedBy: string;
+  /** Token data as stored (access/refresh tokens, keys). Never logged or printed. */
+  credentials: Readonly<Record<string, unknown>>;
+}
+
+export type AccountStatus = "ready" | "expired" | "disabled";
+
+export function accountStatus(account: Account, now = Date.now()): AccountStatus {
+  if (account.disabled) return "disabled";
+  if (account.expiresAt && account.expiresAt.getTime() <= now) return "expired";
+  return "ready";
+}

@@ -1,0 +1,168 @@
+/**
+ * @module
+ * The live set of accounts from the auth dir: one JSON file per account,
+ * watched so that adding, replacing, renaming or deleting a file changes the
+ * set without a restart. A broken file is reported by name and reason, and
+ * the last good version of that account stays in use.
+ */
+import { join } from "node:path";
+import type { Logger } from "../log/logger.ts";
+import { type DirWatcher, watchDir } from "../fs/watch-dir.ts";
+import type { Account } from "./account.ts";
+import { parseAccountFile } from "./parse-account-file.ts";
+
+export interface AuthStore {
+  readonly dir: string;
+  /** Accounts in force: each file's last good version. */
+  accounts(): Account[];
+  /** Files that currently fail to load, with the reason. */
+  problems(): ReadonlyMap<string, string>;
+  /** Files whose permissions let group or others read them. */
+  unsafeFiles(): ReadonlySet<string>;
+  /** Scans the whole directory once. */
+  load(): Promise<void>;
+  /** Starts watching; `onChange` runs after every batch that changed the set. */
+  watch(onChange?: () => void): void;
+  close(): void;
+}
+
+interface Entry {
+  account: Account;
+  text: string;
+}
+
+export function isAccountFileName(name: string): boolean {
+  return name.endsWith(".json") && !name.startsWith(".");
+}
+
+function modeText(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, "0");
+}
+
+export function createAuthStore(dir: string, log: Logger): AuthStore {
+  const entries = new Map<string, Entry>();
+  const problems = new Map<string, string>();
+  const unsafe = new Set<string>();
+  let snapshot: Account[] = [];
+  let watcher: DirWatcher | undefined;
+
+  const rebuild = () => {
+    snapshot = [...entries.values()].map((e) => e.account).sort((a, b) => a.id.localeCompare(b.id));
+  };
+
+  const checkMode = (name: string, mode: number | null) => {
+    if (Deno.build.os === "windows" || mode === null) return;
+    if ((mode & 0o077) !== 0) {
+      if (!unsafe.has(name)) {
+        log.warn("unsafe permissions on token file: readable by group or others", {
+          file: name,
+          mode: modeText(mode),
+          fix: `chmod 600 ${join(dir, name)}`,
+        });
+      }
+      unsafe.add(name);
+    } else {
+      unsafe.delete(name);
+    }
+  };
+
+  const forget = (name: string): boolean => {
+    problems.delete(name);
+    unsafe.delete(name);
+    const entry = entries.get(name);
+    if (!entry) return false;
+    entries.delete(name);
+    log.info("account removed", { provider: entry.account.provider, file: name });
+    return true;
+  };
+
+  /** Re-reads one file; returns true when the live set changed. */
+  const reload = async (name: string): Promise<boolean> => {
+    const path = join(dir, name);
+    let text: string;
+    try {
+      const info = await Deno.stat(path);
+      if (!info.isFile) return forget(name);
+      checkMode(name, info.mode);
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return forget(name);
+      problems.set(name, `cannot read: ${(error as Error).name}`);
+      log.warn("cannot read account file", { file: name, reason: (error as Error).name });
+      return false;
+    }
+    const previous = entries.get(name);
+    if (previous?.text === text) {
+      problems.delete(name);
+      return false;
+    }
+    const parsed = parseAccountFile(name, text);
+    if (!parsed.ok) {
+      const known = problems.get(name);
+      problems.set(name, parsed.reason);
+      if (known !== parsed.reason) {
+        log.warn(
+          previous
+            ? "account file is invalid; keeping its last good version"
+            : "account file is invalid; not loaded",
+          { file: name, reason: parsed.reason },
+        );
+      }
+      return false;
+    }
+    problems.delete(name);
+    entries.set(name, { account: parsed.account, text });
+    log.info(previous ? "account updated" : "account loaded", {
+      provider: parsed.account.provider,
+      account: parsed.account.label,
+      file: name,
+    });
+    return true;
+  };
+
+  const listNames = async (): Promise<Set<string>> => {
+    const names = new Set<string>();
+    try {
+      for await (const item of Deno.readDir(dir)) {
+        if (isAccountFileName(item.name)) names.add(item.name);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    return names;
+  };
+
+  /** Reloads `changed` plus whatever appeared or vanished since the last look. */
+  const sync = async (changed: Iterable<string>): Promise<boolean> => {
+    const present = await listNames();
+    const todo = new Set<string>();
+    for (const name of changed) if (isAccountFileName(name)) todo.add(name);
+    for (const name of present) if (!entries.has(name) && !problems.has(name)) todo.add(name);
+    for (const name of [...entries.keys(), ...problems.keys()]) {
+      if (!present.has(name)) todo.add(name);
+    }
+    let changedSet = false;
+    for (const name of todo) changedSet = (await reload(name)) || changedSet;
+    if (changedSet) rebuild();
+    return changedSet;
+  };
+
+  return {
+    dir,
+    accounts: () => snapshot,
+    problems: () => problems,
+    unsafeFiles: () => unsafe,
+    async load() {
+      await sync(await listNames());
+    },
+    watch(onChange) {
+      watcher = watchDir(dir, async (names) => {
+        if (await sync(names)) onChange?.();
+      }, 100);
+    },
+    close() {
+      watcher?.close();
+      watcher = undefined;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * @module
+ * Runs subgate the way users do: `deno run` with the permission set from
+ * deno.json (`-P=subgate`), in a fresh HOME, and reads what it prints.
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+
+export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
+const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
+
+let denoDir: string | undefined;
+
+/** Deno's cache dir, so a child with another HOME reuses the downloaded npm packages. */
+async function cacheDir(): Promise<string> {
+  if (denoDir) return denoDir;
+  const fromEnv = Deno.env.get("DENO_DIR");
+  if (fromEnv) return denoDir = fromEnv;
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+    .output();
+  return denoDir = JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+}
+
+export async function childEnv(home: string, extra: Record<string, string> = {}) {
+  const env: Record<string, string> = {
+    HOME: home,
+    USERPROFILE: home,
+    DENO_DIR: await cacheDir(),
+    NO_COLOR: "1",
+    ...extra,
+  };
+  for (const name of ["PATH", "SystemRoot", "TEMP", "TMP", "TMPDIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined && env[name] === undefined) env[name] = value;
+  }
+  return env;
+}
+
+export function subgateArgs(args: string[]): string[] {
+  return ["run", "-q", "--no-prompt", "-P=subgate", MAIN, ...args];
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one subgate command to completion. */
+export async function runSubgate(
+  args: string[],
+  options: { home: string; env?: Record<string, string> },
+): Promise<RunResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: subgateArgs(args),
+    cwd: REPO_ROOT,
+    env: await childEnv(options.home, options.env),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+export interface RunningSubgate {
+  url: string;
+  /** Everything printed on stderr so far (the log). */
+  log(): string;
+  /** Waits until the log matches `pattern`, or fails after `timeoutMs`. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal and waits for the exit. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  status: Promise<Deno.CommandStatus>;
+}
+
+/** Starts `subgate serve` on a free port and waits until it listens. */
+export async function startSubgate(
+  args: string[],
+  options: { home: string; env?: Record<string, string> },
+): Promise<RunningSubgate> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: subgateArgs(["serve", "--port", "0", ...args]),
+    cwd: REPO_ROOT,
+    env: await childEnv(options.home, options.env),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  let notify: () => void = () => {};
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      text += decoder.decode(chunk, { stream: true });
+      notify();
+    }
+  })();
+  const status = child.status.then(async (s) => {
+    await reading;
+    notify();
+    return s;
+  });
+  let exited = false;
+  status.then(() => exited = true);
+
+  const waitForLog = async (pattern: RegExp, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const match = pattern.exec(text);
+      if (match) return match[0];
+      if (exited) throw new Error(`subgate exited before logging ${pattern}:\n${text}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${pattern}; log so far:\n${text}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 50));
+        notify = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+
+  let url: string;
+  try {
+    url = (await waitForLog(/listening on (http:\/\/\S+)/)).split("listening on ")[1];
+  } catch (error) {
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    throw error;
+  }
+  return {
+    url,
+    log: () => text,
+    waitForLog,
+    status,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      if (!exited) child.kill(signal);
+      return await status;
+    },
+  };
+}
+
+/** A temp dir removed after `fn`, whatever happens. */
+export async function withTempHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
+  const home = await Deno.makeTempDir({ prefix: "subgate-test-" });
+  try {
+    return await fn(home);
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Polls `check` until it returns true, for at most `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 3000,
+  what = "condition",
+): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
