@@ -32,7 +32,10 @@ Deno.test("bad command lines get a one-line error, the usage and exit code 2", (
       [["serve", "--port", "http"], /^subgate: --port must be a whole number from 0 to 65535/m],
       [["serve", "--port", "70000"], /^subgate: --port must be a whole number/m],
       [["serve", "--port"], /^subgate: option '--port' needs a value$/m],
-      [["accounts", "--host", "0.0.0.0"], /^subgate: option '--host' does not apply to 'accounts'$/m],
+      [
+        ["accounts", "--host", "0.0.0.0"],
+        /^subgate: option '--host' does not apply to 'accounts'$/m,
+      ],
       [["accounts", "extra"], /^subgate: unexpected argument 'extra'$/m],
     ];
     for (const [args, message] of cases) {
@@ -61,7 +64,10 @@ Deno.test("accounts lists provider, account, status, expiry and file, and no sec
       claudeFile("old@example.com", "2020-01-01T00:00:00Z"),
     );
     await writeAccount(`${dir}/codex-grace@example.com.json`, codexFile(), 0o644);
-    await writeAccount(`${dir}/broken.json`, '{"type": "claude", "access_token": "sk-ant-oat01-LEAK');
+    await writeAccount(
+      `${dir}/broken.json`,
+      '{"type": "claude", "access_token": "sk-ant-oat01-LEAK',
+    );
     await Deno.writeTextFile(
       `${home}/subgate.yaml`,
       `openai-compatibility:\n  - name: ollama\n    base-url: http://127.0.0.1:11434/v1\n` +
@@ -77,7 +83,11 @@ Deno.test("accounts lists provider, account, status, expiry and file, and no sec
     assert(lines.some((l) => /^claude\s+ada@example\.com\s+ready\s+\d+d.*claude-ada@/.test(l)));
     assert(lines.some((l) => /^claude\s+old@example\.com\s+expired\s+expired .* ago/.test(l)));
     assert(lines.some((l) => /^codex\s+grace@example\.com\s+ready \(unsafe mode\)/.test(l)));
-    assert(lines.some((l) => /^openai-compatibility\s+ollama \(127\.0\.0\.1:11434\).*\(config\)/.test(l)));
+    assert(
+      lines.some((l) =>
+        /^openai-compatibility\s+ollama \(127\.0\.0\.1:11434\).*\(config\)/.test(l)
+      ),
+    );
     assert(lines.some((l) => /^\?\s+-\s+invalid\s+-\s+broken\.json/.test(l)));
     assertMatch(result.stdout, /broken\.json: invalid JSON: the file ends early/);
     assertMatch(result.stdout, /chmod 600/);

@@ -93,7 +93,7 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
     }
     const previous = entries.get(name);
     if (previous?.text === text) {
-      problems.delete(name);
+      if (problems.delete(name)) log.info("account file is valid again", { file: name });
       return false;
     }
     const parsed = parseAccountFile(name, text);

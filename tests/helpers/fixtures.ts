@@ -8,18 +8,22 @@ export const CLAUDE_ACCESS = "sk-ant-oat01-TESTACCESSTOKENxxxxxxxxxxxxxxxx";
 export const CLAUDE_REFRESH = "sk-ant-ort01-TESTREFRESHTOKENyyyyyyyyyyyyyyy";
 
 export function claudeFile(email = "ada@example.com", expired = "2099-01-01T00:00:00Z") {
-  return JSON.stringify({
-    type: "claude",
-    access_token: CLAUDE_ACCESS,
-    refresh_token: CLAUDE_REFRESH,
-    id_token: "",
-    last_refresh: "2026-11-20T10:00:00Z",
-    email,
-    account_uuid: "8c1d0f7e-0000-4000-8000-000000000001",
-    organization_uuid: "8c1d0f7e-0000-4000-8000-000000000002",
-    organization_name: "Ada's org",
-    expired,
-  }, null, 2);
+  return JSON.stringify(
+    {
+      type: "claude",
+      access_token: CLAUDE_ACCESS,
+      refresh_token: CLAUDE_REFRESH,
+      id_token: "",
+      last_refresh: "2026-11-20T10:00:00Z",
+      email,
+      account_uuid: "8c1d0f7e-0000-4000-8000-000000000001",
+      organization_uuid: "8c1d0f7e-0000-4000-8000-000000000002",
+      organization_name: "Ada's org",
+      expired,
+    },
+    null,
+    2,
+  );
 }
 
 export const CODEX_ACCESS = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlc2lnbmF0dXJl";

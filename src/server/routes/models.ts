@@ -1,9 +1,10 @@
 /**
  * @module
- * Model lists: `/v1/models` in OpenAI's shape (Anthropic's when the request
- * carries `anthropic-version`) and `/v1beta/models` in Gemini's.
+ * Model lists, in the shape of the dialect the client speaks: OpenAI's by
+ * default, Anthropic's when the request carries `anthropic-version`, Gemini's
+ * under `/v1beta` or with `x-goog-api-key` (the Google SDK asks `/v1/models`).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Account } from "../../store/account.ts";
 import {
   anthropicModel,
@@ -15,30 +16,38 @@ import {
   openaiModelList,
 } from "../../models/list-models.ts";
 import { apiError } from "../api-error.ts";
-
-function notFound(id: string) {
-  return apiError("not_found", `The model '${id}' is not served by any account in subgate.`);
-}
+import { detectDialect } from "../dialect.ts";
 
 export function modelRoutes(accounts: () => readonly Account[]) {
+  const list = (c: Context) => {
+    const models = listModels(accounts());
+    switch (detectDialect(c.req.path, c.req.raw.headers)) {
+      case "anthropic":
+        return c.json(anthropicModelList(models));
+      case "gemini":
+        return c.json(geminiModelList(models));
+      case "openai":
+        return c.json(openaiModelList(models));
+    }
+  };
+  const one = (c: Context) => {
+    const id = c.req.param("id")!.replace(/^models\//, "");
+    const model = listModels(accounts()).find((m) => m.id === id);
+    if (!model) {
+      throw apiError("not_found", `The model '${id}' is not served by any account in subgate.`);
+    }
+    switch (detectDialect(c.req.path, c.req.raw.headers)) {
+      case "anthropic":
+        return c.json(anthropicModel(model));
+      case "gemini":
+        return c.json(geminiModel(model));
+      case "openai":
+        return c.json(openaiModel(model));
+    }
+  };
   return new Hono()
-    .get("/v1/models", (c) => {
-      const models = listModels(accounts());
-      return c.json(
-        c.req.header("anthropic-version") ? anthropicModelList(models) : openaiModelList(models),
-      );
-    })
-    .get("/v1/models/:id{.+}", (c) => {
-      const id = c.req.param("id");
-      const model = listModels(accounts()).find((m) => m.id === id);
-      if (!model) throw notFound(id);
-      return c.json(c.req.header("anthropic-version") ? anthropicModel(model) : openaiModel(model));
-    })
-    .get("/v1beta/models", (c) => c.json(geminiModelList(listModels(accounts()))))
-    .get("/v1beta/models/:id{[^:]+}", (c) => {
-      const id = c.req.param("id");
-      const model = listModels(accounts()).find((m) => m.id === id);
-      if (!model) throw notFound(id);
-      return c.json(geminiModel(model));
-    });
+    .get("/v1/models", list)
+    .get("/v1beta/models", list)
+    .get("/v1/models/:id{[^:]+}", one)
+    .get("/v1beta/models/:id{[^:]+}", one);
 }
