@@ -158,3 +158,20 @@ Deno.test("a valid config edit applies without restart; an invalid one is reject
       await server.stop();
     }
   }));
+
+Deno.test("a config file created after start at the default location applies", () =>
+  withTempHome(async (home) => {
+    const server = await startSubgate([], { home });
+    try {
+      const open = await fetch(`${server.url}/v1/models`);
+      await open.body?.cancel();
+      assertEquals(open.status, 200);
+      await Deno.writeTextFile(`${home}/.subgate/config.yaml`, "api-keys: [late-key]\n");
+      await server.waitForLog(/config reloaded/);
+      const closed = await fetch(`${server.url}/v1/models`);
+      await closed.body?.cancel();
+      assertEquals(closed.status, 401);
+    } finally {
+      await server.stop();
+    }
+  }));

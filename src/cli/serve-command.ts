@@ -75,24 +75,24 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   }
 
   store.watch(refreshAccounts);
-  const configWatcher = startup.file
-    ? watchConfig(startup.file, command.overrides, log, ({ config: next }) => {
-      const problem = exposureProblem(config.host, next.apiKeys);
-      if (problem) {
-        log.error("config edit rejected; the previous config stays in force", { reason: problem });
-        return;
+  // With no file yet, watch where one would be found, so creating it applies it.
+  const configPath = startup.file ?? startup.location.path;
+  const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
+    const problem = exposureProblem(config.host, next.apiKeys);
+    if (problem) {
+      log.error("config edit rejected; the previous config stays in force", { reason: problem });
+      return;
+    }
+    for (const key of ["host", "port", "authDir"] as const) {
+      if (next[key] !== config[key]) {
+        log.warn("config change needs a restart to take effect", { key, kept: config[key] });
       }
-      for (const key of ["host", "port", "authDir"] as const) {
-        if (next[key] !== config[key]) {
-          log.warn("config change needs a restart to take effect", { key, kept: config[key] });
-        }
-      }
-      config = { ...next, host: config.host, port: config.port, authDir: config.authDir };
-      log.setLevel(config.logLevel);
-      refreshAccounts();
-      log.info("config reloaded", { file: startup.file });
-    })
-    : undefined;
+    }
+    config = { ...next, host: config.host, port: config.port, authDir: config.authDir };
+    log.setLevel(config.logLevel);
+    refreshAccounts();
+    log.info("config reloaded", { file: configPath });
+  });
 
   let stopping = false;
   const stop = () => {

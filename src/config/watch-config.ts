@@ -1,7 +1,8 @@
 /**
  * @module
  * Reloads the config file when it changes. A valid edit applies at once; an
- * invalid one is reported and the config in force stays.
+ * invalid one is reported and the config in force stays. The file need not
+ * exist yet: creating it at the watched path applies it too.
  */
 import { basename, dirname } from "node:path";
 import type { Logger } from "../log/logger.ts";
@@ -26,7 +27,9 @@ export function watchConfig(
       try {
         text = await Deno.readTextFile(file);
       } catch {
-        log.warn("config file is gone; keeping the config in force", { file });
+        if (lastText !== undefined) {
+          log.warn("config file is gone; keeping the config in force", { file });
+        }
         return;
       }
       if (text === lastText) return;
