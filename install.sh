@@ -24,6 +24,10 @@ err() {
   printf 'subgate-install: error: %s\n' "$*" >&2
 }
 
+warn() {
+  printf 'subgate-install: warning: %s\n' "$*" >&2
+}
+
 die() {
   err "$@"
   exit 1
@@ -96,7 +100,7 @@ detect_asset() {
   # real test.
   if [ "$os" = "Linux" ] && has ldd; then
     if ldd --version 2>&1 | grep -qi musl; then
-      err "warning: this system uses musl libc; the subgate Linux binaries need glibc"
+      warn "this system uses musl libc; the subgate Linux binaries need glibc"
     fi
   fi
 
@@ -194,7 +198,11 @@ main() {
   else
     die "HOME is not set; set SUBGATE_INSTALL_DIR to choose where to install subgate"
   fi
-  # An absolute path keeps the PATH check and the printed hint meaningful.
+  # An absolute path without a trailing slash keeps the PATH check and the
+  # printed hint meaningful.
+  while [ "${install_dir%/}" != "$install_dir" ] && [ "$install_dir" != "/" ]; do
+    install_dir=${install_dir%/}
+  done
   case "$install_dir" in
     /*) ;;
     *) install_dir="$(pwd)/$install_dir" ;;
@@ -216,7 +224,7 @@ main() {
 
   actual=$(sha256_of "$tmp_dir/$asset")
   if [ "$actual" != "$expected" ]; then
-    err "sha256 checksum mismatch for $asset: refusing to install"
+    err "sha256 checksum mismatch: $asset did not match SHA256SUMS; refusing to install"
     err "  expected: $expected"
     err "  actual:   $actual"
     exit 1
