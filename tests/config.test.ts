@@ -20,6 +20,9 @@ Deno.test("a config with problems names the key and line of every one and does n
         "    token-url: ftp://example.com/token", //        line 11
         "  chatgpt: {}", //                                 line 12
         "body-limit: lots", //                              line 13
+        "gemini-api-key:", //                               line 14
+        "  - api-key: 98765432109876543210", //             line 15
+        "api-keys: [{key: sk-proj-ABCDEFGHIJKLMNOPQRSTUV}]", // line 16
       ].join("\n"),
     );
     const result = await runSubgate(["serve", "--config", file, "--port", "0"], { home });
@@ -40,7 +43,11 @@ Deno.test("a config with problems names the key and line of every one and does n
       /line 12: providers\.chatgpt: unknown name "chatgpt"; expected one of claude, codex/,
     );
     assertMatch(err, /line 13: body-limit: must be a size such as 32MB/);
-    assert(!err.includes("SECRETSECRET"), "the api key must not be printed");
+    assertMatch(err, /line 15: gemini-api-key\[0\]\.api-key: must be text, found a number/);
+    assertMatch(err, /line 16: api-keys\[0\]: must be text, found a mapping/);
+    for (const secret of ["SECRETSECRET", "98765432109876543210", "ABCDEFGHIJKLMNOPQRSTUV"]) {
+      assert(!err.includes(secret), `the key ${secret} must not be printed`);
+    }
     assert(!/listening on/.test(err));
   }));
 

@@ -6,6 +6,7 @@
 import { ConfigError, formatProblem, loadConfig, locateConfig } from "../config/load-config.ts";
 import type { LoadedConfig } from "../config/load-config.ts";
 import type { ConfigLocation } from "../config/load-config.ts";
+import { redact } from "../log/redact.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
 export interface StartupConfig extends LoadedConfig {
@@ -20,12 +21,12 @@ export async function loadStartupConfig(
   try {
     const loaded = await loadConfig(location, command.overrides);
     for (const warning of loaded.warnings) {
-      console.error(`subgate: config ${location.path}: ${formatProblem(warning).trim()}`);
+      console.error(redact(`subgate: config ${location.path}: ${formatProblem(warning).trim()}`));
     }
     return { ...loaded, location };
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`subgate: ${error.message}`);
+      console.error(redact(`subgate: ${error.message}`));
       return undefined;
     }
     throw error;

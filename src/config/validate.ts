@@ -64,7 +64,9 @@ export function parseSize(input: number | string): number | undefined {
 
 /** Why `text` is not an absolute http(s) URL with a host, or undefined when it is. */
 export function urlProblem(text: string): string | undefined {
-  const hint = `write it as an absolute URL, e.g. "http://${text.replace(/^\/+/, "")}"`;
+  const hint = text.includes("://")
+    ? "use http:// or https://"
+    : `write it as an absolute URL, e.g. "http://${text.replace(/^\/+/, "")}"`;
   let url: URL;
   try {
     url = new URL(text);
@@ -87,13 +89,19 @@ function lineOf(node: Node | null | undefined, ctx: Context, fallback: number): 
   return offset === undefined ? fallback : ctx.lines.linePos(offset).line;
 }
 
-function typeName(node: Node | null): string {
+/** Keys whose values are secrets: problems with them never quote the value. */
+function isSecretPath(path: string): boolean {
+  return /api-key/.test(path);
+}
+
+function typeName(node: Node | null, path: string): string {
   if (node === null) return "nothing";
   if (isMap(node)) return "a mapping";
   if (isSeq(node)) return "a list";
   if (isScalar(node)) {
     const value = node.value;
     if (value === null) return "nothing";
+    if (isSecretPath(path)) return typeof value === "string" ? "text" : `a ${typeof value}`;
     if (typeof value === "string") return `the text "${value}"`;
     return `${typeof value} ${String(value)}`;
   }
@@ -118,12 +126,12 @@ function checkNode(
 
   switch (spec.kind) {
     case "string":
-      if (typeof scalar !== "string") return fail(`must be text, found ${typeName(node)}`);
+      if (typeof scalar !== "string") return fail(`must be text, found ${typeName(node, path)}`);
       if (!spec.allowEmpty && scalar.trim() === "") return fail("must not be empty");
       return scalar;
     case "int":
       if (typeof scalar !== "number" || !Number.isInteger(scalar)) {
-        return fail(`must be a whole number, found ${typeName(node)}`);
+        return fail(`must be a whole number, found ${typeName(node, path)}`);
       }
       if (scalar < spec.min || scalar > spec.max) {
         return fail(`must be between ${spec.min} and ${spec.max}, found ${scalar}`);
@@ -131,28 +139,28 @@ function checkNode(
       return scalar;
     case "bool":
       if (typeof scalar !== "boolean") {
-        return fail(`must be true or false, found ${typeName(node)}`);
+        return fail(`must be true or false, found ${typeName(node, path)}`);
       }
       return scalar;
     case "url": {
-      if (typeof scalar !== "string") return fail(`must be a URL, found ${typeName(node)}`);
+      if (typeof scalar !== "string") return fail(`must be a URL, found ${typeName(node, path)}`);
       const problem = urlProblem(scalar.trim());
       return problem ? fail(problem) : scalar.trim().replace(/\/+$/, "");
     }
     case "enum":
       if (typeof scalar !== "string" || !spec.values.includes(scalar)) {
-        return fail(`must be one of ${spec.values.join(", ")}, found ${typeName(node)}`);
+        return fail(`must be one of ${spec.values.join(", ")}, found ${typeName(node, path)}`);
       }
       return scalar;
     case "size": {
       const bytes = typeof scalar === "number" || typeof scalar === "string"
         ? parseSize(scalar)
         : undefined;
-      return bytes ?? fail(`must be a size such as 32MB or 1048576, found ${typeName(node)}`);
+      return bytes ?? fail(`must be a size such as 32MB or 1048576, found ${typeName(node, path)}`);
     }
     case "list": {
       if (isNull) return [];
-      if (!isSeq(node)) return fail(`must be a list, found ${typeName(node)}`);
+      if (!isSeq(node)) return fail(`must be a list, found ${typeName(node, path)}`);
       const items = node.items.map((item, index) =>
         checkNode(item as Node | null, spec.of, `${path}[${index}]`, ctx, line)
       );
@@ -179,7 +187,9 @@ function checkMapping(
     }
     return {};
   }
-  if (!isMap(node)) return fail(`must be a mapping of keys to values, found ${typeName(node)}`);
+  if (!isMap(node)) {
+    return fail(`must be a mapping of keys to values, found ${typeName(node, path)}`);
+  }
   const out: Record<string, unknown> = {};
   let ok = true;
   const seen = new Set<string>();

@@ -15,7 +15,7 @@ const PATTERNS: RegExp[] = [
   /\b(AIza)[A-Za-z0-9_-]{20,}/g,
   /\b(eyJ)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
   /\b(Bearer\s+)[^\s"',;]{6,}/gi,
-  /("?(?:access_token|refresh_token|id_token|api[-_]?key|client_secret|token|password|secret)"?\s*[:=]\s*"?)[^\s"',&}]{4,}/gi,
+  /("?(?:access_token|refresh_token|id_token|api[-_]?key|client_secret|token|password|secret)"?\s*[:=]\s*"?)[A-Za-z0-9._~+/=-]{8,}/gi,
   /([?&](?:key|auth_token|access_token)=)[^&\s"']+/gi,
 ];
 

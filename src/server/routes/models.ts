@@ -11,39 +11,34 @@ import {
   anthropicModelList,
   geminiModel,
   geminiModelList,
+  type ListedModel,
   listModels,
   openaiModel,
   openaiModelList,
 } from "../../models/list-models.ts";
 import { apiError } from "../api-error.ts";
-import { detectDialect } from "../dialect.ts";
+import { detectDialect, type Dialect } from "../dialect.ts";
+
+/** Each dialect's shape for a list and for one model. */
+const SHAPES: Record<
+  Dialect,
+  { list(models: ListedModel[]): unknown; one(model: ListedModel): unknown }
+> = {
+  openai: { list: openaiModelList, one: openaiModel },
+  anthropic: { list: anthropicModelList, one: anthropicModel },
+  gemini: { list: geminiModelList, one: geminiModel },
+};
 
 export function modelRoutes(accounts: () => readonly Account[]) {
-  const list = (c: Context) => {
-    const models = listModels(accounts());
-    switch (detectDialect(c.req.path, c.req.raw.headers)) {
-      case "anthropic":
-        return c.json(anthropicModelList(models));
-      case "gemini":
-        return c.json(geminiModelList(models));
-      case "openai":
-        return c.json(openaiModelList(models));
-    }
-  };
+  const shape = (c: Context) => SHAPES[detectDialect(c.req.path, c.req.raw.headers)];
+  const list = (c: Context) => c.json(shape(c).list(listModels(accounts())));
   const one = (c: Context) => {
     const id = c.req.param("id")!.replace(/^models\//, "");
     const model = listModels(accounts()).find((m) => m.id === id);
     if (!model) {
       throw apiError("not_found", `The model '${id}' is not served by any account in subgate.`);
     }
-    switch (detectDialect(c.req.path, c.req.raw.headers)) {
-      case "anthropic":
-        return c.json(anthropicModel(model));
-      case "gemini":
-        return c.json(geminiModel(model));
-      case "openai":
-        return c.json(openaiModel(model));
-    }
+    return c.json(shape(c).one(model));
   };
   return new Hono()
     .get("/v1/models", list)
