@@ -41,7 +41,7 @@ Deno.test("dropping a CLIProxyAPI token file in serves its models within a secon
       await writeAccount(`${dir}/claude-ada@example.com.json`, claudeFile());
       const added = await eventually(async () => hasClaude(await modelIds(server.url)), 1000);
       assert(added < 1000);
-      assertMatch(server.log(), /account loaded provider=claude account=ada@example\.com/);
+      await server.waitForLog(/account loaded provider=claude account=ada@example\.com/);
 
       await Deno.remove(`${dir}/claude-ada@example.com.json`);
       await eventually(async () => (await modelIds(server.url)).length === 0, 1000);
@@ -140,7 +140,9 @@ Deno.test("a token file readable by group or others is reported as unsafe", {
       await server.waitForLog(
         /unsafe permissions on token file: readable by group or others file=codex-grace\.json mode=0644 fix="chmod 600 /,
       );
-      assert(hasCodex(await modelIds(server.url)), "still loaded; the warning says how to fix it");
+      // Still loaded: the warning says how to fix it, it does not lock the user out.
+      await server.waitForLog(/account loaded provider=codex account=grace@example\.com/);
+      assert(hasCodex(await modelIds(server.url)));
     } finally {
       await server.stop();
     }
