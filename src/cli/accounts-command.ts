@@ -7,7 +7,7 @@ import { accountsFromConfig } from "../store/config-accounts.ts";
 import { accountStatus } from "../store/account.ts";
 import { createAuthStore } from "../store/auth-store.ts";
 import { createLogger } from "../log/logger.ts";
-import { formatExpiresIn } from "./format-duration.ts";
+import { formatAgo, formatExpiresIn } from "./format-duration.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
@@ -25,20 +25,26 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
   const store = createAuthStore(config.authDir, createLogger("error", () => {}));
   await store.load();
 
-  const header = ["PROVIDER", "ACCOUNT", "STATUS", "EXPIRES IN", "FILE"];
+  const header = ["PROVIDER", "ACCOUNT", "STATUS", "EXPIRES IN", "LAST REFRESH", "FILE"];
+  const now = Date.now();
   const rows = [...store.accounts(), ...accountsFromConfig(config)].map((account) => {
     const unsafe = account.file && store.unsafeFiles().has(account.file) ? " (unsafe mode)" : "";
+    const linked = account.linked ? ` (linked to ${account.linked.tool})` : "";
     return [
       account.provider,
       account.label,
       accountStatus(account) + unsafe,
       formatExpiresIn(account.expiresAt),
-      account.file ?? "(config)",
+      account.lastRefresh ? formatAgo(account.lastRefresh, now) : "-",
+      (account.file ?? "(config)") + linked,
     ];
   });
   for (const file of store.problems().keys()) {
-    if (!store.accounts().some((a) => a.file === file)) rows.push(["?", "-", "invalid", "-", file]);
+    if (!store.accounts().some((a) => a.file === file)) {
+      rows.push(["?", "-", "invalid", "-", "-", file]);
+    }
   }
+  const errors = store.accounts().filter((account) => account.lastError);
 
   if (rows.length === 0) {
     console.log(`No accounts in ${config.authDir}.`);
@@ -46,6 +52,10 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
     return 0;
   }
   console.log(table([header, ...rows]));
+  if (errors.length) {
+    console.log("");
+    for (const account of errors) console.log(`${account.file}: last error: ${account.lastError}`);
+  }
   if (store.problems().size) {
     console.log("");
     for (const [file, reason] of store.problems()) console.log(`${file}: ${reason}`);

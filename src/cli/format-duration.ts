@@ -17,3 +17,8 @@ export function formatExpiresIn(expiresAt: Date | undefined, now = Date.now()): 
   const left = expiresAt.getTime() - now;
   return left > 0 ? span(left) : `expired ${span(-left)} ago`;
 }
+
+export function formatAgo(when: Date, now = Date.now()): string {
+  const ago = now - when.getTime();
+  return ago >= 0 ? `${span(ago)} ago` : "just now";
+}

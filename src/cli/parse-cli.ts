@@ -2,16 +2,38 @@
  * @module
  * Command-line parsing on `node:util` parseArgs. Returns a typed command or a
  * one-line error; the caller prints it with the usage and exits 2.
+ * CLIProxyAPI's login flags (`--claude-login`, `-codex-login`, …) map onto
+ * `login <provider>`.
  */
 import { parseArgs } from "node:util";
 import type { ConfigOverrides } from "../config/config-types.ts";
 
-export type CommandName = "serve" | "accounts" | "help" | "version";
+export type CommandName =
+  | "serve"
+  | "accounts"
+  | "login"
+  | "logout"
+  | "refresh"
+  | "import"
+  | "help"
+  | "version";
+
+export interface LoginFlags {
+  noBrowser: boolean;
+  device: boolean;
+  callbackPort?: number;
+  timeoutSeconds: number;
+}
 
 export interface ParsedCommand {
   command: CommandName;
+  /** The provider, account or tool a command names. */
+  target?: string;
   configPath?: string;
   overrides: ConfigOverrides;
+  login: LoginFlags;
+  /** `import --link`: keep the vendor's file as the one source of tokens. */
+  link: boolean;
 }
 
 export type ParseResult = { ok: true; value: ParsedCommand } | { ok: false; message: string };
@@ -21,22 +43,76 @@ const OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   "auth-dir": { type: "string" },
+  "no-browser": { type: "boolean" },
+  "callback-port": { type: "string" },
+  "oauth-callback-port": { type: "string" },
+  device: { type: "boolean" },
+  timeout: { type: "string" },
+  link: { type: "boolean" },
+  "claude-login": { type: "boolean" },
+  "codex-login": { type: "boolean" },
+  "codex-device-login": { type: "boolean" },
+  "gemini-login": { type: "boolean" },
+  "kimi-login": { type: "boolean" },
+  "qwen-login": { type: "boolean" },
+  "copilot-login": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-/** Which options each command takes (help and version take none). */
+const LOGIN_OPTIONS: readonly OptionName[] = [
+  "config",
+  "auth-dir",
+  "no-browser",
+  "callback-port",
+  "oauth-callback-port",
+  "device",
+  "timeout",
+];
+
+/** Which options each command takes. */
 const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   serve: ["config", "host", "port", "auth-dir"],
   accounts: ["config", "auth-dir"],
+  login: LOGIN_OPTIONS,
+  logout: ["config", "auth-dir"],
+  refresh: ["config", "auth-dir"],
+  import: ["config", "auth-dir", "link"],
   help: [],
   version: [],
 };
 
+/** What each command's positional argument is, and whether it is required. */
+const TARGETS: Partial<Record<CommandName, { name: string; required: boolean }>> = {
+  login: { name: "provider", required: true },
+  logout: { name: "provider or account", required: true },
+  refresh: { name: "account", required: false },
+  import: { name: "tool", required: false },
+};
+
+/** CLIProxyAPI's login flags, as `login <provider>` plus `--device` where it applies. */
+const LOGIN_FLAGS: Record<string, { provider: string; device: boolean }> = {
+  "claude-login": { provider: "claude", device: false },
+  "codex-login": { provider: "codex", device: false },
+  "codex-device-login": { provider: "codex", device: true },
+  "gemini-login": { provider: "gemini", device: false },
+  "kimi-login": { provider: "kimi", device: false },
+  "qwen-login": { provider: "qwen", device: false },
+  "copilot-login": { provider: "copilot", device: false },
+};
+
 function isCommand(name: string): name is CommandName {
   return name in COMMAND_OPTIONS;
+}
+
+/** Go's flag package accepts `-claude-login`; so do we, for long options only. */
+function normalizeDashes(args: string[]): string[] {
+  return args.map((arg) => {
+    const match = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg);
+    return match && match[1] in OPTIONS ? `-${arg}` : arg;
+  });
 }
 
 /** parseArgs' messages, shortened to the part a person needs. */
@@ -50,22 +126,59 @@ function describeParseError(error: Error): string {
   return error.message.split(/\.\s/)[0];
 }
 
+function wholeNumber(text: string, min: number, max: number): number | undefined {
+  const value = Number(text);
+  return /^\d+$/.test(text) && value >= min && value <= max ? value : undefined;
+}
+
 export function parseCli(args: string[]): ParseResult {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: normalizeDashes(args),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     return { ok: false, message: describeParseError(error as Error) };
   }
-  const { values, positionals } = parsed;
-  if (values.help) return { ok: true, value: { command: "help", overrides: {} } };
-  if (values.version) return { ok: true, value: { command: "version", overrides: {} } };
+  const { values } = parsed;
+  const positionals = [...parsed.positionals];
+  const base = {
+    overrides: {},
+    login: { noBrowser: false, device: false, timeoutSeconds: 300 },
+    link: false,
+  };
+  if (values.help) return { ok: true, value: { command: "help", ...base } };
+  if (values.version) return { ok: true, value: { command: "version", ...base } };
+
+  const loginFlags = Object.keys(LOGIN_FLAGS).filter((flag) => values[flag as OptionName]);
+  if (loginFlags.length > 1) {
+    return { ok: false, message: `choose one of --${loginFlags.join(", --")}` };
+  }
+  if (loginFlags.length === 1) {
+    if (positionals.length) {
+      return {
+        ok: false,
+        message: `unexpected argument '${positionals[0]}' with --${loginFlags[0]}`,
+      };
+    }
+    positionals.push("login", LOGIN_FLAGS[loginFlags[0]].provider);
+  }
 
   const [name = "serve", ...rest] = positionals;
   if (!isCommand(name)) return { ok: false, message: `unknown command '${name}'` };
-  if (rest.length) return { ok: false, message: `unexpected argument '${rest[0]}'` };
-  for (const option of Object.keys(values) as OptionName[]) {
-    if (values[option] !== undefined && !COMMAND_OPTIONS[name].includes(option)) {
+  const target = TARGETS[name];
+  if (target?.required && rest.length === 0) {
+    return { ok: false, message: `'${name}' needs a ${target.name}` };
+  }
+  if (rest.length > (target ? 1 : 0)) {
+    return { ok: false, message: `unexpected argument '${rest[target ? 1 : 0]}'` };
+  }
+  const allowed = new Set<string>([...COMMAND_OPTIONS[name], ...Object.keys(LOGIN_FLAGS)]);
+  for (const option of Object.keys(values)) {
+    if (values[option as OptionName] !== undefined && !allowed.has(option)) {
       return { ok: false, message: `option '--${option}' does not apply to '${name}'` };
     }
   }
@@ -76,8 +189,8 @@ export function parseCli(args: string[]): ParseResult {
     overrides.host = values.host.trim();
   }
   if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65535) {
+    const port = wholeNumber(values.port, 0, 65535);
+    if (port === undefined) {
       return {
         ok: false,
         message: `--port must be a whole number from 0 to 65535, not '${values.port}'`,
@@ -92,5 +205,43 @@ export function parseCli(args: string[]): ParseResult {
   if (values.config !== undefined && values.config.trim() === "") {
     return { ok: false, message: "--config needs a file path" };
   }
-  return { ok: true, value: { command: name, configPath: values.config, overrides } };
+
+  const login: LoginFlags = {
+    noBrowser: values["no-browser"] ?? false,
+    device: (values.device ?? false) ||
+      loginFlags.some((flag) => LOGIN_FLAGS[flag].device),
+    timeoutSeconds: 300,
+  };
+  const callbackPort = values["callback-port"] ?? values["oauth-callback-port"];
+  if (callbackPort !== undefined) {
+    const port = wholeNumber(callbackPort, 1, 65535);
+    if (port === undefined) {
+      return {
+        ok: false,
+        message: `--callback-port must be a port from 1 to 65535, not '${callbackPort}'`,
+      };
+    }
+    login.callbackPort = port;
+  }
+  if (values.timeout !== undefined) {
+    const seconds = wholeNumber(values.timeout, 1, 86400);
+    if (seconds === undefined) {
+      return {
+        ok: false,
+        message: `--timeout must be a number of seconds, not '${values.timeout}'`,
+      };
+    }
+    login.timeoutSeconds = seconds;
+  }
+  return {
+    ok: true,
+    value: {
+      command: name,
+      target: rest[0],
+      configPath: values.config,
+      overrides,
+      login,
+      link: values.link ?? false,
+    },
+  };
 }

@@ -4,6 +4,10 @@
  */
 import { VERSION } from "../version.ts";
 import { accountsCommand } from "./accounts-command.ts";
+import { importCommand } from "./import-command.ts";
+import { loginCommand } from "./login-command.ts";
+import { logoutCommand } from "./logout-command.ts";
+import { refreshCommand } from "./refresh-command.ts";
 import { parseCli } from "./parse-cli.ts";
 import { serveCommand } from "./serve-command.ts";
 import { USAGE } from "./usage.ts";
@@ -27,5 +31,13 @@ export async function runCli(args: string[]): Promise<number> {
       return await accountsCommand(command);
     case "serve":
       return await serveCommand(command);
+    case "login":
+      return await loginCommand(command);
+    case "logout":
+      return await logoutCommand(command);
+    case "refresh":
+      return await refreshCommand(command);
+    case "import":
+      return await importCommand(command);
   }
 }

@@ -13,6 +13,7 @@ import { exposureProblem } from "../server/loopback.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
 import { createAuthStore } from "../store/auth-store.ts";
+import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { VERSION } from "../version.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
@@ -74,7 +75,16 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     throw error;
   }
 
-  store.watch(refreshAccounts);
+  const scheduler = startRefreshScheduler({
+    authDir: () => config.authDir,
+    config: () => config,
+    accounts: () => accounts,
+    log,
+  });
+  store.watch(() => {
+    refreshAccounts();
+    scheduler.reschedule();
+  });
   // With no file yet, watch where one would be found, so creating it applies it.
   const configPath = startup.file ?? startup.location.path;
   const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
@@ -91,6 +101,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     config = { ...next, host: config.host, port: config.port, authDir: config.authDir };
     log.setLevel(config.logLevel);
     refreshAccounts();
+    scheduler.reschedule();
     log.info("config reloaded", { file: configPath });
   });
 
@@ -100,6 +111,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     stopping = true;
     log.info("shutting down: finishing in-flight requests");
     store.close();
+    scheduler.close();
     configWatcher?.close();
     server.shutdown();
   };

@@ -38,10 +38,18 @@ export interface OpenAICompatibilityEntry {
 /** Endpoint overrides for a login provider (`providers.<name>`). */
 export interface ProviderOverride {
   baseUrl?: string;
+  /** A second API the provider needs (GitHub's REST API for Copilot). */
+  apiUrl?: string;
   authorizeUrl?: string;
   tokenUrl?: string;
   deviceUrl?: string;
+  /** Where the provider shows the code to paste in the manual login. */
+  manualRedirectUrl?: string;
+  /** Expected `iss` of the provider's id_tokens. */
+  issuer?: string;
   clientId?: string;
+  /** Seconds before expiry to refresh tokens. */
+  refreshLead?: number;
   headers: Record<string, string>;
 }
 

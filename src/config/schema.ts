@@ -13,6 +13,7 @@ export type Spec =
   | { kind: "url" }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
+  | { kind: "duration" }
   | { kind: "list"; of: Spec }
   | { kind: "map"; of: Spec; keys?: readonly string[] }
   | {
@@ -108,10 +109,14 @@ const providerOverride: Spec = {
   kind: "object",
   fields: {
     "base-url": { kind: "url" },
+    "api-url": { kind: "url" },
     "authorize-url": { kind: "url" },
     "token-url": { kind: "url" },
     "device-url": { kind: "url" },
+    "manual-redirect-url": { kind: "url" },
+    issuer: { kind: "url" },
     "client-id": { kind: "string" },
+    "refresh-lead": { kind: "duration" },
     headers,
   },
 };

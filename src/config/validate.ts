@@ -62,6 +62,20 @@ export function parseSize(input: number | string): number | undefined {
   return bytes > 0 ? bytes : undefined;
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses `90s`, `30m`, `4h`, `5d`, `1h30m` or a number of seconds; undefined when invalid. */
+export function parseDuration(input: number | string): number | undefined {
+  if (typeof input === "number") return Number.isInteger(input) && input >= 0 ? input : undefined;
+  const text = input.trim().toLowerCase();
+  if (!/^(\d+[smhd])+$/.test(text)) return /^\d+$/.test(text) ? Number(text) : undefined;
+  let seconds = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g)) {
+    seconds += Number(amount) * DURATION_UNITS[unit];
+  }
+  return seconds;
+}
+
 /** Why `text` is not an absolute http(s) URL with a host, or undefined when it is. */
 export function urlProblem(text: string): string | undefined {
   const hint = text.includes("://")
@@ -157,6 +171,13 @@ function checkNode(
         ? parseSize(scalar)
         : undefined;
       return bytes ?? fail(`must be a size such as 32MB or 1048576, found ${typeName(node, path)}`);
+    }
+    case "duration": {
+      const seconds = typeof scalar === "number" || typeof scalar === "string"
+        ? parseDuration(scalar)
+        : undefined;
+      return seconds ??
+        fail(`must be a duration such as 30m, 4h or 2d, found ${typeName(node, path)}`);
     }
     case "list": {
       if (isNull) return [];

@@ -10,11 +10,11 @@ export interface ListedModel {
   providers: string[];
 }
 
-/** Every model some enabled account serves, once, sorted by name. */
+/** Every model some usable account serves, once, sorted by name. */
 export function listModels(accounts: readonly Account[]): ListedModel[] {
   const byId = new Map<string, ListedModel>();
   for (const account of accounts) {
-    if (account.disabled) continue;
+    if (account.disabled || account.needsLogin) continue;
     for (const id of account.models) {
       const known = byId.get(id);
       if (!known) byId.set(id, { id, ownedBy: account.ownedBy, providers: [account.provider] });

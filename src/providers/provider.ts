@@ -7,6 +7,8 @@
 /** Providers that log in with OAuth or device codes and keep an account file. */
 export type ProviderId = "claude" | "codex" | "gemini" | "copilot" | "kimi" | "qwen";
 
+import type { LoginSpec } from "../auth/login-spec.ts";
+
 export interface ProviderDescriptor {
   readonly id: ProviderId;
   /** Name shown to people. */
@@ -20,4 +22,9 @@ export interface ProviderDescriptor {
    * Later issues replace these with the upstream's live list where one exists.
    */
   readonly models: readonly string[];
+  /** The provider's API base URL. */
+  readonly baseUrl: string;
+  /** A second API some logins need (GitHub's REST API, Google's userinfo). */
+  readonly apiUrl?: string;
+  readonly login: LoginSpec;
 }

@@ -16,6 +16,13 @@ export interface Account {
   file?: string;
   expiresAt?: Date;
   disabled: boolean;
+  /** A refresh was refused for good: the user must log in again. Left out of routing. */
+  needsLogin: boolean;
+  lastRefresh?: Date;
+  /** The last refresh failure, as a sentence without secrets. */
+  lastError?: string;
+  /** Linked import: the vendor CLI's file holds the tokens. */
+  linked?: { tool: string; path: string };
   /** Model names clients may ask for on this account. */
   models: string[];
   ownedBy: string;
@@ -23,10 +30,11 @@ export interface Account {
   credentials: Readonly<Record<string, unknown>>;
 }
 
-export type AccountStatus = "ready" | "expired" | "disabled";
+export type AccountStatus = "ready" | "expired" | "disabled" | "needs login";
 
 export function accountStatus(account: Account, now = Date.now()): AccountStatus {
   if (account.disabled) return "disabled";
+  if (account.needsLogin) return "needs login";
   if (account.expiresAt && account.expiresAt.getTime() <= now) return "expired";
   return "ready";
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import { type DirWatcher, watchDir } from "../fs/watch-dir.ts";
 import type { Account } from "./account.ts";
 import { parseAccountFile } from "./parse-account-file.ts";
+import { readLinkedTokens } from "../auth/import/linked-file.ts";
 
 export interface AuthStore {
   readonly dir: string;
@@ -109,6 +110,21 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
         );
       }
       return false;
+    }
+    if (parsed.account.linked) {
+      // The vendor's file holds the tokens; it is read now and again at every refresh.
+      const tokens = await readLinkedTokens(parsed.account.credentials as Record<string, unknown>);
+      if (!tokens) {
+        problems.set(
+          name,
+          `the linked file ${parsed.account.linked.path} is missing or unreadable`,
+        );
+        log.warn("linked account's vendor file is missing or unreadable", { file: name });
+        return false;
+      }
+      const { hints: _hints, ...fields } = tokens;
+      parsed.account.credentials = { ...parsed.account.credentials, ...fields };
+      parsed.account.expiresAt = tokens.expired ? new Date(tokens.expired) : undefined;
     }
     problems.delete(name);
     entries.set(name, { account: parsed.account, text });

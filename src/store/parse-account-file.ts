@@ -97,7 +97,11 @@ export function parseAccountFile(fileName: string, text: string): ParsedAccount 
       }`,
     };
   }
-  if (!hasCredential(record)) {
+  const linked = record.linked as Json | undefined;
+  const link = typeof linked?.tool === "string" && typeof linked?.path === "string"
+    ? { tool: linked.tool, path: linked.path }
+    : undefined;
+  if (!link && !hasCredential(record)) {
     return { ok: false, reason: "holds no access_token, refresh_token or api_key" };
   }
   const label = LABEL_KEYS.map((key) => record[key]).find((v) => typeof v === "string" && v) as
@@ -116,6 +120,10 @@ export function parseAccountFile(fileName: string, text: string): ParsedAccount 
       file: fileName,
       expiresAt: findExpiry(record),
       disabled: record.disabled === true,
+      needsLogin: record.needs_login === true,
+      lastRefresh: parseTime(record.last_refresh),
+      lastError: typeof record.last_error === "string" ? record.last_error : undefined,
+      linked: link,
       models: withoutExcluded(provider.models, excluded),
       ownedBy: provider.ownedBy,
       credentials: record,

@@ -1,4 +1,25 @@
+import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
+import { jwtClaims } from "../../auth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+
+const AUTH_CLAIM = "https://api.openai.com/auth";
+const PROFILE_CLAIM = "https://api.openai.com/profile";
+
+/** The ChatGPT account id and plan live in the id_token under OpenAI's claim namespace. */
+function identifyCodexAccount(tokens: TokenSet, context: IdentifyContext): Promise<Identity> {
+  const claims = context.idTokenClaims ?? jwtClaims(tokens.id_token) ?? {};
+  const auth = (claims[AUTH_CLAIM] ?? {}) as Record<string, unknown>;
+  const profile = (claims[PROFILE_CLAIM] ?? {}) as Record<string, unknown>;
+  const email = (claims.email ?? profile.email) as string | undefined;
+  const accountId = auth.chatgpt_account_id as string | undefined;
+  if (!accountId) {
+    return Promise.reject(new Error("the id_token carries no ChatGPT account id"));
+  }
+  return Promise.resolve({
+    account: email ?? accountId,
+    fields: { email, account_id: accountId, plan_type: auth.chatgpt_plan_type },
+  });
+}
 
 export const codex: ProviderDescriptor = {
   id: "codex",
@@ -6,4 +27,30 @@ export const codex: ProviderDescriptor = {
   fileTypes: ["codex", "openai"],
   ownedBy: "openai",
   models: ["gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.3-codex", "gpt-5.2-codex"],
+  baseUrl: "https://chatgpt.com/backend-api/codex",
+  login: {
+    clientId: "app_EMoamEEZ73f0CkXaXp7hrann",
+    issuer: "https://auth.openai.com",
+    authorizeUrl: "https://auth.openai.com/oauth/authorize",
+    tokenUrl: "https://auth.openai.com/oauth/token",
+    deviceUrl: "https://auth.openai.com/api/accounts/deviceauth/usercode",
+    scopes: ["openid", "profile", "email", "offline_access"],
+    callback: { host: "localhost", port: 1455, path: "/auth/callback" },
+    authorizeParams: { id_token_add_organizations: "true", codex_cli_simplified_flow: "true" },
+    refreshParams: { scope: "openid profile email" },
+    device: {
+      kind: "codex",
+      verificationUrl: "https://auth.openai.com/codex/device",
+      codeRedirectUrl: "https://auth.openai.com/deviceauth/callback",
+    },
+    defaultFlow: "browser",
+    // Access tokens last about ten days; each refresh token works once.
+    refreshLeadSeconds: 5 * 86400,
+    refreshable: true,
+    termsNote: "OpenAI's stance on ChatGPT-plan logins outside its own Codex apps is mixed: its " +
+      "Codex for Open Source page names third-party tools such as OpenCode and Cline, while the " +
+      "plan's terms are written for OpenAI's apps and OpenAI may limit accounts it sees misused. " +
+      "subgate forwards each request as your client made it and does not pose as the Codex CLI.",
+    identify: identifyCodexAccount,
+  },
 };

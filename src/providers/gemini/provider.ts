@@ -1,4 +1,5 @@
 import type { ProviderDescriptor } from "../provider.ts";
+import { identifyGeminiAccount } from "./identify.ts";
 
 export const gemini: ProviderDescriptor = {
   id: "gemini",
@@ -6,4 +7,32 @@ export const gemini: ProviderDescriptor = {
   fileTypes: ["gemini", "gemini-cli"],
   ownedBy: "google",
   models: ["gemini-3.1-pro-preview", "gemini-3-flash", "gemini-2.5-pro", "gemini-2.5-flash"],
+  baseUrl: "https://cloudcode-pa.googleapis.com/v1internal",
+  apiUrl: "https://www.googleapis.com/oauth2/v2/userinfo",
+  login: {
+    clientId: "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com",
+    // Gemini CLI's installed-app secret: public by design, required by Google's token endpoint.
+    clientSecret: "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",
+    issuer: "https://accounts.google.com",
+    authorizeUrl: "https://accounts.google.com/o/oauth2/v2/auth",
+    tokenUrl: "https://oauth2.googleapis.com/token",
+    scopes: [
+      "https://www.googleapis.com/auth/cloud-platform",
+      "https://www.googleapis.com/auth/userinfo.email",
+      "https://www.googleapis.com/auth/userinfo.profile",
+    ],
+    callback: { host: "127.0.0.1", port: 8085, path: "/oauth2callback" },
+    // offline + consent: Google only issues a refresh token when asked this way.
+    authorizeParams: { access_type: "offline", prompt: "consent" },
+    defaultFlow: "browser",
+    refreshLeadSeconds: 5 * 60,
+    refreshable: true,
+    termsNote: "Google's Gemini CLI FAQ says its OAuth login may not be used from third-party " +
+      "software, and accounts have been suspended over it; since June 2026 Code Assist no longer " +
+      "accepts free-tier and Google One consumer accounts through this login (paid Code Assist " +
+      "Standard and Enterprise still work). Where you can, use a Gemini API key (gemini-api-key) " +
+      "instead. subgate forwards each request as your client made it and does not pose as " +
+      "Gemini CLI.",
+    identify: identifyGeminiAccount,
+  },
 };

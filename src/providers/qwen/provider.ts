@@ -1,4 +1,16 @@
+import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
+import { jwtClaims } from "../../auth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+
+/** Qwen may send an id_token; otherwise the access token's subject names the account. */
+function identifyQwenAccount(tokens: TokenSet, context: IdentifyContext): Promise<Identity> {
+  const claims = context.idTokenClaims ?? jwtClaims(tokens.access_token) ?? {};
+  const id = (claims.email ?? claims.sub) as string | undefined;
+  return Promise.resolve({
+    account: id ?? `${Date.now()}`,
+    fields: { email: claims.email, resource_url: tokens.resource_url },
+  });
+}
 
 export const qwen: ProviderDescriptor = {
   id: "qwen",
@@ -6,4 +18,19 @@ export const qwen: ProviderDescriptor = {
   fileTypes: ["qwen"],
   ownedBy: "qwen",
   models: ["qwen3-coder-plus", "qwen3-coder-flash"],
+  baseUrl: "https://dashscope.aliyuncs.com/compatible-mode/v1",
+  login: {
+    clientId: "f0304373b74a44d2b584a3fb70ca9e56",
+    tokenUrl: "https://chat.qwen.ai/api/v1/oauth2/token",
+    deviceUrl: "https://chat.qwen.ai/api/v1/oauth2/device/code",
+    scopes: ["openid", "profile", "email", "model.completion"],
+    device: { kind: "rfc8628", pkce: true },
+    defaultFlow: "device",
+    refreshLeadSeconds: 20 * 60,
+    refreshable: true,
+    termsNote: "Qwen's free OAuth tier ended on 15 April 2026 and its tokens are now refused " +
+      "(HTTP 401). The login remains for accounts Qwen still serves this way; check Qwen's " +
+      "current terms before using it from other tools. subgate does not pose as Qwen Code.",
+    identify: identifyQwenAccount,
+  },
 };

@@ -1,0 +1,62 @@
+/**
+ * @module
+ * `subgate refresh [account]`: refreshes tokens now. Safe next to a running
+ * server or another `refresh`: the lock and re-read make it one refresh.
+ */
+import { refreshAccount } from "../auth/refresh/refresh-account.ts";
+import { createLogger } from "../log/logger.ts";
+import { redact } from "../log/redact.ts";
+import { PROVIDERS } from "../providers/registry.ts";
+import type { ProviderId } from "../providers/provider.ts";
+import { createAuthStore } from "../store/auth-store.ts";
+import { loadStartupConfig } from "./load-startup-config.ts";
+import type { ParsedCommand } from "./parse-cli.ts";
+import { selectAccounts } from "./select-accounts.ts";
+
+export async function refreshCommand(command: ParsedCommand): Promise<number> {
+  const startup = await loadStartupConfig(command);
+  if (!startup) return 1;
+  const { config } = startup;
+  const store = createAuthStore(config.authDir, createLogger("error", () => {}));
+  await store.load();
+  const refreshable = store.accounts().filter((a) =>
+    PROVIDERS[a.provider as ProviderId]?.login.refreshable
+  );
+  const chosen = command.target ? selectAccounts(refreshable, command.target) : refreshable;
+  if (chosen.length === 0) {
+    console.error(
+      command.target
+        ? `subgate: no account with a refreshable token matches '${command.target}'`
+        : `subgate: no account with a refreshable token in ${config.authDir}`,
+    );
+    return 1;
+  }
+  let failures = 0;
+  for (const account of chosen) {
+    const outcome = await refreshAccount({
+      authDir: config.authDir,
+      file: account.file!,
+      config,
+      knownAccessToken: account.credentials.access_token as string | undefined,
+      force: true,
+    });
+    const who = `${account.provider} ${account.label}`;
+    switch (outcome.status) {
+      case "refreshed":
+        console.log(`${who}: refreshed${outcome.expired ? `, expires ${outcome.expired}` : ""}`);
+        break;
+      case "fresh":
+        console.log(`${who}: ${outcome.reason}`);
+        break;
+      case "needs-login":
+        failures++;
+        console.error(redact(`${who}: ${outcome.reason}. Run: subgate login ${account.provider}`));
+        break;
+      case "failed":
+        failures++;
+        console.error(redact(`${who}: ${outcome.reason}`));
+        break;
+    }
+  }
+  return failures ? 1 : 0;
+}
