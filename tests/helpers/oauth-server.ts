@@ -58,6 +58,11 @@ export interface OAuthServerOptions {
    * the previous poll of the same device code (the first poll is never too soon). Default true.
    */
   enforceDeviceInterval?: boolean;
+  /**
+   * The interval the server actually enforces, when a test wants it stricter than the one it
+   * advertises (to make a well-behaved client meet `slow_down`). Default: `deviceInterval`.
+   */
+  enforcedDeviceInterval?: number;
   /** How much each `slow_down` adds to that device code's interval. Default 5 (RFC 8628 §3.5). */
   slowDownIncrementSeconds?: number;
   /**
@@ -425,7 +430,10 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
           return;
         }
       } else if (deviceCode) {
-        polls.set(deviceCode, { last: now, intervalMs: deviceInterval * 1000 });
+        polls.set(deviceCode, {
+          last: now,
+          intervalMs: (options.enforcedDeviceInterval ?? deviceInterval) * 1000,
+        });
       }
     }
 
@@ -447,6 +455,17 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
 
   /** oidc-provider's device authorization response has no `interval`: add the configured one. */
   async function deviceEndpointFront(ctx: KoaContext, next: () => Promise<void>) {
+    // Kimi's device endpoint takes a bare client_id; oidc-provider's device pages only complete
+    // an openid request, so a scope-less request is treated as asking for openid.
+    const raw = await readAll(ctx.req);
+    const contentType = ctx.req.headers["content-type"];
+    if (contentType && /^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+      const form = new URLSearchParams(raw.toString("utf8"));
+      if (!form.has("scope")) form.set("scope", "openid");
+      replayBody(ctx.req, Buffer.from(form.toString()), contentType);
+    } else {
+      replayBody(ctx.req, raw, contentType);
+    }
     await next();
     const body = ctx.body as Record<string, unknown> | undefined;
     if (ctx.status === 200 && body && typeof body.device_code === "string") {

@@ -166,3 +166,89 @@ export async function eventually(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+export interface InteractiveSubgate {
+  /** stdout and stderr so far, interleaved as they arrived. */
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Types a line on stdin. */
+  typeLine(line: string): Promise<void>;
+  closeStdin(): Promise<void>;
+  kill(signal?: Deno.Signal): void;
+  status: Promise<Deno.CommandStatus>;
+}
+
+/** Runs a subgate command that talks to a person (login): stdin writable, output readable. */
+export async function spawnSubgate(
+  args: string[],
+  options: { home: string; env?: Record<string, string> },
+): Promise<InteractiveSubgate> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: subgateArgs(args),
+    cwd: REPO_ROOT,
+    env: await childEnv(options.home, options.env),
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const listeners = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      for (const listener of listeners) listener();
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited = false;
+  const status = child.status.then(async (s) => {
+    exited = true;
+    await pumps;
+    for (const listener of listeners) listener();
+    return s;
+  });
+  const writer = child.stdin.getWriter();
+  let stdinClosed = false;
+  return {
+    output: () => text,
+    async waitForOutput(pattern, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        const match = pattern.exec(text);
+        if (match) return match;
+        if (exited) throw new Error(`subgate exited before printing ${pattern}:\n${text}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out waiting for ${pattern}; output so far:\n${text}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, Math.min(left, 100));
+          function done() {
+            clearTimeout(timer);
+            listeners.delete(done);
+            resolve();
+          }
+          listeners.add(done);
+        });
+      }
+    },
+    async typeLine(line) {
+      await writer.write(new TextEncoder().encode(line + "\n"));
+    },
+    async closeStdin() {
+      if (stdinClosed) return;
+      stdinClosed = true;
+      await writer.close().catch(() => {});
+    },
+    kill(signal = "SIGTERM") {
+      if (!exited) child.kill(signal);
+    },
+    status: status.then(async (s) => {
+      if (!stdinClosed) {
+        stdinClosed = true;
+        await writer.close().catch(() => {});
+      }
+      return s;
+    }),
+  };
+}

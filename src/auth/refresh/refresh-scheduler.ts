@@ -44,7 +44,10 @@ export function startRefreshScheduler(options: {
       { baseUrl: provider.baseUrl },
       options.config().providers[provider.id],
     ).refreshLeadSeconds;
-    const due = account.expiresAt.getTime() - lead * 1000;
+    // A lead longer than the token's life would refresh in a loop: never wait past half of it.
+    const expires = account.expiresAt.getTime();
+    const lifetime = account.lastRefresh ? expires - account.lastRefresh.getTime() : Infinity;
+    const due = expires - Math.min(lead * 1000, lifetime / 2);
     const wait = backoff.get(account.file);
     return wait && wait.until > due ? wait.until : due;
   };
