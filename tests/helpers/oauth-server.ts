@@ -63,6 +63,8 @@ export interface OAuthServerOptions {
    * advertises (to make a well-behaved client meet `slow_down`). Default: `deviceInterval`.
    */
   enforcedDeviceInterval?: number;
+  /** Delay every token-endpoint answer by this much, so tests can overlap two clients' requests. */
+  tokenDelayMs?: number;
   /** How much each `slow_down` adds to that device code's interval. Default 5 (RFC 8628 §3.5). */
   slowDownIncrementSeconds?: number;
   /**
@@ -438,6 +440,9 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     }
 
     await next();
+    if (options.tokenDelayMs) {
+      await new Promise((resolve) => setTimeout(resolve, options.tokenDelayMs));
+    }
 
     const body = ctx.body as Record<string, unknown> | undefined;
     if (ctx.status === 200 && body && typeof body.access_token === "string") {
