@@ -29,6 +29,13 @@ function clients(ports: { claude: number; codex: number; gemini: number }) {
   return [
     {
       client_id: CLIENTS.claude,
+      scopes: [
+        "user:profile",
+        "user:inference",
+        "user:sessions:claude_code",
+        "user:mcp_servers",
+        "user:file_upload",
+      ],
       redirect_uris: [
         `http://localhost:${ports.claude}/callback`,
         "https://platform.claude.com/oauth/code/callback",
