@@ -114,3 +114,67 @@ Deno.test("deno task start passes its arguments to subgate unchanged", () =>
     assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
     assertMatch(stdout, new RegExp(`No accounts in ${home}/empty`));
   }));
+
+Deno.test("CLIProxyAPI's login flags are accepted, with one dash or two", () =>
+  withTempHome(async (home) => {
+    // An unreachable token endpoint makes each login fail fast, after parsing succeeded.
+    await Deno.mkdir(`${home}/.subgate`, { recursive: true });
+    const cases: [string[], RegExp][] = [
+      [["-kimi-login", "--no-browser"], /Logging in to Kimi Code/],
+      [["--qwen-login", "-no-browser"], /Logging in to Qwen Code/],
+      [["--codex-device-login", "--no-browser"], /Logging in to ChatGPT \(Codex\)/],
+    ];
+    await Deno.writeTextFile(
+      `${home}/.subgate/config.yaml`,
+      ["kimi", "qwen", "codex"].map((p) =>
+        `  ${p}:\n    device-url: http://127.0.0.1:9/device\n    token-url: http://127.0.0.1:9/token`
+      ).join("\n").replace(/^/, "providers:\n"),
+    );
+    for (const [args, banner] of cases) {
+      const result = await runSubgate(args, { home });
+      assertMatch(result.stdout, banner, result.stderr);
+      assertEquals(result.code, 1, result.stderr);
+      assertMatch(result.stderr, /failed \(device\)/);
+    }
+    const both = await runSubgate(["--claude-login", "--codex-login"], { home });
+    assertEquals(both.code, 2);
+    assertMatch(both.stderr, /choose one of --claude-login, --codex-login/);
+    const noProvider = await runSubgate(["login"], { home });
+    assertEquals(noProvider.code, 2);
+    assertMatch(noProvider.stderr, /'login' needs a provider/);
+    const unknown = await runSubgate(["login", "cursor"], { home });
+    assertEquals(unknown.code, 2);
+    assertMatch(unknown.stderr, /unknown provider 'cursor'; choose one of claude, codex, gemini/);
+    const noDevice = await runSubgate(["login", "claude", "--device"], { home });
+    assertEquals(noDevice.code, 2);
+    assertMatch(noDevice.stderr, /Claude \(Pro\/Max\) has no device login/);
+  }));
+
+Deno.test("logout removes one account or a provider's accounts, and refuses an ambiguous name", () =>
+  withTempHome(async (home) => {
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeAccount(`${dir}/claude-ada@example.com.json`, claudeFile("ada@example.com"));
+    await writeAccount(`${dir}/claude-bob@example.com.json`, claudeFile("bob@example.com"));
+    await writeAccount(`${dir}/codex-ada@example.com.json`, codexFile("ada@example.com"));
+
+    const ambiguous = await runSubgate(["logout", "ada@example.com"], { home });
+    assertEquals(ambiguous.code, 1);
+    assertMatch(
+      ambiguous.stderr,
+      /matches accounts of several providers \(claude, codex\); name the file/,
+    );
+
+    const one = await runSubgate(["logout", "codex-ada@example.com.json"], { home });
+    assertEquals(one.code, 0, one.stderr);
+    assertMatch(one.stdout, /Logged out of codex as ada@example\.com/);
+
+    const all = await runSubgate(["logout", "claude"], { home });
+    assertEquals(all.code, 0, all.stderr);
+    assertEquals(all.stdout.match(/Logged out of claude/g)?.length, 2);
+    assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".json")), []);
+
+    const none = await runSubgate(["logout", "claude"], { home });
+    assertEquals(none.code, 1);
+    assertMatch(none.stderr, /no account matches 'claude'/);
+  }));

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { freePort, withLoginWorld } from "./helpers/login-setup.ts";
+import * as oauth4webapi from "oauth4webapi";
+import { CLIENTS, freePort, withLoginWorld } from "./helpers/login-setup.ts";
 import { eventually, runSubgate, spawnSubgate, startSubgate } from "./helpers/subgate-process.ts";
 import { approveInBrowser, withBrowser } from "./helpers/browser.ts";
 
@@ -319,3 +320,62 @@ Deno.test("logging in again to the same account replaces its file; another accou
     );
     assertEquals(files.sort(), ["qwen-ada@example.com.json", "qwen-grace@example.com.json"]);
   }, { oauth: { claims: (login) => ({ email: login }) } }));
+
+Deno.test("codex device login: the approved device hands back a code that is exchanged with its verifier", () =>
+  withLoginWorld(async ({ home, authDir, oauth }) => {
+    // Codex's device endpoints (not RFC 8628): 403 until approved, then a code and its verifier.
+    let approved: Record<string, string> | undefined;
+    const polls: string[] = [];
+    const device = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        const path = new URL(req.url).pathname;
+        const body = await req.json();
+        if (path.endsWith("/usercode")) {
+          assertEquals(body, { client_id: CLIENTS.codex });
+          return Response.json({ device_auth_id: "dev-1", user_code: "WXYZ-1234", interval: "1" });
+        }
+        polls.push(`${body.device_auth_id}/${body.user_code}`);
+        return approved ? Response.json(approved) : new Response("pending", { status: 403 });
+      },
+    );
+    const deviceUrl = `http://127.0.0.1:${
+      (device.addr as Deno.NetAddr).port
+    }/api/accounts/deviceauth/usercode`;
+    const config = await Deno.readTextFile(`${authDir}/config.yaml`);
+    await Deno.writeTextFile(
+      `${authDir}/config.yaml`,
+      config.replace(
+        / {2}codex:\n( {4}.*\n)+/,
+        (block) => block.replace(/device-url: .*/, `device-url: ${deviceUrl}`),
+      ),
+    );
+    try {
+      const login = await spawnSubgate(["--codex-device-login", "--no-browser"], { home });
+      await login.waitForOutput(/enter the code:\s+WXYZ-1234/);
+      // The person approves on OpenAI's page; OpenAI makes a PKCE code for the device.
+      const verifier = oauth4webapi.generateRandomCodeVerifier();
+      const authorize = new URL(oauth.authorizeUrl);
+      authorize.search = new URLSearchParams({
+        response_type: "code",
+        client_id: CLIENTS.codex,
+        redirect_uri: "https://auth.openai.com/deviceauth/callback",
+        scope: "openid profile email offline_access",
+        code_challenge: await oauth4webapi.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        state: "device",
+      }).toString();
+      const landing = await oauth.approve(authorize.href);
+      approved = {
+        authorization_code: landing.searchParams.get("code")!,
+        code_challenge: authorize.searchParams.get("code_challenge")!,
+        code_verifier: verifier,
+      };
+      assertEquals((await login.status).code, 0, login.output());
+      assert(polls.length >= 1 && polls.every((p) => p === "dev-1/WXYZ-1234"));
+      const record = await readJson(`${authDir}/codex-ada@example.com.json`);
+      assertEquals(record.account_id, "acc-1234");
+    } finally {
+      await device.shutdown();
+    }
+  }));

@@ -14,12 +14,25 @@ import { createProgress } from "./progress.ts";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const EXPIRY_MS = 15 * 60 * 1000;
 
-async function postJson(url: string, body: unknown, headers: Record<string, string>) {
-  return await fetch(url, {
-    method: "POST",
-    headers: { ...headers, "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(body),
-  });
+async function postJson(
+  provider: string,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+) {
+  try {
+    return await fetch(url, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new LoginError(
+      provider,
+      "device",
+      `cannot reach the device endpoint: ${(error as Error).message}`,
+    );
+  }
 }
 
 export async function runCodexDeviceLogin(
@@ -29,7 +42,12 @@ export async function runCodexDeviceLogin(
   const { endpoints, provider } = options;
   const userCodeUrl = endpoints.deviceUrl!;
   const tokenUrl = userCodeUrl.replace(/usercode$/, "token");
-  const start = await postJson(userCodeUrl, { client_id: endpoints.clientId }, endpoints.headers);
+  const start = await postJson(
+    provider,
+    userCodeUrl,
+    { client_id: endpoints.clientId },
+    endpoints.headers,
+  );
   if (start.status === 404) {
     await start.body?.cancel();
     throw new LoginError(
@@ -65,6 +83,7 @@ export async function runCodexDeviceLogin(
         await sleep(Math.min(250, waitUntil - Date.now()));
       }
       const poll = await postJson(
+        provider,
         tokenUrl,
         { device_auth_id: deviceAuthId, user_code: userCode },
         endpoints.headers,

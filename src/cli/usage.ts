@@ -9,18 +9,35 @@ export const USAGE =
 
 Usage:
   subgate [serve] [--config FILE] [--host H] [--port N] [--auth-dir DIR]
-  subgate accounts [--config FILE] [--auth-dir DIR]
+  subgate login <provider> [--no-browser] [--device] [--callback-port N] [--timeout S]
+  subgate logout <provider|account>
+  subgate refresh [account]
+  subgate import [tool] [--link]
+  subgate accounts
   subgate --help | --version
 
 Commands:
   serve        serve the APIs on http://127.0.0.1:8317 (the default command)
-  accounts     list the accounts: provider, account, status, expires in, file
+  login        log in to claude, codex, gemini, copilot, kimi or qwen; the account file
+               lands in the auth dir and a running server uses it at once
+  logout       remove a provider's accounts, or one account (email or file name)
+  refresh      refresh tokens now (all accounts, or the one named)
+  import       take over the logins of claude-code, codex, gemini-cli, qwen-code, copilot;
+               --link keeps the tool's own file as the one source of tokens
+  accounts     list the accounts: provider, account, status, expiry, last refresh, file
 
 Options:
-  --config FILE     config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
-  --host H          address to listen on (default 127.0.0.1)
-  --port N          port to listen on (default 8317; 0 picks a free port)
-  --auth-dir DIR    directory of account files (default ~/.subgate)
-  -h, --help        show this help
-  -v, --version     print the version
+  --config FILE        config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
+  --auth-dir DIR       directory of account files (default ~/.subgate)
+  --host H             address to listen on (default 127.0.0.1)
+  --port N             port to listen on (default 8317; 0 picks a free port)
+  --no-browser         print the login URL instead of opening a browser
+  --device             use the provider's device-code login
+  --callback-port N    local port the browser returns to (default: the provider's)
+  --timeout S          give up a login after S seconds (default 300)
+  -h, --help           show this help
+  -v, --version        print the version
+
+CLIProxyAPI's flags work too: --claude-login, --codex-login, --codex-device-login,
+--gemini-login, --kimi-login, --qwen-login, --copilot-login, --oauth-callback-port N.
 `;
