@@ -16,6 +16,7 @@ import { runCodexDeviceLogin } from "./codex-device.ts";
 import { LoginError } from "./login-error.ts";
 import type { Endpoints, LoginSpec, TokenSet } from "./login-spec.ts";
 import {
+  type AuthorizationStart,
   exchangeCode,
   oauth,
   oauthContext,
@@ -112,6 +113,27 @@ function describeExchangeError(provider: string, error: unknown): LoginError {
   return new LoginError(provider, "exchange", (error as Error).message);
 }
 
+/** The code exchange (state checked again by oauth4webapi), then the account file. */
+async function exchangeAndSave(
+  options: LoginOptions,
+  parameters: URLSearchParams,
+  start: AuthorizationStart,
+  redirectUri: string,
+): Promise<LoginResult> {
+  const context = oauthContext(options.spec, options.endpoints);
+  const exchanged = await exchangeCode(
+    options.spec,
+    context,
+    parameters,
+    start.state,
+    redirectUri,
+    start.verifier,
+  ).catch((error) => {
+    throw describeExchangeError(options.provider, error);
+  });
+  return await finish(options, exchanged.tokens, exchanged.idTokenClaims);
+}
+
 async function browserLogin(options: LoginOptions): Promise<LoginResult> {
   const { spec, endpoints, provider } = options;
   const callback = spec.callback;
@@ -125,7 +147,6 @@ async function browserLogin(options: LoginOptions): Promise<LoginResult> {
   const port = options.callbackPort ?? callback.port;
   const redirectUri = `http://${callback.host}:${port}${callback.path}`;
   const start = await startAuthorization(spec, endpoints, redirectUri);
-  const context = oauthContext(spec, endpoints);
   let result: LoginResult | undefined;
   const listener = listenForCallback({
     provider,
@@ -134,20 +155,8 @@ async function browserLogin(options: LoginOptions): Promise<LoginResult> {
     expectedState: start.state,
     timeoutMs: options.timeoutMs,
     async onCode(parameters) {
-      try {
-        const exchanged = await exchangeCode(
-          spec,
-          context,
-          parameters,
-          start.state,
-          redirectUri,
-          start.verifier,
-        );
-        result = await finish(options, exchanged.tokens, exchanged.idTokenClaims);
-        return result.account;
-      } catch (error) {
-        throw describeExchangeError(provider, error);
-      }
+      result = await exchangeAndSave(options, parameters, start, redirectUri);
+      return result.account;
     },
   });
   try {
@@ -220,18 +229,7 @@ async function manualLogin(options: LoginOptions): Promise<LoginResult> {
           "Paste the whole code#state from this login's page.",
       );
     }
-    const context = oauthContext(spec, endpoints);
-    const exchanged = await exchangeCode(
-      spec,
-      context,
-      parameters,
-      start.state,
-      redirectUri,
-      start.verifier,
-    ).catch((error) => {
-      throw describeExchangeError(provider, error);
-    });
-    return await finish(options, exchanged.tokens, exchanged.idTokenClaims);
+    return await exchangeAndSave(options, parameters, start, redirectUri);
   } finally {
     clearTimeout(timer);
   }

@@ -5,10 +5,8 @@
  */
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { accountStatus } from "../store/account.ts";
-import { createAuthStore } from "../store/auth-store.ts";
-import { createLogger } from "../log/logger.ts";
 import { formatAgo, formatExpiresIn } from "./format-duration.ts";
-import { loadStartupConfig } from "./load-startup-config.ts";
+import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
 function table(rows: string[][]): string {
@@ -18,12 +16,9 @@ function table(rows: string[][]): string {
 }
 
 export async function accountsCommand(command: ParsedCommand): Promise<number> {
-  const startup = await loadStartupConfig(command);
-  if (!startup) return 1;
-  const { config } = startup;
-  // Problems are listed in the table, so the store's own log lines are not needed.
-  const store = createAuthStore(config.authDir, createLogger("error", () => {}));
-  await store.load();
+  const loaded = await loadAccounts(command);
+  if (!loaded) return 1;
+  const { config, store } = loaded;
 
   const header = ["PROVIDER", "ACCOUNT", "STATUS", "EXPIRES IN", "LAST REFRESH", "FILE"];
   const now = Date.now();

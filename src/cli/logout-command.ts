@@ -4,18 +4,14 @@
  * account's vendor file is left alone.
  */
 import { join } from "node:path";
-import { createLogger } from "../log/logger.ts";
-import { createAuthStore } from "../store/auth-store.ts";
-import { loadStartupConfig } from "./load-startup-config.ts";
+import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { selectAccounts } from "./select-accounts.ts";
 
 export async function logoutCommand(command: ParsedCommand): Promise<number> {
-  const startup = await loadStartupConfig(command);
-  if (!startup) return 1;
-  const { config } = startup;
-  const store = createAuthStore(config.authDir, createLogger("error", () => {}));
-  await store.load();
+  const loaded = await loadAccounts(command);
+  if (!loaded) return 1;
+  const { config, store } = loaded;
   const target = command.target!;
   const chosen = selectAccounts(store.accounts(), target);
   if (chosen.length === 0) {

@@ -4,21 +4,17 @@
  * server or another `refresh`: the lock and re-read make it one refresh.
  */
 import { refreshAccount } from "../auth/refresh/refresh-account.ts";
-import { createLogger } from "../log/logger.ts";
 import { redact } from "../log/redact.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { ProviderId } from "../providers/provider.ts";
-import { createAuthStore } from "../store/auth-store.ts";
-import { loadStartupConfig } from "./load-startup-config.ts";
+import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { selectAccounts } from "./select-accounts.ts";
 
 export async function refreshCommand(command: ParsedCommand): Promise<number> {
-  const startup = await loadStartupConfig(command);
-  if (!startup) return 1;
-  const { config } = startup;
-  const store = createAuthStore(config.authDir, createLogger("error", () => {}));
-  await store.load();
+  const loaded = await loadAccounts(command);
+  if (!loaded) return 1;
+  const { config, store } = loaded;
   const refreshable = store.accounts().filter((a) =>
     PROVIDERS[a.provider as ProviderId]?.login.refreshable
   );
