@@ -15,6 +15,7 @@ import { detectDialect } from "./dialect.ts";
 import { renderError } from "./render-error.ts";
 import { health } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { generateRoutes } from "./routes/generate.ts";
 
 export interface AppContext {
   config(): Config;
@@ -56,6 +57,7 @@ export function createApp(context: AppContext): Hono {
   app.use(liveBodyLimit(() => context.config().bodyLimit));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts()));
+  app.route("/", generateRoutes({ accounts: () => context.accounts(), log: context.log }));
 
   app.notFound((c) => {
     const dialect = detectDialect(c.req.path, c.req.raw.headers);

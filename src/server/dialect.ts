@@ -8,6 +8,8 @@ export type Dialect = "openai" | "anthropic" | "gemini";
 
 export function detectDialect(path: string, headers: Headers): Dialect {
   if (path.startsWith("/v1beta/") || path === "/v1beta") return "gemini";
+  // The Google SDK also calls `/v1/models/{model}:generateContent`.
+  if (path.startsWith("/v1/models/") && path.includes(":")) return "gemini";
   if (path.startsWith("/v1/messages")) return "anthropic";
   if (headers.has("anthropic-version")) return "anthropic";
   if (headers.has("x-goog-api-key")) return "gemini";

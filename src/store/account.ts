@@ -12,6 +12,8 @@ export interface Account {
   /** What a person recognises: the email, account id or config entry name. Never a secret. */
   label: string;
   source: "file" | "config";
+  /** How subgate reaches the upstream: an OAuth login, or one of the config's key lists. */
+  kind: "oauth" | "claude-api-key" | "gemini-api-key" | "codex-api-key" | "openai-compatibility";
   /** The token file's name inside the auth dir. */
   file?: string;
   expiresAt?: Date;
@@ -25,6 +27,8 @@ export interface Account {
   linked?: { tool: string; path: string };
   /** Model names clients may ask for on this account. */
   models: string[];
+  /** Client-visible name → the upstream's name, where they differ (aliases, prefixes). */
+  upstreamModels?: Record<string, string>;
   ownedBy: string;
   /** Token data as stored (access/refresh tokens, keys). Never logged or printed. */
   credentials: Readonly<Record<string, unknown>>;

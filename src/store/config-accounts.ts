@@ -9,31 +9,50 @@ import { PROVIDERS } from "../providers/registry.ts";
 import type { ProviderId } from "../providers/provider.ts";
 import type { Account } from "./account.ts";
 
-function visibleNames(models: ModelEntry[], prefix?: string): string[] {
-  return models.map((m) => (prefix ? `${prefix}/` : "") + (m.alias ?? m.name));
+function visibleName(model: ModelEntry | string, prefix?: string): string {
+  const name = typeof model === "string" ? model : model.alias ?? model.name;
+  return (prefix ? `${prefix}/` : "") + name;
+}
+
+/** Visible name → upstream name for every model whose names differ. */
+function upstreamNames(models: (ModelEntry | string)[], prefix?: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const model of models) {
+    const upstream = typeof model === "string" ? model : model.name;
+    const visible = visibleName(model, prefix);
+    if (visible !== upstream) map[visible] = upstream;
+  }
+  return map;
 }
 
 function hostOf(url: string | undefined): string | undefined {
   return url ? new URL(url).host : undefined;
 }
 
-function keyAccounts(key: string, provider: ProviderId, entries: ApiKeyEntry[]): Account[] {
+function keyAccounts(
+  key: "claude-api-key" | "gemini-api-key" | "codex-api-key",
+  provider: ProviderId,
+  entries: ApiKeyEntry[],
+): Account[] {
   const descriptor = PROVIDERS[provider];
   return entries.map((entry, index) => {
-    const models = entry.models.length
-      ? visibleNames(entry.models, entry.prefix)
-      : descriptor.models.map((m) => (entry.prefix ? `${entry.prefix}/` : "") + m);
+    const source: (ModelEntry | string)[] = entry.models.length
+      ? entry.models
+      : [...descriptor.models];
+    const models = source.map((m) => visibleName(m, entry.prefix));
     const host = hostOf(entry.baseUrl);
     return {
       id: `config:${key}[${index}]`,
       provider,
       label: `${key}[${index}]${host ? ` (${host})` : ""}`,
       source: "config",
+      kind: key,
       disabled: false,
       needsLogin: false,
       models: withoutExcluded(models, entry.excludedModels),
+      upstreamModels: upstreamNames(source, entry.prefix),
       ownedBy: descriptor.ownedBy,
-      credentials: { api_key: entry.apiKey },
+      credentials: { api_key: entry.apiKey, base_url: entry.baseUrl, headers: entry.headers },
     };
   });
 }
@@ -45,11 +64,17 @@ export function accountsFromConfig(config: Config): Account[] {
       provider: "openai-compatibility",
       label: `${entry.name} (${hostOf(entry.baseUrl)})`,
       source: "config" as const,
+      kind: "openai-compatibility" as const,
       disabled: false,
       needsLogin: false,
-      models: visibleNames(entry.models, entry.prefix),
+      models: entry.models.map((m) => visibleName(m, entry.prefix)),
+      upstreamModels: upstreamNames(entry.models, entry.prefix),
       ownedBy: entry.name,
-      credentials: { api_keys: entry.apiKeyEntries.map((k) => k.apiKey) },
+      credentials: {
+        api_keys: entry.apiKeyEntries.map((k) => k.apiKey),
+        base_url: entry.baseUrl,
+        headers: entry.headers,
+      },
     }]
   );
   return [

@@ -117,6 +117,7 @@ export function parseAccountFile(fileName: string, text: string): ParsedAccount 
       provider: provider.id,
       label: label ?? fileName.replace(/\.json$/, ""),
       source: "file",
+      kind: "oauth",
       file: fileName,
       expiresAt: findExpiry(record),
       disabled: record.disabled === true,

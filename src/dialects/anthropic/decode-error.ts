@@ -1,0 +1,109 @@
+/**
+ * @module
+ * An Anthropic error (`{"type":"error","error":{"type","message"}}`), as an
+ * HTTP error response or a stream's `error` event, as a canonical `ApiError`.
+ * The error's `type` decides the kind; without one, the HTTP status does.
+ * `retry-after` (seconds or an HTTP date) becomes `retryAfterSeconds`.
+ */
+import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+
+const MAX_MESSAGE = 1000;
+
+function kindFromType(type: unknown): ErrorKind | undefined {
+  switch (type) {
+    case "invalid_request_error":
+      return "invalid_request";
+    case "authentication_error":
+      return "authentication";
+    case "permission_error":
+    case "billing_error":
+      return "permission";
+    case "not_found_error":
+      return "not_found";
+    case "request_too_large":
+      return "request_too_large";
+    case "rate_limit_error":
+      return "rate_limit";
+    case "api_error":
+    case "timeout_error":
+      return "api_error";
+    case "overloaded_error":
+      return "overloaded";
+    default:
+      return undefined;
+  }
+}
+
+function kindFromStatus(status: number): ErrorKind {
+  switch (status) {
+    case 401:
+      return "authentication";
+    case 402:
+    case 403:
+      return "permission";
+    case 404:
+      return "not_found";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit";
+    case 503:
+    case 529:
+      return "overloaded";
+  }
+  return status >= 500 ? "api_error" : "invalid_request";
+}
+
+function retryAfter(headers: Headers): number | undefined {
+  const ms = Number(headers.get("retry-after-ms") ?? NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms / 1000;
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+}
+
+/** An error object from a body or a stream event; `status` 0 means "the kind's usual status". */
+export function errorFromObject(error: unknown, status = 0): ApiError {
+  const object = error && typeof error === "object" ? error as Record<string, unknown> : {};
+  const kind = kindFromType(object.type) ?? (status ? kindFromStatus(status) : "api_error");
+  const message = typeof object.message === "string" && object.message
+    ? clip(object.message)
+    : `The upstream reported ${typeof object.type === "string" ? object.type : "an error"}.`;
+  const decoded = apiError(kind, message).error;
+  if (status >= 400) decoded.status = status;
+  return decoded;
+}
+
+/** A message for a body that is not Anthropic's error JSON (an HTML page, plain text, nothing). */
+function describeBody(status: number, body: string): string {
+  const text = body.trim();
+  if (!text) return `The upstream answered HTTP ${status} with no body.`;
+  if (text.startsWith("<")) return `The upstream answered HTTP ${status} with an HTML page.`;
+  return `The upstream answered HTTP ${status}: ${clip(text.replace(/\s+/g, " "))}`;
+}
+
+export function decodeError(status: number, body: string, headers: Headers): ApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  const object = parsed && typeof parsed === "object"
+    ? (parsed as Record<string, unknown>).error
+    : undefined;
+  const error = object && typeof object === "object"
+    ? errorFromObject(object, status)
+    : { ...apiError(kindFromStatus(status), describeBody(status, body)).error };
+  if (status >= 400) error.status = status;
+  const seconds = retryAfter(headers);
+  if (seconds !== undefined) error.retryAfterSeconds = seconds;
+  return error;
+}

@@ -1,0 +1,26 @@
+/**
+ * @module
+ * The Anthropic Messages dialect (`POST /v1/messages`, SSE with `event:`
+ * names): Anthropic clients (Claude Code, the Anthropic SDKs) on the client
+ * side; the Anthropic API and Claude subscriptions on the upstream side.
+ */
+import type { DialectCodec } from "../codec.ts";
+import { decodeError } from "./decode-error.ts";
+import { decodeRequest } from "./decode-request.ts";
+import { decodeResponse } from "./decode-response.ts";
+import { createStreamDecoder } from "./decode-stream.ts";
+import { encodeRequest } from "./encode-request.ts";
+import { encodeResponse } from "./encode-response.ts";
+import { createStreamEncoder } from "./encode-stream.ts";
+
+export const codec: DialectCodec = {
+  id: "anthropic",
+  errorFormat: "anthropic",
+  decodeRequest,
+  encodeResponse,
+  createStreamEncoder,
+  encodeRequest,
+  decodeResponse,
+  createStreamDecoder,
+  decodeError,
+};

@@ -1,0 +1,168 @@
+/**
+ * @module
+ * A google.rpc `Status` error (`{"error":{code,message,status,details}}`), as
+ * an HTTP error response or in-band in a stream, as a canonical `ApiError`.
+ *
+ * - The `status` name decides first (`RESOURCE_EXHAUSTED` → rate_limit …), then
+ *   the HTTP status (or `code` for in-band errors, which arrive on HTTP 200).
+ * - An `ErrorInfo` with reason `API_KEY_INVALID` (Google answers 400) is an
+ *   authentication error.
+ * - The retry delay comes from a `RetryInfo` detail (`"34.4s"`), else the
+ *   `retry-after` header, else a "Please retry in 3.56s." in the message.
+ * - Streaming endpoints without `alt=sse` wrap the body in an array: the first
+ *   element counts.
+ */
+import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+import type { GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
+
+const MAX_MESSAGE = 1000;
+
+function kindFromStatusName(name: string | undefined): ErrorKind | undefined {
+  switch (name) {
+    case "INVALID_ARGUMENT":
+    case "FAILED_PRECONDITION":
+    case "OUT_OF_RANGE":
+    case "ALREADY_EXISTS":
+    case "ABORTED":
+      return "invalid_request";
+    case "UNAUTHENTICATED":
+      return "authentication";
+    case "PERMISSION_DENIED":
+      return "permission";
+    case "NOT_FOUND":
+      return "not_found";
+    case "RESOURCE_EXHAUSTED":
+      return "rate_limit";
+    case "UNAVAILABLE":
+    case "DEADLINE_EXCEEDED":
+      return "overloaded";
+    case "INTERNAL":
+    case "UNKNOWN":
+    case "DATA_LOSS":
+    case "UNIMPLEMENTED":
+    case "CANCELLED":
+      return "api_error";
+  }
+  return undefined;
+}
+
+function kindFromHttpStatus(status: number): ErrorKind | undefined {
+  switch (status) {
+    case 400:
+    case 409:
+    case 422:
+      return "invalid_request";
+    case 401:
+      return "authentication";
+    case 403:
+      return "permission";
+    case 404:
+      return "not_found";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit";
+    case 503:
+    case 504:
+    case 529:
+      return "overloaded";
+  }
+  if (status >= 500) return "api_error";
+  if (status >= 400) return "invalid_request";
+  return undefined;
+}
+
+/** A protobuf Duration ("3.56s", "1s", "0.5s") in seconds. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)s\s*$/.exec(value);
+  return match ? Number(match[1]) : undefined;
+}
+
+function retryFromDetails(details: GeminiErrorDetail[] | undefined): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    if (!detail || typeof detail !== "object") continue;
+    const seconds = parseDuration(detail.retryDelay);
+    if (seconds !== undefined) return seconds;
+  }
+  return undefined;
+}
+
+function hasReason(details: GeminiErrorDetail[] | undefined, reason: string): boolean {
+  return Array.isArray(details) &&
+    details.some((detail) => detail && typeof detail === "object" && detail.reason === reason);
+}
+
+/** `retry-after` in seconds (a number or an HTTP date). */
+export function retryAfterHeader(headers: Headers): number | undefined {
+  const value = headers.get("retry-after");
+  if (value === null || value.trim() === "") return undefined;
+  if (Number.isFinite(Number(value))) return Math.max(0, Number(value));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function retryFromMessage(message: string): number | undefined {
+  const match = /retry in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  return match[2].toLowerCase() === "ms" ? value / 1000 : value;
+}
+
+/** The canonical error for a google.rpc Status and the HTTP status it came with (0 in-band). */
+export function errorFromStatus(
+  error: GeminiStatus,
+  httpStatus: number,
+  headerRetry?: number,
+): ApiError {
+  const status = httpStatus >= 400 ? httpStatus : typeof error.code === "number" ? error.code : 0;
+  let kind = kindFromStatusName(error.status) ?? kindFromHttpStatus(status) ?? "api_error";
+  if (hasReason(error.details, "API_KEY_INVALID")) kind = "authentication";
+  const message = typeof error.message === "string" && error.message
+    ? error.message.slice(0, MAX_MESSAGE)
+    : `upstream error${status ? ` (HTTP ${status})` : ""}`;
+  const result = apiError(kind, message).error;
+  // A more precise upstream status of the same class is kept (422, 502, 504 …).
+  if (
+    (kind === "invalid_request" && status >= 400 && status < 500) ||
+    (kind === "api_error" && status >= 500)
+  ) {
+    result.status = status;
+  }
+  const retry = retryFromDetails(error.details) ?? headerRetry ?? retryFromMessage(message);
+  if (retry !== undefined) result.retryAfterSeconds = retry;
+  return result;
+}
+
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeError(status: number, body: string, headers: Headers): ApiError {
+  const headerRetry = retryAfterHeader(headers);
+  let parsed = parseBody(body);
+  if (Array.isArray(parsed)) parsed = parsed[0];
+  if (parsed && typeof parsed === "object") {
+    const record = parsed as { error?: unknown; message?: unknown };
+    if (record.error && typeof record.error === "object" && !Array.isArray(record.error)) {
+      return errorFromStatus(record.error as GeminiStatus, status, headerRetry);
+    }
+    if (typeof record.error === "string") {
+      return errorFromStatus({ message: record.error }, status, headerRetry);
+    }
+    if (typeof record.message === "string") {
+      return errorFromStatus({ message: record.message }, status, headerRetry);
+    }
+  }
+  const text = body.trim();
+  return errorFromStatus(
+    { message: text ? text.slice(0, MAX_MESSAGE) : `upstream returned HTTP ${status}` },
+    status,
+    headerRetry,
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * @module
+ * An OpenAI-style error (`{"error":{message,type,code,param}}`), as an HTTP
+ * error response or in-band in a stream, as a canonical `ApiError`. The HTTP
+ * status decides first; `type`/`code` decide for in-band errors (HTTP 200).
+ * Quota codes count as rate limits whatever the status (Qwen answers 403).
+ */
+import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+import type { ChatErrorObject } from "./wire-types.ts";
+
+const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "rate_limit_exceeded"]);
+const MAX_MESSAGE = 1000;
+
+function kindFromStatus(status: number): ErrorKind | undefined {
+  switch (status) {
+    case 400:
+    case 409:
+    case 422:
+      return "invalid_request";
+    case 401:
+      return "authentication";
+    case 402:
+    case 429:
+      return "rate_limit";
+    case 403:
+      return "permission";
+    case 404:
+      return "not_found";
+    case 413:
+      return "request_too_large";
+    case 503:
+    case 529:
+      return "overloaded";
+  }
+  if (status >= 500) return "api_error";
+  if (status >= 400) return "invalid_request";
+  return undefined;
+}
+
+/** An in-band error's kind from its `code`, then its `type` (the names OpenAI and its imitators use). */
+function kindFromType(code: string | null | undefined, type: string | null | undefined): ErrorKind {
+  switch (code) {
+    case "invalid_api_key":
+      return "authentication";
+    case "not_found":
+    case "model_not_found":
+      return "not_found";
+    case "request_too_large":
+      return "request_too_large";
+    case "context_length_exceeded":
+      return "invalid_request";
+  }
+  switch (type) {
+    case "invalid_request_error":
+    case "invalid_request":
+      return "invalid_request";
+    case "authentication_error":
+      return "authentication";
+    case "permission_error":
+    case "permission_denied":
+      return "permission";
+    case "not_found_error":
+      return "not_found";
+    case "request_too_large":
+      return "request_too_large";
+    case "rate_limit_error":
+    case "insufficient_quota":
+      return "rate_limit";
+    case "overloaded_error":
+      return "overloaded";
+    default:
+      return "api_error";
+  }
+}
+
+/** The canonical error for an OpenAI-style error object and the HTTP status it came with. */
+export function errorFromObject(
+  error: ChatErrorObject | string,
+  httpStatus: number,
+  retryAfterSeconds?: number,
+): ApiError {
+  const object: ChatErrorObject = typeof error === "string" ? { message: error } : error;
+  const code = object.code;
+  // In-band errors name the status they stand for (OpenRouter `code: 400`, Groq `status_code`).
+  const status = httpStatus >= 400
+    ? httpStatus
+    : typeof object.status_code === "number"
+    ? object.status_code
+    : typeof code === "number"
+    ? code
+    : 0;
+  let kind: ErrorKind;
+  if (typeof code === "string" && QUOTA_CODES.has(code)) kind = "rate_limit";
+  else {
+    kind = kindFromStatus(status) ??
+      kindFromType(typeof code === "string" ? code : undefined, object.type);
+  }
+  const message = typeof object.message === "string" && object.message
+    ? object.message.slice(0, MAX_MESSAGE)
+    : `upstream error${status ? ` (HTTP ${status})` : ""}`;
+  const result = apiError(kind, message).error;
+  // A more precise upstream status of the same class is kept (422, 502, 504 …).
+  if (
+    (kind === "invalid_request" && status >= 400 && status < 500) ||
+    (kind === "api_error" && status >= 500)
+  ) {
+    result.status = status;
+  }
+  if (retryAfterSeconds !== undefined) result.retryAfterSeconds = retryAfterSeconds;
+  return result;
+}
+
+/** `retry-after-ms` (OpenAI) or `retry-after` (seconds or an HTTP date), in seconds. */
+export function retryAfter(headers: Headers): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) {
+    return Math.max(0, Number(ms) / 1000);
+  }
+  const value = headers.get("retry-after");
+  if (value === null || value.trim() === "") return undefined;
+  if (Number.isFinite(Number(value))) return Math.max(0, Number(value));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeError(status: number, body: string, headers: Headers): ApiError {
+  const seconds = retryAfter(headers);
+  let parsed = parseBody(body);
+  if (Array.isArray(parsed)) parsed = parsed[0];
+  if (parsed && typeof parsed === "object") {
+    const record = parsed as { error?: unknown; message?: unknown };
+    if (record.error && (typeof record.error === "object" || typeof record.error === "string")) {
+      return errorFromObject(record.error as ChatErrorObject | string, status, seconds);
+    }
+    if (typeof record.message === "string") {
+      return errorFromObject({ message: record.message }, status, seconds);
+    }
+  }
+  const text = body.trim();
+  return errorFromObject(
+    { message: text || `upstream returned HTTP ${status}` },
+    status,
+    seconds,
+  );
+}

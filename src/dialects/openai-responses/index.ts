@@ -1,0 +1,27 @@
+/**
+ * @module
+ * The OpenAI Responses API dialect (`/v1/responses`; also what the ChatGPT
+ * Codex backend speaks): one codec for the client side and the upstream side.
+ */
+import type { DialectCodec } from "../codec.ts";
+import { decodeError } from "./decode-error.ts";
+import { decodeRequest } from "./decode-request.ts";
+import { decodeResponse } from "./decode-response.ts";
+import { createStreamDecoder } from "./decode-stream.ts";
+import { encodeRequest } from "./encode-request.ts";
+import { encodeResponse } from "./encode-response.ts";
+import { createStreamEncoder } from "./encode-stream.ts";
+import { leaveDialect } from "./leave-dialect.ts";
+
+export const codec: DialectCodec = {
+  id: "openai-responses",
+  errorFormat: "openai",
+  decodeRequest,
+  encodeResponse,
+  createStreamEncoder,
+  encodeRequest,
+  decodeResponse,
+  createStreamDecoder,
+  decodeError,
+  leaveDialect,
+};

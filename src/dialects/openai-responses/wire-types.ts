@@ -1,0 +1,414 @@
+/**
+ * @module
+ * The OpenAI Responses API on the wire (`POST /v1/responses`, also the
+ * ChatGPT Codex backend): request bodies, input and output items, the
+ * response object, stream events and error bodies. Only the fields subgate
+ * reads or writes are named; everything else passes through as `Extras`.
+ * The last section types what this codec keeps in `providerData`.
+ */
+
+import type { ApiError } from "../../server/api-error.ts";
+
+/** Fields of a wire object that the canonical model has no place for, verbatim. */
+export type Extras = Record<string, unknown>;
+
+// ---------------------------------------------------------------- content parts
+
+export interface InputTextPart {
+  type: "input_text";
+  text: string;
+}
+
+export interface OutputTextPart {
+  type: "output_text";
+  text: string;
+  annotations?: unknown[];
+  logprobs?: unknown[];
+}
+
+export interface RefusalPart {
+  type: "refusal";
+  refusal: string;
+}
+
+export interface InputImagePart {
+  type: "input_image";
+  /** A `data:` URL or an http(s) URL. */
+  image_url?: string | null;
+  file_id?: string | null;
+  detail?: "low" | "high" | "auto" | "original";
+}
+
+export interface InputFilePart {
+  type: "input_file";
+  /** A `data:<media type>;base64,…` URL (or bare base64). */
+  file_data?: string;
+  file_url?: string;
+  file_id?: string | null;
+  filename?: string;
+}
+
+export type MessageContentPart =
+  | InputTextPart
+  | OutputTextPart
+  | RefusalPart
+  | InputImagePart
+  | InputFilePart;
+
+/** What a function_call_output may carry instead of a string. */
+export type FunctionOutputPart = InputTextPart | InputImagePart | InputFilePart;
+
+// ---------------------------------------------------------------- items
+
+export type MessageRole = "user" | "assistant" | "system" | "developer";
+
+export interface MessageItem {
+  /** Optional on input: `{role, content}` is an "easy" message. */
+  type?: "message";
+  id?: string;
+  role: MessageRole;
+  content: string | MessageContentPart[];
+  status?: string;
+  /** Codex: "commentary" | "final_answer". */
+  phase?: string;
+}
+
+export interface FunctionCallItem {
+  type: "function_call";
+  id?: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  status?: string | null;
+}
+
+export interface FunctionCallOutputItem {
+  type: "function_call_output";
+  id?: string;
+  call_id: string;
+  output: string | FunctionOutputPart[];
+  status?: string | null;
+}
+
+export interface CustomToolCallItem {
+  type: "custom_tool_call";
+  id?: string;
+  call_id: string;
+  name: string;
+  input: string;
+  status?: string;
+}
+
+export interface CustomToolCallOutputItem {
+  type: "custom_tool_call_output";
+  id?: string;
+  call_id: string;
+  output: string | FunctionOutputPart[];
+}
+
+export interface SummaryText {
+  type: "summary_text";
+  text: string;
+}
+
+export interface ReasoningText {
+  type: "reasoning_text";
+  text: string;
+}
+
+export interface ReasoningItem {
+  type: "reasoning";
+  id?: string;
+  summary: SummaryText[];
+  content?: ReasoningText[] | null;
+  encrypted_content?: string | null;
+  status?: string;
+}
+
+/** An item the canonical model cannot express (web_search_call, local_shell_call, mcp_call …). */
+export interface BuiltinItem {
+  type: string;
+  id?: string;
+  [field: string]: unknown;
+}
+
+export type InputItem =
+  | MessageItem
+  | FunctionCallItem
+  | FunctionCallOutputItem
+  | CustomToolCallItem
+  | CustomToolCallOutputItem
+  | ReasoningItem
+  | BuiltinItem;
+
+export interface OutputMessageItem {
+  type: "message";
+  id: string;
+  role: "assistant";
+  status: string;
+  content: Array<OutputTextPart | RefusalPart>;
+  phase?: string;
+}
+
+export type OutputItem =
+  | OutputMessageItem
+  | (ReasoningItem & { id: string })
+  | (FunctionCallItem & { id: string })
+  | (CustomToolCallItem & { id: string })
+  | BuiltinItem;
+
+/** Input item types kept verbatim for a Responses upstream (unknown types are rejected). */
+export const BUILTIN_ITEM_TYPES: ReadonlySet<string> = new Set([
+  "item_reference",
+  "web_search_call",
+  "file_search_call",
+  "computer_call",
+  "computer_call_output",
+  "image_generation_call",
+  "code_interpreter_call",
+  "local_shell_call",
+  "local_shell_call_output",
+  "shell_call",
+  "shell_call_output",
+  "apply_patch_call",
+  "apply_patch_call_output",
+  "mcp_list_tools",
+  "mcp_approval_request",
+  "mcp_approval_response",
+  "mcp_call",
+  "tool_search_call",
+  "tool_search_output",
+  "compaction",
+  "compaction_summary",
+]);
+
+// ---------------------------------------------------------------- tools and request
+
+export interface FunctionTool {
+  type: "function";
+  name: string;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+}
+
+/** A freeform tool (Codex's `apply_patch` on GPT-5 models): the model writes raw text. */
+export interface CustomTool {
+  type: "custom";
+  name: string;
+  description?: string;
+  format?: Record<string, unknown>;
+}
+
+export interface BuiltinTool {
+  type: string;
+  [field: string]: unknown;
+}
+
+export type Tool = FunctionTool | CustomTool | BuiltinTool;
+
+export type ToolChoiceWire =
+  | "auto"
+  | "none"
+  | "required"
+  | { type: "function"; name: string }
+  | { type: "custom"; name: string }
+  | { type: string; [field: string]: unknown };
+
+export type TextFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | {
+    type: "json_schema";
+    name: string;
+    schema: Record<string, unknown>;
+    strict?: boolean | null;
+    description?: string;
+  };
+
+export type ReasoningEffortWire = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+
+export interface ReasoningWire {
+  effort?: ReasoningEffortWire | null;
+  summary?: string | null;
+  [field: string]: unknown;
+}
+
+export interface ResponsesRequest {
+  model: string;
+  input: string | InputItem[];
+  instructions?: string | null;
+  tools?: Tool[];
+  tool_choice?: ToolChoiceWire;
+  parallel_tool_calls?: boolean;
+  text?: { format?: TextFormat; verbosity?: string; [field: string]: unknown };
+  max_output_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  reasoning?: ReasoningWire;
+  stream?: boolean;
+  [field: string]: unknown;
+}
+
+// ---------------------------------------------------------------- response
+
+export interface ResponsesUsage {
+  input_tokens: number;
+  input_tokens_details?: { cached_tokens?: number; [field: string]: unknown };
+  output_tokens: number;
+  output_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
+  total_tokens?: number;
+}
+
+export interface ResponseErrorObject {
+  code?: string | null;
+  message?: string;
+  type?: string;
+  param?: string | null;
+}
+
+export type ResponseStatus =
+  | "completed"
+  | "incomplete"
+  | "failed"
+  | "in_progress"
+  | "queued"
+  | "cancelled";
+
+export interface ResponseObject {
+  id: string;
+  object: "response";
+  created_at: number;
+  status: ResponseStatus;
+  error: ResponseErrorObject | null;
+  incomplete_details: { reason?: string } | null;
+  model: string;
+  output: OutputItem[];
+  usage: ResponsesUsage | null;
+  [field: string]: unknown;
+}
+
+// ---------------------------------------------------------------- stream events
+
+/** One stream event's data, as far as the decoder reads it. */
+export interface StreamEventWire {
+  type: string;
+  sequence_number?: number;
+  response?: Partial<ResponseObject>;
+  output_index?: number;
+  content_index?: number;
+  summary_index?: number;
+  item_id?: string;
+  /** An output item; read defensively (upstreams add types and fields). */
+  item?: Record<string, unknown>;
+  part?: { type: string; text?: string; refusal?: string };
+  delta?: string;
+  text?: string;
+  refusal?: string;
+  arguments?: string;
+  input?: string;
+  /** `error` events: nested (what OpenAI sends) or flat (what its schema says). */
+  error?: ResponseErrorObject;
+  code?: string | null;
+  message?: string;
+}
+
+// ---------------------------------------------------------------- error bodies
+
+export interface ErrorBody {
+  /** OpenAI `{error:{…}}`; the Codex backend's usage-limit 429 adds reset fields. */
+  error?:
+    | (ResponseErrorObject & {
+      resets_in_seconds?: number;
+      resets_at?: number;
+      plan_type?: string;
+    })
+    | string;
+  /** The Codex backend's 400 `{"detail":"Store must be set to false"}`. */
+  detail?: unknown;
+  message?: string;
+}
+
+// ---------------------------------------------------------------- providerData["openai-responses"]
+// What this codec remembers so that a Responses upstream gets the client's body
+// back. Other codecs never read these; the pipeline reads only the fields
+// documented on `RequestMemo`.
+
+/** An input item the IR cannot express, and where it stood: before part `part` of message `message`. */
+export interface AnchoredItem {
+  message: number;
+  part: number;
+  item: BuiltinItem;
+}
+
+/** `request.providerData["openai-responses"]`. */
+export interface RequestMemo {
+  /**
+   * Top-level fields the IR has no place for, verbatim: store, include, metadata,
+   * truncation, service_tier, previous_response_id, prompt_cache_key, user,
+   * background, max_tool_calls, top_logprobs, conversation, stream_options …
+   */
+  fields?: Extras;
+  /** Built-in and reference input items (web_search_call, local_shell_call, item_reference …). */
+  items?: AnchoredItem[];
+  /** Tools other than function/custom, with their position in `tools`. */
+  tools?: Array<{ index: number; tool: BuiltinTool }>;
+  /** A tool_choice naming a built-in tool (or allowed_tools), verbatim. */
+  toolChoice?: ToolChoiceWire;
+  /** `reasoning` fields besides effort (summary, generate_summary …), verbatim. */
+  reasoning?: Extras;
+  /** `text` fields besides format (verbosity). */
+  text?: Extras;
+  /** json_schema format fields the IR lacks (description). */
+  format?: Extras;
+}
+
+/** `message.providerData["openai-responses"]` (user and system messages). */
+export interface MessageMemo {
+  /** The item's role when the IR role does not say it (system vs developer). */
+  role?: "system" | "developer";
+  /** Unknown fields of the message item (status, phase …). */
+  item?: Extras;
+}
+
+/** `part.providerData["openai-responses"]`. */
+export interface PartMemo {
+  /**
+   * On the first part of an assistant message item: that item's unknown fields
+   * (status, phase …). Marks where one assistant message item begins.
+   */
+  item?: Extras;
+  /** The output item's id (responses only; never sent upstream). */
+  itemId?: string;
+  /** Unknown fields of the part or item itself (annotations, detail, status …). */
+  extra?: Extras;
+  /** A text part that is a `refusal`. */
+  refusal?: boolean;
+  /** A tool call or result of a custom (freeform) tool. */
+  custom?: boolean;
+  /** A reasoning part's text came from `content` (reasoning_text), not `summary`. */
+  fromContent?: boolean;
+  /** A reasoning item's summary when it had several parts, verbatim. */
+  summary?: SummaryText[];
+}
+
+/** `tool.providerData["openai-responses"]`. */
+export interface ToolMemo {
+  /** A custom tool: its `format` (grammar or text). */
+  custom?: { format?: Record<string, unknown> };
+  /** The function tool had no `strict` field. */
+  noStrict?: boolean;
+  /** The function tool had no `parameters`. */
+  noParameters?: boolean;
+  extra?: Extras;
+}
+
+/** `response.providerData["openai-responses"]`. */
+export interface ResponseMemo {
+  /** Built-in output items, before content part `part`. */
+  items?: Array<{ part: number; item: BuiltinItem }>;
+  /** A `failed` response's error, as a canonical error. */
+  error?: ApiError;
+  /** `incomplete_details.reason` verbatim, when the stop reason does not say it. */
+  incompleteReason?: string;
+}

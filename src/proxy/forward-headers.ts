@@ -1,0 +1,64 @@
+/**
+ * @module
+ * Which headers cross the proxy. The client's own credentials never reach an
+ * upstream (the account's do), hop-by-hop headers never cross, and when
+ * translating only headers that mean something in every dialect go along.
+ */
+
+/** Never forwarded upstream: connection-level, or the client's key for subgate. */
+const REQUEST_DROP = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "accept-encoding",
+  "authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "cookie",
+]);
+
+/** Passthrough: the request as the client made it, minus its auth and hop-by-hop headers. */
+export function passthroughHeaders(headers: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of headers) {
+    if (!REQUEST_DROP.has(name)) out.set(name, value);
+  }
+  return out;
+}
+
+/** Translation: another dialect's headers mean nothing upstream; keep the generic ones. */
+export function translationHeaders(headers: Headers): Headers {
+  const out = new Headers({ "content-type": "application/json" });
+  for (const name of ["user-agent", "x-request-id", "accept-language"]) {
+    const value = headers.get(name);
+    if (value) out.set(name, value);
+  }
+  return out;
+}
+
+/** Dropped from upstream answers: fetch has already decoded the body and framed it anew. */
+const RESPONSE_DROP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-encoding",
+  "content-length",
+  "set-cookie",
+  "alt-svc",
+  "strict-transport-security",
+]);
+
+export function responseHeaders(headers: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of headers) {
+    if (!RESPONSE_DROP.has(name)) out.set(name, value);
+  }
+  return out;
+}

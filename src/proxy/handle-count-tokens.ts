@@ -1,0 +1,114 @@
+/**
+ * @module
+ * `POST /v1/messages/count_tokens` and Gemini's `:countTokens`: the upstream
+ * counts when it can (Anthropic and Gemini upstreams have endpoints for it);
+ * otherwise subgate answers with its local estimate (`estimate-tokens.ts`).
+ */
+import type { DialectId } from "../dialects/codec.ts";
+import { CODECS } from "../dialects/registry.ts";
+import type { CanonicalRequest } from "../ir/request.ts";
+import { apiError, ApiErrorException } from "../server/api-error.ts";
+import { translationHeaders } from "./forward-headers.ts";
+import type { GenerateInput, PipelineContext } from "./handle-generate.ts";
+import { handleGenerate, parseBody } from "./handle-generate.ts";
+import { estimateInputTokens } from "./estimate-tokens.ts";
+import { resolveModel } from "./resolve-model.ts";
+
+/** The count-request body and the count answer, for the dialects that count. */
+const COUNTING: Partial<
+  Record<DialectId, {
+    body(encoded: Record<string, unknown>, model: string): unknown;
+    read(answer: Record<string, unknown>): number;
+    answer(tokens: number): unknown;
+  }>
+> = {
+  anthropic: {
+    // count_tokens takes the prompt only: no sampling, limits or metadata.
+    body: (encoded) => {
+      const {
+        max_tokens: _max,
+        stream: _stream,
+        temperature: _temperature,
+        top_p: _topP,
+        top_k: _topK,
+        stop_sequences: _stop,
+        metadata: _metadata,
+        ...rest
+      } = encoded;
+      return rest;
+    },
+    read: (answer) => Number(answer.input_tokens),
+    answer: (tokens) => ({ input_tokens: tokens }),
+  },
+  gemini: {
+    body: (encoded, model) => ({
+      generateContentRequest: { model: `models/${model}`, ...encoded },
+    }),
+    read: (answer) => Number(answer.totalTokens),
+    answer: (tokens) => ({ totalTokens: tokens }),
+  },
+};
+
+/** The client's count request as a generation request its codec can decode. */
+function asGenerateBody(
+  dialect: DialectId,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  if (
+    dialect === "gemini" && body.generateContentRequest &&
+    typeof body.generateContentRequest === "object"
+  ) {
+    return body.generateContentRequest as Record<string, unknown>;
+  }
+  if (dialect === "anthropic" && body.max_tokens === undefined) return { ...body, max_tokens: 1 };
+  return body;
+}
+
+export async function handleCountTokens(
+  input: GenerateInput,
+  context: PipelineContext,
+): Promise<Response> {
+  const body = parseBody(input.body);
+  const shape = COUNTING[input.dialect];
+  if (!shape) throw apiError("not_found", `${input.dialect} has no token-counting endpoint.`);
+  const model = input.model ?? (typeof body.model === "string" ? body.model : "");
+  if (!model) {
+    throw apiError("invalid_request", "model: required, a non-empty string naming the model.");
+  }
+  const resolved = resolveModel(context.accounts(), model);
+  if (resolved.upstream.countsTokens && resolved.upstream.dialect === input.dialect) {
+    return await handleGenerate({ ...input, action: "count-tokens" }, context);
+  }
+  const canonical: CanonicalRequest = CODECS[input.dialect].decodeRequest(
+    asGenerateBody(input.dialect, body),
+    { model: input.model, stream: false },
+  );
+  const upstreamShape = COUNTING[resolved.upstream.dialect];
+  if (resolved.upstream.countsTokens && upstreamShape) {
+    const target = CODECS[resolved.upstream.dialect];
+    const encoded = target.encodeRequest(canonical, {
+      model: resolved.upstreamModel,
+      warn: () => {},
+    });
+    const call = resolved.upstream.target({
+      model: resolved.upstreamModel,
+      stream: false,
+      action: "count-tokens",
+      headers: translationHeaders(input.request.headers),
+      query: new URLSearchParams(),
+    });
+    const response = await fetch(call.url, {
+      method: "POST",
+      headers: call.headers,
+      body: JSON.stringify(upstreamShape.body(encoded, resolved.upstreamModel)),
+      signal: input.request.signal,
+    });
+    if (!response.ok) {
+      throw new ApiErrorException(
+        target.decodeError(response.status, await response.text(), response.headers),
+      );
+    }
+    return Response.json(shape.answer(upstreamShape.read(await response.json())));
+  }
+  return Response.json(shape.answer(estimateInputTokens(canonical)));
+}

@@ -1,0 +1,66 @@
+/**
+ * @module
+ * Which account serves a model. For now the first usable account that lists
+ * it and that subgate can reach; the account pool (rotation, cooldowns,
+ * retries) replaces this choice without changing its callers.
+ */
+import { apiError } from "../server/api-error.ts";
+import type { Account } from "../store/account.ts";
+import { upstreamFor } from "../upstreams/index.ts";
+import type { Upstream } from "../upstreams/upstream.ts";
+
+export interface Resolved {
+  account: Account;
+  upstream: Upstream;
+  /** The name the upstream knows the model by. */
+  upstreamModel: string;
+}
+
+/** Edit distance, for suggesting the model the client probably meant. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+export function closestModels(model: string, available: string[], count = 3): string[] {
+  return [...new Set(available)]
+    .map((name) => ({ name, score: distance(model.toLowerCase(), name.toLowerCase()) }))
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .slice(0, count)
+    .map((entry) => entry.name);
+}
+
+export function resolveModel(accounts: readonly Account[], model: string): Resolved {
+  const usable = accounts.filter((a) => !a.disabled && !a.needsLogin);
+  for (const account of usable) {
+    if (!account.models.includes(model)) continue;
+    const upstream = upstreamFor(account);
+    if (!upstream) continue;
+    return { account, upstream, upstreamModel: account.upstreamModels?.[model] ?? model };
+  }
+  const listed = usable.some((a) => a.models.includes(model));
+  if (listed) {
+    throw apiError(
+      "not_found",
+      `The model '${model}' belongs to a subscription login, which this subgate version cannot ` +
+        `forward yet; use an API-key or OpenAI-compatible upstream for it.`,
+    );
+  }
+  const suggestions = closestModels(model, usable.flatMap((a) => a.models));
+  throw apiError(
+    "not_found",
+    `The model '${model}' is not served by any account in subgate.` +
+      (suggestions.length
+        ? ` Closest available: ${suggestions.join(", ")}.`
+        : " No accounts are loaded."),
+  );
+}

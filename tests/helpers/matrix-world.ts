@@ -1,0 +1,79 @@
+/**
+ * @module
+ * One subgate with an account per upstream dialect, all pointing at one
+ * replay upstream, and the four real SDK clients pointing at subgate. Each
+ * upstream's model has an alias, so model rewriting is exercised too.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
+import OpenAI from "openai";
+import {
+  type ReplayUpstream,
+  startReplayUpstream,
+  type UpstreamDialect,
+} from "./replay-upstream.ts";
+import { type RunningSubgate, startSubgate, withTempHome } from "./subgate-process.ts";
+
+export const KEY = "sg-matrix-key";
+
+/** The model name a client asks for to reach each upstream dialect, and the upstream's own name. */
+export const MODELS: Record<UpstreamDialect, { alias: string; upstream: string }> = {
+  anthropic: { alias: "via-anthropic", upstream: "claude-upstream" },
+  "openai-chat": { alias: "via-chat", upstream: "chat-upstream" },
+  "openai-responses": { alias: "via-responses", upstream: "gpt-upstream" },
+  gemini: { alias: "via-gemini", upstream: "gemini-upstream" },
+};
+
+export interface MatrixWorld {
+  server: RunningSubgate;
+  upstream: ReplayUpstream;
+  openai: OpenAI;
+  anthropic: Anthropic;
+  google: GoogleGenAI;
+}
+
+export function withMatrixWorld(fn: (world: MatrixWorld) => Promise<void>) {
+  return withTempHome(async (home) => {
+    const upstream = startReplayUpstream();
+    const model = (d: UpstreamDialect) =>
+      `    models:\n      - name: ${MODELS[d].upstream}\n        alias: ${MODELS[d].alias}`;
+    await Deno.mkdir(`${home}/.subgate`, { recursive: true });
+    await Deno.writeTextFile(
+      `${home}/.subgate/config.yaml`,
+      [
+        `api-keys: [${KEY}]`,
+        "claude-api-key:",
+        "  - api-key: sk-ant-api03-upstream",
+        `    base-url: ${upstream.url}`,
+        model("anthropic"),
+        "codex-api-key:",
+        "  - api-key: sk-upstream-responses",
+        `    base-url: ${upstream.url}/v1`,
+        model("openai-responses"),
+        "gemini-api-key:",
+        "  - api-key: AIza-upstream",
+        `    base-url: ${upstream.url}/v1beta`,
+        model("gemini"),
+        "openai-compatibility:",
+        "  - name: compat",
+        `    base-url: ${upstream.url}/v1`,
+        "    api-key-entries:",
+        "      - api-key: sk-upstream-chat",
+        model("openai-chat"),
+      ].join("\n"),
+    );
+    const server = await startSubgate([], { home });
+    try {
+      await fn({
+        server,
+        upstream,
+        openai: new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0 }),
+        anthropic: new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 0 }),
+        google: new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: server.url } }),
+      });
+    } finally {
+      await server.stop();
+      await upstream.close();
+    }
+  });
+}
