@@ -7,6 +7,7 @@
 import {
   chunksAsSse,
   type FixtureDialect,
+  readCassette,
   readChunks,
   readJsonFixture,
 } from "./provider-fixtures.ts";
@@ -179,3 +180,55 @@ export const CAPTURES = {
     gemini: () => streamCapture("gemini", "google-tool-call.chunks.txt"),
   },
 } satisfies Record<string, Record<UpstreamDialect, () => Capture>>;
+
+/** Reasoning captures: the answer's thought text, read with plain paths. */
+export function reasoningCapture(dialect: UpstreamDialect): Capture & { reasoning: string } {
+  switch (dialect) {
+    case "anthropic": {
+      const body = readJsonFixture(
+        "anthropic-messages",
+        "anthropic-claude-opus-5-reasoning-high.1.json",
+      );
+      const content = body.content as Json[];
+      return {
+        dialect,
+        body: JSON.stringify(body),
+        text: content.filter((b) => b.type === "text").map((b) => b.text).join(""),
+        reasoning: content.filter((b) => b.type === "thinking").map((b) => b.thinking).join(""),
+      };
+    }
+    case "openai-chat": {
+      const body = readJsonFixture("openai-chat", "deepseek-reasoning.json");
+      const message = (body.choices as Json[])[0].message as Json;
+      return {
+        dialect,
+        body: JSON.stringify(body),
+        text: String(message.content),
+        reasoning: String(message.reasoning_content),
+      };
+    }
+    case "openai-responses": {
+      const body = readJsonFixture("openai-responses", "openai-reasoning-encrypted-content.1.json");
+      const output = body.output as Json[];
+      return {
+        dialect,
+        body: JSON.stringify(body),
+        text: output.filter((o) => o.type === "message").flatMap((o) => o.content as Json[])
+          .map((c) => c.text).join(""),
+        reasoning: output.filter((o) => o.type === "reasoning")
+          .flatMap((o) => o.summary as Json[]).map((s) => s.text).join("\n\n"),
+      };
+    }
+    case "gemini": {
+      const [first] = readCassette("gemini", "test_google_model_thinking_part.yaml");
+      const parts = ((first.response.json as Json).candidates as Json[])[0].content as Json;
+      const list = parts.parts as Json[];
+      return {
+        dialect,
+        body: first.response.text,
+        text: list.filter((p) => !p.thought).map((p) => p.text ?? "").join(""),
+        reasoning: list.filter((p) => p.thought).map((p) => p.text).join(""),
+      };
+    }
+  }
+}
