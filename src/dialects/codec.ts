@@ -73,4 +73,12 @@ export interface DialectCodec {
    * the answer. Optional: dialects whose extras are harmless to drop omit it.
    */
   leaveDialect?(request: CanonicalRequest, context: EncodeContext): void;
+
+  /**
+   * True when a same-dialect request cannot go through untouched: it carries
+   * something subgate itself put there for another provider (a wrapped
+   * foreign signature) that this dialect's upstream would refuse. Checked on
+   * the raw body, so passthrough stays a substring test.
+   */
+  needsTranslation?(rawBody: string): boolean;
 }

@@ -110,7 +110,7 @@ export async function handleGenerate(
   const client = CODECS[input.dialect];
   const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
   const resolved = resolveModel(context.accounts(), model);
-  if (resolved.upstream.dialect === input.dialect) {
+  if (resolved.upstream.dialect === input.dialect && !client.needsTranslation?.(input.body)) {
     // Validate as the client's dialect, so a malformed request fails here in its own terms.
     client.decodeRequest(body, decodeContext);
     return await passthrough(input, model, resolved, body);
@@ -154,6 +154,7 @@ export async function handleGenerate(
         upstream.body,
         target.createStreamDecoder(),
         client.createStreamEncoder(canonical),
+        target.id,
       ),
       {
         headers: {

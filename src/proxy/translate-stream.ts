@@ -9,22 +9,33 @@
  * ends properly.
  */
 import type { StreamDecoder, StreamEncoder } from "../dialects/codec.ts";
+import type { StreamEvent } from "../ir/stream-event.ts";
 import { createSseParser } from "../sse/parse-sse.ts";
 
 export function translateStream(
   body: ReadableStream<Uint8Array>,
   decoder: StreamDecoder,
   encoder: StreamEncoder,
+  /** The upstream's dialect: every signature in this stream is that provider's. */
+  origin: string,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const parser = createSseParser();
   const text = new TextDecoder();
   const bytes = new TextEncoder();
 
+  const encode = (event: StreamEvent): string => {
+    if (
+      event.type === "reasoning-start" || event.type === "reasoning-signature" ||
+      event.type === "tool-call-start"
+    ) event.origin = origin;
+    return encoder.encode(event);
+  };
+
   const translate = (input: string): string => {
     let out = "";
     for (const event of parser.push(input)) {
-      for (const canonical of decoder.decode(event)) out += encoder.encode(canonical);
+      for (const canonical of decoder.decode(event)) out += encode(canonical);
     }
     return out;
   };
@@ -32,9 +43,9 @@ export function translateStream(
   const finish = (): string => {
     let out = translate(text.decode());
     for (const event of parser.end()) {
-      for (const canonical of decoder.decode(event)) out += encoder.encode(canonical);
+      for (const canonical of decoder.decode(event)) out += encode(canonical);
     }
-    for (const canonical of decoder.end()) out += encoder.encode(canonical);
+    for (const canonical of decoder.end()) out += encode(canonical);
     return out + encoder.end();
   };
 

@@ -25,7 +25,7 @@ import type {
   OpaqueBlock,
 } from "./wire-types.ts";
 
-const FOREIGN_PREFIX = "subgate.reasoning.v1:";
+export const FOREIGN_PREFIX = "subgate.reasoning.v1:";
 
 type ForeignReasoning = Pick<ReasoningPart, "origin" | "signature" | "encrypted" | "id">;
 

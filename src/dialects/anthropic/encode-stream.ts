@@ -26,7 +26,7 @@ import type { StopReason, Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { errorBody } from "../../server/render-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
-import { encodeUsage, messageId } from "./encode-response.ts";
+import { encodeUsage, messageId, wrapForeignReasoning } from "./encode-response.ts";
 import { encodeStopReason } from "./map-stop-reason.ts";
 import type { AnthropicUsage } from "./wire-types.ts";
 
@@ -204,13 +204,24 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
           delta(block, `{"type":"thinking_delta","thinking":${JSON.stringify(event.text)}}`);
       }
       case "reasoning-signature": {
-        // Encrypted reasoning (OpenAI's) has no place on a thinking block.
-        if (!event.signature) return "";
+        // Another provider's signature or encrypted reasoning travels wrapped, so the client can
+        // send it back and a later turn to that provider gets it unchanged.
+        const foreign = event.origin !== undefined && event.origin !== "anthropic";
+        const signature = foreign
+          ? wrapForeignReasoning({
+            type: "reasoning",
+            text: "",
+            origin: event.origin,
+            signature: event.signature,
+            encrypted: event.encrypted,
+          })
+          : event.signature;
+        if (!signature) return "";
         const known = state.blocks.get(event.index);
         if (known?.kind === "redacted") return "";
         const block = known ?? writable(event.index, "thinking", out);
         return out.text +
-          delta(block, `{"type":"signature_delta","signature":${JSON.stringify(event.signature)}}`);
+          delta(block, `{"type":"signature_delta","signature":${JSON.stringify(signature)}}`);
       }
       case "tool-call-start": {
         state.sawTool = true;

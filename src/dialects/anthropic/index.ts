@@ -10,7 +10,7 @@ import { decodeRequest } from "./decode-request.ts";
 import { decodeResponse } from "./decode-response.ts";
 import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
-import { encodeResponse } from "./encode-response.ts";
+import { encodeResponse, FOREIGN_PREFIX } from "./encode-response.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
 
 export const codec: DialectCodec = {
@@ -23,4 +23,6 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  // Another provider's reasoning, wrapped by subgate for the client, must not reach Anthropic.
+  needsTranslation: (rawBody) => rawBody.includes(FOREIGN_PREFIX),
 };

@@ -145,7 +145,10 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
           state.reasoningWithText.add(event.index);
           return flushPending() + chunk([{ text: event.text, thought: true }]);
         case "reasoning-signature": {
-          if (!event.signature) return "";
+          // Only Gemini's own signatures mean anything to Gemini.
+          if (!event.signature || (event.origin !== undefined && event.origin !== "gemini")) {
+            return "";
+          }
           if (state.reasoningWithText.has(event.index)) {
             return flushPending() +
               chunk([{ text: "", thought: true, thoughtSignature: event.signature }]);
@@ -158,7 +161,9 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
           state.calls.set(event.index, {
             id: event.id,
             name: event.name,
-            ...(event.signature ? { signature: event.signature } : {}),
+            ...(event.signature && (event.origin === undefined || event.origin === "gemini")
+              ? { signature: event.signature }
+              : {}),
             args: "",
           });
           return flushPending();

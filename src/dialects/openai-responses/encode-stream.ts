@@ -412,7 +412,10 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         }
         case "reasoning-signature": {
           const state = blocks.get(event.index);
-          if (state?.kind === "reasoning" && event.encrypted !== undefined && !state.redacted) {
+          const own = event.origin === undefined || event.origin === "openai-responses";
+          if (
+            own && state?.kind === "reasoning" && event.encrypted !== undefined && !state.redacted
+          ) {
             state.encrypted = event.encrypted;
           }
           return "";
