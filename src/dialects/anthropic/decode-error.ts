@@ -5,6 +5,7 @@
  * The error's `type` decides the kind; without one, the HTTP status does.
  * `retry-after` (seconds or an HTTP date) becomes `retryAfterSeconds`.
  */
+import { retryAfterSeconds } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
 
 const MAX_MESSAGE = 1000;
@@ -54,17 +55,6 @@ function kindFromStatus(status: number): ErrorKind {
   return status >= 500 ? "api_error" : "invalid_request";
 }
 
-function retryAfter(headers: Headers): number | undefined {
-  const ms = Number(headers.get("retry-after-ms") ?? NaN);
-  if (Number.isFinite(ms) && ms >= 0) return ms / 1000;
-  const value = headers.get("retry-after")?.trim();
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
-}
-
 function clip(text: string): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }
@@ -103,7 +93,7 @@ export function decodeError(status: number, body: string, headers: Headers): Api
     ? errorFromObject(object, status)
     : { ...apiError(kindFromStatus(status), describeBody(status, body)).error };
   if (status >= 400) error.status = status;
-  const seconds = retryAfter(headers);
+  const seconds = retryAfterSeconds(headers);
   if (seconds !== undefined) error.retryAfterSeconds = seconds;
   return error;
 }

@@ -12,6 +12,7 @@
  * - Streaming endpoints without `alt=sse` wrap the body in an array: the first
  *   element counts.
  */
+import { parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
 import type { GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
 
@@ -94,15 +95,6 @@ function hasReason(details: GeminiErrorDetail[] | undefined, reason: string): bo
     details.some((detail) => detail && typeof detail === "object" && detail.reason === reason);
 }
 
-/** `retry-after` in seconds (a number or an HTTP date). */
-export function retryAfterHeader(headers: Headers): number | undefined {
-  const value = headers.get("retry-after");
-  if (value === null || value.trim() === "") return undefined;
-  if (Number.isFinite(Number(value))) return Math.max(0, Number(value));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
-}
-
 function retryFromMessage(message: string): number | undefined {
   const match = /retry in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
   if (!match) return undefined;
@@ -135,17 +127,9 @@ export function errorFromStatus(
   return result;
 }
 
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 export function decodeError(status: number, body: string, headers: Headers): ApiError {
-  const headerRetry = retryAfterHeader(headers);
-  let parsed = parseBody(body);
+  const headerRetry = retryAfterSeconds(headers);
+  let parsed = parseJsonOrUndefined(body);
   if (Array.isArray(parsed)) parsed = parsed[0];
   if (parsed && typeof parsed === "object") {
     const record = parsed as { error?: unknown; message?: unknown };

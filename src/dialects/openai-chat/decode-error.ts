@@ -5,37 +5,12 @@
  * status decides first; `type`/`code` decide for in-band errors (HTTP 200).
  * Quota codes count as rate limits whatever the status (Qwen answers 403).
  */
+import { kindFromStatus, parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
 import type { ChatErrorObject } from "./wire-types.ts";
 
 const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "rate_limit_exceeded"]);
 const MAX_MESSAGE = 1000;
-
-function kindFromStatus(status: number): ErrorKind | undefined {
-  switch (status) {
-    case 400:
-    case 409:
-    case 422:
-      return "invalid_request";
-    case 401:
-      return "authentication";
-    case 402:
-    case 429:
-      return "rate_limit";
-    case 403:
-      return "permission";
-    case 404:
-      return "not_found";
-    case 413:
-      return "request_too_large";
-    case 503:
-    case 529:
-      return "overloaded";
-  }
-  if (status >= 500) return "api_error";
-  if (status >= 400) return "invalid_request";
-  return undefined;
-}
 
 /** An in-band error's kind from its `code`, then its `type` (the names OpenAI and its imitators use). */
 function kindFromType(code: string | null | undefined, type: string | null | undefined): ErrorKind {
@@ -110,30 +85,9 @@ export function errorFromObject(
   return result;
 }
 
-/** `retry-after-ms` (OpenAI) or `retry-after` (seconds or an HTTP date), in seconds. */
-export function retryAfter(headers: Headers): number | undefined {
-  const ms = headers.get("retry-after-ms");
-  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) {
-    return Math.max(0, Number(ms) / 1000);
-  }
-  const value = headers.get("retry-after");
-  if (value === null || value.trim() === "") return undefined;
-  if (Number.isFinite(Number(value))) return Math.max(0, Number(value));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
-}
-
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 export function decodeError(status: number, body: string, headers: Headers): ApiError {
-  const seconds = retryAfter(headers);
-  let parsed = parseBody(body);
+  const seconds = retryAfterSeconds(headers);
+  let parsed = parseJsonOrUndefined(body);
   if (Array.isArray(parsed)) parsed = parsed[0];
   if (parsed && typeof parsed === "object") {
     const record = parsed as { error?: unknown; message?: unknown };

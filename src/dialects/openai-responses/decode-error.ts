@@ -14,6 +14,7 @@
  * - Retry time: `retry-after-ms`, `retry-after` (seconds or a date), the
  *   body's `resets_in_seconds`/`resets_at`, or "try again in 1.5s" in the message.
  */
+import { kindFromStatus, parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
 import type { ErrorBody, ResponseErrorObject } from "./wire-types.ts";
 
@@ -26,32 +27,6 @@ const RATE_LIMIT_CODES = new Set([
   "rate_limit_error",
   "quota_exceeded",
 ]);
-
-function kindFromStatus(status: number): ErrorKind | undefined {
-  switch (status) {
-    case 400:
-    case 409:
-    case 422:
-      return "invalid_request";
-    case 401:
-      return "authentication";
-    case 402:
-    case 429:
-      return "rate_limit";
-    case 403:
-      return "permission";
-    case 404:
-      return "not_found";
-    case 413:
-      return "request_too_large";
-    case 503:
-    case 529:
-      return "overloaded";
-  }
-  if (status >= 500) return "api_error";
-  if (status >= 400) return "invalid_request";
-  return undefined;
-}
 
 function kindFromCode(code: string | undefined): ErrorKind {
   switch (code) {
@@ -129,30 +104,9 @@ export function errorFromObject(
   return result;
 }
 
-/** `retry-after-ms` (OpenAI) or `retry-after` (seconds or an HTTP date), in seconds. */
-export function retryAfter(headers: Headers): number | undefined {
-  const ms = headers.get("retry-after-ms");
-  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) {
-    return Math.max(0, Number(ms) / 1000);
-  }
-  const value = headers.get("retry-after");
-  if (value === null || value.trim() === "") return undefined;
-  if (Number.isFinite(Number(value))) return Math.max(0, Number(value));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
-}
-
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 export function decodeError(status: number, body: string, headers: Headers): ApiError {
-  const seconds = retryAfter(headers);
-  const parsed = parseBody(body);
+  const seconds = retryAfterSeconds(headers);
+  const parsed = parseJsonOrUndefined(body);
   if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
     const record = parsed as ErrorBody;
     if (record.error && typeof record.error === "object") {
