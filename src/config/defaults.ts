@@ -23,5 +23,6 @@ export function defaultConfig(): Config {
     codexApiKey: [],
     openaiCompatibility: [],
     providers: {},
+    routing: { strategy: "round-robin" },
   };
 }

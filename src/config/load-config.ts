@@ -124,6 +124,10 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     codexApiKey: apiKeyEntries(raw.codexApiKey),
     openaiCompatibility: compatibilityEntries(raw.openaiCompatibility),
     providers: providerOverrides(raw.providers),
+    routing: {
+      strategy: ((raw.routing as Raw | undefined)?.strategy as Config["routing"]["strategy"]) ??
+        base.routing.strategy,
+    },
   };
 }
 

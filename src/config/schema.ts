@@ -144,7 +144,6 @@ const IGNORED_TOP_LEVEL: Record<string, string> = {
       "save-cooldown-status",
       "transient-error-cooldown-seconds",
       "quota-exceeded",
-      "routing",
       "ws-auth",
       "nonstream-keepalive-interval",
       "streaming",
@@ -191,6 +190,14 @@ export const CONFIG_SPEC: Spec = {
     "codex-api-key": { kind: "list", of: apiKeyEntry },
     "openai-compatibility": { kind: "list", of: openaiCompatibility },
     providers: { kind: "map", of: providerOverride, keys: PROVIDER_IDS },
+    routing: {
+      kind: "object",
+      fields: { strategy: { kind: "enum", values: ["round-robin", "fill-first"] } },
+      ignored: {
+        "session-affinity": NOT_YET,
+        "session-affinity-ttl": NOT_YET,
+      },
+    },
   },
   ignored: IGNORED_TOP_LEVEL,
 };

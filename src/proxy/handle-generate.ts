@@ -1,18 +1,24 @@
 /**
  * @module
- * The generic pipeline for every generation endpoint: parse the client's
- * body, pick the account, then either pass the request through untouched
- * (same dialect both sides) or translate it through the canonical model, and
- * the answer back. Nothing here knows a provider; upstreams and codecs do.
+ * The generic pipeline for every generation endpoint: parse and check the
+ * client's body once, then try the model's accounts in the pool's order.
+ * Each attempt either passes the request through untouched (same dialect both
+ * sides) or translates it through the canonical model. A failure rests the
+ * account and moves on, or ends the request when the request itself is at
+ * fault. Nothing here knows a provider; upstreams and codecs do.
  */
-import type { DecodeContext, DialectCodec, DialectId } from "../dialects/codec.ts";
+import type { Config } from "../config/config-types.ts";
+import type { DecodeContext, DialectId } from "../dialects/codec.ts";
 import { CODECS } from "../dialects/registry.ts";
+import type { CanonicalRequest } from "../ir/request.ts";
 import type { Logger } from "../log/logger.ts";
+import { classifyFailure } from "../pool/classify-failure.ts";
+import { allResting, type Pool } from "../pool/pool.ts";
 import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import type { UpstreamAction } from "../upstreams/upstream.ts";
 import { passthroughHeaders, responseHeaders, translationHeaders } from "./forward-headers.ts";
-import { resolveModel } from "./resolve-model.ts";
+import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
 import { translateStream } from "./translate-stream.ts";
 
@@ -29,6 +35,8 @@ export interface GenerateInput {
 
 export interface PipelineContext {
   accounts(): readonly Account[];
+  config(): Config;
+  pool: Pool;
   log: Logger;
 }
 
@@ -54,24 +62,45 @@ function modelOf(input: GenerateInput, body: Record<string, unknown>): string {
   return body.model;
 }
 
-async function callUpstream(url: string, init: RequestInit): Promise<Response> {
+/** What one attempt on one account gave: the client's answer, or a failure to classify. */
+type Attempt =
+  | { ok: true; response: Response }
+  | { ok: false; error: ApiError; respond(): Response | never };
+
+interface Prepared {
+  input: GenerateInput;
+  model: string;
+  body: Record<string, unknown>;
+  canonical: CanonicalRequest;
+  context: PipelineContext;
+}
+
+async function send(url: string, init: RequestInit): Promise<Response | ApiError> {
   try {
     return await fetch(url, init);
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
-    throw apiError("api_error", `Could not reach the upstream: ${(error as Error).message}`, {
+    return {
+      kind: "api_error",
       status: 502,
-    });
+      message: `Could not reach the upstream: ${(error as Error).message}`,
+    };
   }
 }
 
+function failed(error: ApiError): Attempt {
+  return {
+    ok: false,
+    error,
+    respond: () => {
+      throw new ApiErrorException(error);
+    },
+  };
+}
+
 /** Same dialect both sides: the body goes up untouched but for the model, the answer comes back as sent. */
-async function passthrough(
-  input: GenerateInput,
-  model: string,
-  resolved: ReturnType<typeof resolveModel>,
-  body: Record<string, unknown>,
-): Promise<Response> {
+async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
+  const { input, model, body } = prepared;
   let text = input.body;
   if (input.model === undefined && resolved.upstreamModel !== model) {
     text = setTopLevelString(text, "model", resolved.upstreamModel) ??
@@ -84,39 +113,38 @@ async function passthrough(
     headers: passthroughHeaders(input.request.headers),
     query: new URL(input.request.url).searchParams,
   });
-  const upstream = await callUpstream(target.url, {
+  const upstream = await send(target.url, {
     method: "POST",
     headers: target.headers,
     body: text,
     signal: input.request.signal,
   });
-  return new Response(upstream.body, {
-    status: upstream.status,
-    headers: responseHeaders(upstream.headers),
-  });
-}
-
-async function upstreamError(codec: DialectCodec, response: Response): Promise<never> {
-  const text = await response.text();
-  throw new ApiErrorException(codec.decodeError(response.status, text, response.headers));
-}
-
-export async function handleGenerate(
-  input: GenerateInput,
-  context: PipelineContext,
-): Promise<Response> {
-  const body = parseBody(input.body);
-  const model = modelOf(input, body);
-  const client = CODECS[input.dialect];
-  const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
-  const resolved = resolveModel(context.accounts(), model);
-  if (resolved.upstream.dialect === input.dialect && !client.needsTranslation?.(input.body)) {
-    // Validate as the client's dialect, so a malformed request fails here in its own terms.
-    client.decodeRequest(body, decodeContext);
-    return await passthrough(input, model, resolved, body);
+  if (!(upstream instanceof Response)) return failed(upstream);
+  if (upstream.ok) {
+    return {
+      ok: true,
+      response: new Response(upstream.body, {
+        status: upstream.status,
+        headers: responseHeaders(upstream.headers),
+      }),
+    };
   }
+  // The error is already in the client's dialect: read it to judge it, hand it over as sent.
+  const errorText = await upstream.text();
+  return {
+    ok: false,
+    error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
+    respond: () =>
+      new Response(errorText, {
+        status: upstream.status,
+        headers: responseHeaders(upstream.headers),
+      }),
+  };
+}
 
-  const canonical = client.decodeRequest(body, decodeContext);
+async function translate(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
+  const { input, model, canonical, context } = prepared;
+  const client = CODECS[input.dialect];
   const target = CODECS[resolved.upstream.dialect];
   const encodeContext = {
     model: resolved.upstreamModel,
@@ -137,37 +165,107 @@ export async function handleGenerate(
     headers: translationHeaders(input.request.headers),
     query: new URLSearchParams(),
   });
-  const upstream = await callUpstream(call.url, {
+  const upstream = await send(call.url, {
     method: "POST",
     headers: call.headers,
     body: JSON.stringify(upstreamBody),
     signal: input.request.signal,
   });
-  if (!upstream.ok) return await upstreamError(target, upstream);
-
+  if (!(upstream instanceof Response)) return failed(upstream);
+  if (!upstream.ok) {
+    return failed(target.decodeError(upstream.status, await upstream.text(), upstream.headers));
+  }
   if (canonical.stream) {
     if (!upstream.body) {
-      throw apiError("api_error", "The upstream sent no stream.", { status: 502 });
+      return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
     }
-    return new Response(
-      translateStream(
-        upstream.body,
-        target.createStreamDecoder(),
-        client.createStreamEncoder(canonical),
-        target.id,
-      ),
-      {
-        headers: {
-          "content-type": "text/event-stream; charset=utf-8",
-          "cache-control": "no-cache",
+    return {
+      ok: true,
+      response: new Response(
+        translateStream(
+          upstream.body,
+          target.createStreamDecoder(),
+          client.createStreamEncoder(canonical),
+          target.id,
+        ),
+        {
+          headers: {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-cache",
+          },
         },
-      },
-    );
+      ),
+    };
   }
   const answer = target.decodeResponse(await upstream.json());
   // An answer that is itself a failure (a Responses `failed` status) is an error for the client.
   const failure = answer.providerData?.[target.id]?.error as ApiError | undefined;
-  if (answer.stopReason === "error" && failure?.kind) throw new ApiErrorException(failure);
+  if (answer.stopReason === "error" && failure?.kind) return failed(failure);
   answer.model = model;
-  return Response.json(client.encodeResponse(answer, canonical));
+  return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
+}
+
+export async function handleGenerate(
+  input: GenerateInput,
+  context: PipelineContext,
+): Promise<Response> {
+  const started = performance.now();
+  const body = parseBody(input.body);
+  const model = modelOf(input, body);
+  const client = CODECS[input.dialect];
+  const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
+  const candidates = candidatesFor(context.accounts(), model);
+  // Decoding first also checks the request, so a malformed one fails in its own terms.
+  const canonical = client.decodeRequest(body, decodeContext);
+  const prepared: Prepared = { input, model, body, canonical, context };
+  const config = context.config();
+  const selection = context.pool.select(candidates, model, config.routing.strategy);
+  if (selection.ready.length === 0) throw allResting(model, selection.resting);
+
+  let retries = config.requestRetry;
+  let last: Extract<Attempt, { ok: false }> | undefined;
+  let rateLimited = false;
+  let attempts = 0;
+  for (const account of selection.ready) {
+    attempts++;
+    const resolved = resolvedFor(account, model);
+    const sameDialect = resolved.upstream.dialect === input.dialect &&
+      !client.needsTranslation?.(input.body);
+    const attempt = sameDialect
+      ? await passthrough(prepared, resolved)
+      : await translate(prepared, resolved);
+    const fields = {
+      dialect: input.dialect,
+      model,
+      provider: account.provider,
+      account: account.label,
+    };
+    if (attempt.ok) {
+      context.pool.succeed(account, model);
+      context.log.info("request", {
+        ...fields,
+        status: attempt.response.status,
+        ms: Math.round(performance.now() - started),
+      });
+      return attempt.response;
+    }
+    last = attempt;
+    const verdict = classifyFailure(attempt.error, { canRefresh: false, refreshed: false });
+    context.log.warn("upstream failed", {
+      ...fields,
+      status: attempt.error.status,
+      next: verdict.action === "next" ? "another account" : "none",
+    });
+    if (verdict.action !== "next") return attempt.respond();
+    context.pool.rest(account, model, verdict.reason, verdict.restUntil);
+    rateLimited ||= verdict.reason === "rate limited";
+    if (verdict.countsAsRetry && retries-- <= 0) return attempt.respond();
+  }
+  // Every ready account failed. One account: its own answer says it best. Several held back by
+  // limits: say who is resting until when.
+  const after = context.pool.select(candidates, model, config.routing.strategy);
+  if (rateLimited && attempts > 1 && after.ready.length === 0) {
+    throw allResting(model, after.resting);
+  }
+  return last!.respond();
 }

@@ -39,14 +39,27 @@ export function closestModels(model: string, available: string[], count = 3): st
     .map((entry) => entry.name);
 }
 
-export function resolveModel(accounts: readonly Account[], model: string): Resolved {
+/** The accounts that serve `model` and that subgate can reach, in their listed order. */
+export function candidatesFor(accounts: readonly Account[], model: string): Account[] {
   const usable = accounts.filter((a) => !a.disabled && !a.needsLogin);
-  for (const account of usable) {
-    if (!account.models.includes(model)) continue;
-    const upstream = upstreamFor(account);
-    if (!upstream) continue;
-    return { account, upstream, upstreamModel: account.upstreamModels?.[model] ?? model };
-  }
+  const candidates = usable.filter((a) => a.models.includes(model) && upstreamFor(a));
+  if (candidates.length) return candidates;
+  return notServed(usable, model);
+}
+
+export function resolvedFor(account: Account, model: string): Resolved {
+  return {
+    account,
+    upstream: upstreamFor(account)!,
+    upstreamModel: account.upstreamModels?.[model] ?? model,
+  };
+}
+
+export function resolveModel(accounts: readonly Account[], model: string): Resolved {
+  return resolvedFor(candidatesFor(accounts, model)[0], model);
+}
+
+function notServed(usable: Account[], model: string): never {
   const listed = usable.some((a) => a.models.includes(model));
   if (listed) {
     throw apiError(

@@ -16,6 +16,7 @@ import { renderError } from "./render-error.ts";
 import { health } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { generateRoutes } from "./routes/generate.ts";
+import { createPool } from "../pool/pool.ts";
 
 export interface AppContext {
   config(): Config;
@@ -57,7 +58,15 @@ export function createApp(context: AppContext): Hono {
   app.use(liveBodyLimit(() => context.config().bodyLimit));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts()));
-  app.route("/", generateRoutes({ accounts: () => context.accounts(), log: context.log }));
+  app.route(
+    "/",
+    generateRoutes({
+      accounts: () => context.accounts(),
+      config: () => context.config(),
+      pool: createPool(),
+      log: context.log,
+    }),
+  );
 
   app.notFound((c) => {
     const dialect = detectDialect(c.req.path, c.req.raw.headers);

@@ -1,0 +1,42 @@
+/**
+ * @module
+ * The account pool for one running server: the strategy's order, the
+ * cooldowns, and the "everyone is resting" answer.
+ */
+import { apiError, type ApiErrorException } from "../server/api-error.ts";
+import type { Account } from "../store/account.ts";
+import { type Cooldowns, createCooldowns } from "./cooldowns.ts";
+import { createSelector, type Selection, type Strategy } from "./select-accounts.ts";
+
+export interface Pool {
+  select(candidates: readonly Account[], model: string, strategy: Strategy): Selection;
+  rest(account: Account, model: string, reason: string, until?: number): void;
+  succeed(account: Account, model: string): void;
+}
+
+export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
+  const select = createSelector();
+  return {
+    select: (candidates, model, strategy) => select(candidates, model, strategy, cooldowns),
+    rest: (account, model, reason, until) => {
+      cooldowns.rest(account.id, model, reason, until);
+    },
+    succeed: (account, model) => cooldowns.clear(account.id, model),
+  };
+}
+
+function clock(time: number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** 429 naming every resting account and when it is back; retry-after is the earliest. */
+export function allResting(model: string, resting: Selection["resting"]): ApiErrorException {
+  const soonest = resting[0]?.until ?? Date.now();
+  const list = resting.map((r) => `${r.account.label} (${r.reason}) until ${clock(r.until)}`)
+    .join("; ");
+  return apiError(
+    "rate_limit",
+    `Every account serving '${model}' is resting: ${list}. Retry after ${clock(soonest)}.`,
+    { retryAfterSeconds: Math.max(1, Math.ceil((soonest - Date.now()) / 1000)) },
+  );
+}

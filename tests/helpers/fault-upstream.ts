@@ -1,0 +1,52 @@
+/**
+ * @module
+ * An Anthropic-dialect upstream whose answers are scripted per API key, so a
+ * test can make one account rate-limited, failing or slow while the others
+ * answer normally with a real capture. Records which key served each call.
+ */
+import { readJsonFixture } from "./provider-fixtures.ts";
+
+export interface Fault {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface FaultUpstream {
+  url: string;
+  /** The x-api-key of every request, in arrival order. */
+  served: string[];
+  /** Answers the next `count` requests carrying `key` with `fault`. */
+  fail(key: string, fault: Fault, count?: number): void;
+  close(): Promise<void>;
+}
+
+const OK_BODY = JSON.stringify(readJsonFixture("anthropic-messages", "anthropic-text.json"));
+
+export function startFaultUpstream(): FaultUpstream {
+  const served: string[] = [];
+  const scripts = new Map<string, Fault[]>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    const key = req.headers.get("x-api-key") ?? "";
+    served.push(key);
+    const fault = scripts.get(key)?.shift();
+    if (fault) {
+      return new Response(
+        fault.body ?? `{"type":"error","error":{"type":"api_error","message":"scripted"}}`,
+        { status: fault.status, headers: { "content-type": "application/json", ...fault.headers } },
+      );
+    }
+    return new Response(OK_BODY, { headers: { "content-type": "application/json" } });
+  });
+  return {
+    url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+    served,
+    fail(key, fault, count = 1) {
+      const script = scripts.get(key) ?? [];
+      for (let i = 0; i < count; i++) script.push(fault);
+      scripts.set(key, script);
+    },
+    close: () => server.shutdown(),
+  };
+}

@@ -1,0 +1,124 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { type FaultUpstream, startFaultUpstream } from "./helpers/fault-upstream.ts";
+import { type RunningSubgate, startSubgate, withTempHome } from "./helpers/subgate-process.ts";
+
+const KEY = "sg-pool-key";
+const KEYS = ["key-one", "key-two", "key-three"];
+const RATE_LIMIT =
+  `{"type":"error","error":{"type":"rate_limit_error","message":"Too many requests"}}`;
+
+/** Three Anthropic API-key accounts serving one model, all at one fault upstream. */
+function withPool(
+  fn: (server: RunningSubgate, upstream: FaultUpstream) => Promise<void>,
+  extra = "",
+  baseUrls?: string[],
+) {
+  return withTempHome(async (home) => {
+    const upstream = startFaultUpstream();
+    await Deno.mkdir(`${home}/.subgate`, { recursive: true });
+    await Deno.writeTextFile(
+      `${home}/.subgate/config.yaml`,
+      [
+        `api-keys: [${KEY}]`,
+        "claude-api-key:",
+        ...KEYS.map((key, i) =>
+          `  - api-key: ${key}\n    base-url: ${baseUrls?.[i] ?? upstream.url}\n` +
+          `    models: [{name: claude-sonnet-4-6, alias: pool-model}]`
+        ),
+        extra,
+      ].join("\n"),
+    );
+    const server = await startSubgate([], { home });
+    try {
+      await fn(server, upstream);
+    } finally {
+      await server.stop();
+      await upstream.close();
+    }
+  });
+}
+
+async function ask(server: RunningSubgate) {
+  const response = await fetch(`${server.url}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+    body: `{"model":"pool-model","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`,
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+const count = (served: string[], key: string) => served.filter((k) => k === key).length;
+
+Deno.test("round-robin spreads 200 concurrent requests evenly over three accounts", () =>
+  withPool(async (server, upstream) => {
+    const answers = await Promise.all(Array.from({ length: 200 }, () => ask(server)));
+    assert(answers.every((a) => a.status === 200));
+    for (const key of KEYS) {
+      const n = count(upstream.served, key);
+      assert(n >= 60 && n <= 74, `${key} served ${n} of 200`);
+    }
+  }));
+
+Deno.test("fill-first keeps every request on the first account", () =>
+  withPool(async (server, upstream) => {
+    await Promise.all(Array.from({ length: 200 }, () => ask(server)));
+    assertEquals(count(upstream.served, "key-one"), 200);
+  }, "routing:\n  strategy: fill-first"));
+
+Deno.test("a 429 with retry-after rests that account until then and the request moves on", () =>
+  withPool(async (server, upstream) => {
+    upstream.fail("key-one", { status: 429, body: RATE_LIMIT, headers: { "retry-after": "120" } });
+    const first = await ask(server);
+    assertEquals(first.status, 200, "the client never sees the limit");
+    assertEquals(upstream.served, ["key-one", "key-two"]);
+    for (let i = 0; i < 10; i++) assertEquals((await ask(server)).status, 200);
+    assertEquals(count(upstream.served, "key-one"), 1, "key-one rests for its 120 s");
+    await server.waitForLog(/upstream failed .*account="claude-api-key\[0\].*status=429/);
+  }, "routing:\n  strategy: fill-first"));
+
+Deno.test("server errors and refused connections move to the next account, up to request-retry", () =>
+  withPool(
+    async (server, upstream) => {
+      upstream.fail("key-two", { status: 500 });
+      const answer = await ask(server);
+      assertEquals(answer.status, 200);
+      // key-one's base URL refuses connections, key-two fails, key-three answers.
+      assertEquals(upstream.served, ["key-two", "key-three"]);
+    },
+    "routing:\n  strategy: fill-first",
+    ["http://127.0.0.1:9", undefined!, undefined!],
+  ));
+
+Deno.test("with request-retry 0 a server error is answered after one attempt", () =>
+  withPool(async (server, upstream) => {
+    upstream.fail("key-one", {
+      status: 503,
+      body: `{"type":"error","error":{"type":"overloaded_error","message":"busy"}}`,
+    });
+    const answer = await ask(server);
+    assertEquals(answer.status, 503);
+    assertEquals(answer.body.error.type, "overloaded_error");
+    assertEquals(upstream.served, ["key-one"]);
+  }, "request-retry: 0\nrouting:\n  strategy: fill-first"));
+
+Deno.test("when every account is rate-limited the client gets one 429 naming who waits until when", () =>
+  withPool(async (server, upstream) => {
+    upstream.fail("key-one", { status: 429, body: RATE_LIMIT, headers: { "retry-after": "300" } });
+    upstream.fail("key-two", { status: 429, body: RATE_LIMIT, headers: { "retry-after": "30" } });
+    upstream.fail("key-three", {
+      status: 429,
+      body: RATE_LIMIT,
+      headers: { "retry-after": "600" },
+    });
+    const answer = await ask(server);
+    assertEquals(answer.status, 429);
+    assertEquals(answer.body.error.type, "rate_limit_error");
+    assertMatch(answer.body.error.message, /Every account serving 'pool-model' is resting/);
+    assertMatch(answer.body.error.message, /claude-api-key\[1\].*until/);
+    const wait = Number(answer.headers.get("retry-after"));
+    assert(wait >= 29 && wait <= 31, `retry-after ${wait} is the earliest reset`);
+    // A later request does not bother the upstream at all.
+    const again = await ask(server);
+    assertEquals(again.status, 429);
+    assertEquals(upstream.served.length, 3);
+  }));
