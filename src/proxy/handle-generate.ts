@@ -19,6 +19,7 @@ import type { Account } from "../store/account.ts";
 import type { UpstreamAction } from "../upstreams/upstream.ts";
 import { passthroughHeaders, responseHeaders, translationHeaders } from "./forward-headers.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
+import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
 import { translateStream } from "./translate-stream.ts";
 
@@ -214,11 +215,11 @@ export async function handleGenerate(
   const model = modelOf(input, body);
   const client = CODECS[input.dialect];
   const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
-  const candidates = candidatesFor(context.accounts(), model);
+  const config = context.config();
+  const candidates = candidatesFor(context.accounts(), model, config.providers);
   // Decoding first also checks the request, so a malformed one fails in its own terms.
   const canonical = client.decodeRequest(body, decodeContext);
   const prepared: Prepared = { input, model, body, canonical, context };
-  const config = context.config();
   const selection = context.pool.select(candidates, model, config.routing.strategy);
   if (selection.ready.length === 0) throw allResting(model, selection.resting);
 
@@ -226,20 +227,40 @@ export async function handleGenerate(
   let last: Extract<Attempt, { ok: false }> | undefined;
   let rateLimited = false;
   let attempts = 0;
-  for (const account of selection.ready) {
-    attempts++;
-    const resolved = resolvedFor(account, model);
+  const run = (account: Account) => {
+    const resolved = resolvedFor(account, model, config.providers);
     const sameDialect = resolved.upstream.dialect === input.dialect &&
       !client.needsTranslation?.(input.body);
-    const attempt = sameDialect
-      ? await passthrough(prepared, resolved)
-      : await translate(prepared, resolved);
+    return sameDialect ? passthrough(prepared, resolved) : translate(prepared, resolved);
+  };
+  for (const listed of selection.ready) {
+    attempts++;
     const fields = {
       dialect: input.dialect,
       model,
-      provider: account.provider,
-      account: account.label,
+      provider: listed.provider,
+      account: listed.label,
     };
+    // An expired token is refreshed first (once, however many requests want it).
+    const fresh = await freshAccount(listed, { authDir: config.authDir, config, force: false });
+    if (!fresh.ok) {
+      context.log.warn("token refresh failed; trying another account", {
+        ...fields,
+        reason: fresh.outcome.status === "needs-login" ? "needs login" : "refresh failed",
+      });
+      context.pool.rest(listed, model, "token refresh failed");
+      continue;
+    }
+    let account = fresh.account;
+    let attempt = await run(account);
+    if (!attempt.ok && attempt.error.status === 401 && canRefresh(account)) {
+      // The token was refused: refresh it and try this account once more.
+      const again = await freshAccount(account, { authDir: config.authDir, config, force: true });
+      if (again.ok) {
+        account = again.account;
+        attempt = await run(account);
+      }
+    }
     if (attempt.ok) {
       context.pool.succeed(account, model);
       context.log.info("request", {

@@ -4,6 +4,7 @@
  * it and that subgate can reach; the account pool (rotation, cooldowns,
  * retries) replaces this choice without changing its callers.
  */
+import type { Config } from "../config/config-types.ts";
 import { apiError } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { upstreamFor } from "../upstreams/index.ts";
@@ -40,23 +41,35 @@ export function closestModels(model: string, available: string[], count = 3): st
 }
 
 /** The accounts that serve `model` and that subgate can reach, in their listed order. */
-export function candidatesFor(accounts: readonly Account[], model: string): Account[] {
+export function candidatesFor(
+  accounts: readonly Account[],
+  model: string,
+  providers: Config["providers"],
+): Account[] {
   const usable = accounts.filter((a) => !a.disabled && !a.needsLogin);
-  const candidates = usable.filter((a) => a.models.includes(model) && upstreamFor(a));
+  const candidates = usable.filter((a) => a.models.includes(model) && upstreamFor(a, providers));
   if (candidates.length) return candidates;
   return notServed(usable, model);
 }
 
-export function resolvedFor(account: Account, model: string): Resolved {
+export function resolvedFor(
+  account: Account,
+  model: string,
+  providers: Config["providers"],
+): Resolved {
   return {
     account,
-    upstream: upstreamFor(account)!,
+    upstream: upstreamFor(account, providers)!,
     upstreamModel: account.upstreamModels?.[model] ?? model,
   };
 }
 
-export function resolveModel(accounts: readonly Account[], model: string): Resolved {
-  return resolvedFor(candidatesFor(accounts, model)[0], model);
+export function resolveModel(
+  accounts: readonly Account[],
+  model: string,
+  providers: Config["providers"],
+): Resolved {
+  return resolvedFor(candidatesFor(accounts, model, providers)[0], model, providers);
 }
 
 function notServed(usable: Account[], model: string): never {

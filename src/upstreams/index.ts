@@ -1,20 +1,48 @@
 /**
  * @module
- * The upstream for an account: one line per kind.
+ * The upstream for an account: one line per kind, and per provider for
+ * subscription logins.
  */
+import type { Config } from "../config/config-types.ts";
+import { PROVIDERS } from "../providers/registry.ts";
 import type { Account } from "../store/account.ts";
 import { anthropicApiUpstream } from "./anthropic-api.ts";
+import { bearerChatUpstream, qwenBaseUrl } from "./bearer-chat.ts";
+import { claudeOAuthUpstream } from "./claude-oauth.ts";
 import { geminiApiUpstream } from "./gemini-api.ts";
 import { openaiCompatibleUpstream, openaiResponsesUpstream } from "./openai-api.ts";
 import type { Upstream } from "./upstream.ts";
 
 const cache = new WeakMap<Account, Upstream>();
 
+/** Subscription logins; built per call, since each token refresh makes a new account value. */
+function loginUpstream(account: Account, providers: Config["providers"]): Upstream | undefined {
+  switch (account.provider) {
+    case "claude":
+      return claudeOAuthUpstream(account, providers.claude?.baseUrl ?? PROVIDERS.claude.baseUrl);
+    case "kimi":
+      return bearerChatUpstream(account, providers.kimi?.baseUrl ?? PROVIDERS.kimi.baseUrl);
+    case "qwen":
+      return bearerChatUpstream(
+        account,
+        providers.qwen?.baseUrl ?? qwenBaseUrl(account, PROVIDERS.qwen.baseUrl),
+      );
+    default:
+      // Codex's backend, Code Assist and Copilot need their own adapters; until then they are
+      // listed but not served.
+      return undefined;
+  }
+}
+
 /** The account's upstream, or undefined when subgate cannot reach this kind yet. */
-export function upstreamFor(account: Account): Upstream | undefined {
+export function upstreamFor(
+  account: Account,
+  providers: Config["providers"] = {},
+): Upstream | undefined {
+  if (account.kind === "oauth") return loginUpstream(account, providers);
   const known = cache.get(account);
   if (known) return known;
-  let upstream: Upstream | undefined;
+  let upstream: Upstream;
   switch (account.kind) {
     case "claude-api-key":
       upstream = anthropicApiUpstream(account);
@@ -28,10 +56,7 @@ export function upstreamFor(account: Account): Upstream | undefined {
     case "openai-compatibility":
       upstream = openaiCompatibleUpstream(account);
       break;
-    case "oauth":
-      // Subscription logins are wired into the pipeline with the account pool.
-      upstream = undefined;
   }
-  if (upstream) cache.set(account, upstream);
+  cache.set(account, upstream);
   return upstream;
 }

@@ -55,7 +55,13 @@ function dialectOf(path: string): UpstreamDialect | undefined {
 function anthropicRules(request: RecordedRequest): string[] {
   const problems: string[] = [];
   const body = request.json;
-  if (!request.headers.get("x-api-key")) problems.push("anthropic: no x-api-key header");
+  const bearer = /^Bearer \S+/.test(request.headers.get("authorization") ?? "");
+  if (!request.headers.get("x-api-key") && !bearer) {
+    problems.push("anthropic: no x-api-key header or OAuth Bearer token");
+  }
+  if (request.headers.get("x-api-key") && bearer) {
+    problems.push("anthropic: both an API key and an OAuth token");
+  }
   if (!request.headers.get("anthropic-version")) problems.push("anthropic: no anthropic-version");
   if (typeof body.model !== "string") problems.push("anthropic: model missing");
   const counting = request.path.endsWith("count_tokens");

@@ -1,0 +1,65 @@
+/**
+ * @module
+ * An account with a usable token for the next upstream call: refreshed first
+ * when it has expired (or when an upstream just answered 401), through the
+ * single-flight, lock-protected refresh, and read back from disk, since the
+ * file is the one place a rotated token lives.
+ */
+import { join } from "node:path";
+import type { Config } from "../../config/config-types.ts";
+import { PROVIDERS } from "../../providers/registry.ts";
+import type { ProviderId } from "../../providers/provider.ts";
+import type { Account } from "../../store/account.ts";
+import { readAccountRecord } from "../account-file.ts";
+import { readLinkedTokens } from "../import/linked-file.ts";
+import { refreshAccount, type RefreshOutcome } from "./refresh-account.ts";
+
+/** Refresh a little before the stated expiry: clocks differ and requests take time. */
+const EXPIRY_SKEW_MS = 30_000;
+
+export type FreshAccount =
+  | { ok: true; account: Account; refreshed: boolean }
+  | { ok: false; outcome: RefreshOutcome };
+
+export function canRefresh(account: Account): boolean {
+  return account.kind === "oauth" && account.source === "file" &&
+    PROVIDERS[account.provider as ProviderId]?.login.refreshable === true;
+}
+
+export async function freshAccount(
+  account: Account,
+  options: { authDir: string; config: Config; force: boolean },
+): Promise<FreshAccount> {
+  if (!canRefresh(account)) return { ok: true, account, refreshed: false };
+  const expired = account.expiresAt !== undefined &&
+    account.expiresAt.getTime() - EXPIRY_SKEW_MS <= Date.now();
+  if (!options.force && !expired) return { ok: true, account, refreshed: false };
+  const outcome = await refreshAccount({
+    authDir: options.authDir,
+    file: account.file!,
+    config: options.config,
+    knownAccessToken: account.credentials.access_token as string | undefined,
+  });
+  if (outcome.status === "failed" || outcome.status === "needs-login") {
+    return { ok: false, outcome };
+  }
+  const record = await readAccountRecord(join(options.authDir, account.file!));
+  if (!record) {
+    return { ok: false, outcome: { status: "failed", reason: "the account file vanished" } };
+  }
+  const tokens = record.linked ? await readLinkedTokens(record) : record;
+  if (!tokens) {
+    return { ok: false, outcome: { status: "failed", reason: "the linked file vanished" } };
+  }
+  const { hints: _hints, ...fields } = tokens as Record<string, unknown>;
+  const expires = Date.parse(String(fields.expired ?? ""));
+  return {
+    ok: true,
+    refreshed: outcome.status === "refreshed",
+    account: {
+      ...account,
+      credentials: { ...account.credentials, ...fields },
+      expiresAt: Number.isNaN(expires) ? account.expiresAt : new Date(expires),
+    },
+  };
+}

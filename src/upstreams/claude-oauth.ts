@@ -1,0 +1,36 @@
+/**
+ * @module
+ * Claude through a Pro/Max login: Anthropic's Messages API with the OAuth
+ * token as a Bearer credential and the OAuth beta added to whatever betas
+ * the client sent. The request is otherwise exactly the client's: subgate
+ * adds no identity prompt, user agent or fingerprint of another client.
+ */
+import type { Account } from "../store/account.ts";
+import { joinUrl, type Upstream } from "./upstream.ts";
+
+const DEFAULT_VERSION = "2023-06-01";
+const OAUTH_BETA = "oauth-2025-04-20";
+
+/** The client's betas plus the OAuth one, each once, in the client's order. */
+export function withOAuthBeta(betas: string | null): string {
+  const list = (betas ?? "").split(",").map((beta) => beta.trim()).filter(Boolean);
+  if (!list.includes(OAUTH_BETA)) list.push(OAUTH_BETA);
+  return list.join(",");
+}
+
+export function claudeOAuthUpstream(account: Account, baseUrl: string): Upstream {
+  return {
+    dialect: "anthropic",
+    countsTokens: true,
+    target({ action, headers, query }) {
+      const path = action === "count-tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
+      const out = new Headers(headers);
+      out.delete("x-api-key");
+      out.set("authorization", `Bearer ${account.credentials.access_token}`);
+      if (!out.has("anthropic-version")) out.set("anthropic-version", DEFAULT_VERSION);
+      out.set("anthropic-beta", withOAuthBeta(out.get("anthropic-beta")));
+      const search = query.toString();
+      return { url: joinUrl(baseUrl, path) + (search ? `?${search}` : ""), headers: out };
+    },
+  };
+}
