@@ -22,6 +22,7 @@ import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
 import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
 import { translateStream } from "./translate-stream.ts";
+import { collectStream } from "./collect-stream.ts";
 
 export interface GenerateInput {
   dialect: DialectId;
@@ -102,14 +103,21 @@ function failed(error: ApiError): Attempt {
 /** Same dialect both sides: the body goes up untouched but for the model, the answer comes back as sent. */
 async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
   const { input, model, body } = prepared;
+  const { upstream: via } = resolved;
+  const clientStreams = input.stream ?? body.stream === true;
+  const collect = via.streamsOnly === true && !clientStreams;
   let text = input.body;
-  if (input.model === undefined && resolved.upstreamModel !== model) {
+  if (via.prepareBody) {
+    // The upstream demands fields of its own: the body is rebuilt, the client's fields kept.
+    const named = input.model === undefined ? { model: resolved.upstreamModel } : {};
+    text = JSON.stringify(via.prepareBody({ ...body, ...named }));
+  } else if (input.model === undefined && resolved.upstreamModel !== model) {
     text = setTopLevelString(text, "model", resolved.upstreamModel) ??
       JSON.stringify({ ...body, model: resolved.upstreamModel });
   }
-  const target = resolved.upstream.target({
+  const target = via.target({
     model: resolved.upstreamModel,
-    stream: input.stream ?? body.stream === true,
+    stream: clientStreams || collect,
     action: input.action,
     headers: passthroughHeaders(input.request.headers),
     query: new URL(input.request.url).searchParams,
@@ -121,6 +129,9 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
     signal: input.request.signal,
   });
   if (!(upstream instanceof Response)) return failed(upstream);
+  if (upstream.ok && collect) {
+    return await collected(prepared, input.dialect, upstream, prepared.canonical);
+  }
   if (upstream.ok) {
     return {
       ok: true,
@@ -158,10 +169,15 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
       }),
   };
   client.leaveDialect?.(canonical, encodeContext);
-  const upstreamBody = target.encodeRequest(canonical, encodeContext);
+  const collect = resolved.upstream.streamsOnly === true && !canonical.stream;
+  const encoded = target.encodeRequest(
+    collect ? { ...canonical, stream: true } : canonical,
+    encodeContext,
+  );
+  const upstreamBody = resolved.upstream.prepareBody?.(encoded) ?? encoded;
   const call = resolved.upstream.target({
     model: resolved.upstreamModel,
-    stream: canonical.stream,
+    stream: canonical.stream || collect,
     action: "generate",
     headers: translationHeaders(input.request.headers),
     query: new URLSearchParams(),
@@ -176,6 +192,7 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
   if (!upstream.ok) {
     return failed(target.decodeError(upstream.status, await upstream.text(), upstream.headers));
   }
+  if (collect) return await collected(prepared, target.id, upstream, canonical);
   if (canonical.stream) {
     if (!upstream.body) {
       return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
@@ -204,6 +221,28 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
   if (answer.stopReason === "error" && failure?.kind) return failed(failure);
   answer.model = model;
   return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
+}
+
+/** A stream-only upstream's answer for a client that asked for one response. */
+async function collected(
+  prepared: Prepared,
+  upstreamDialect: DialectId,
+  upstream: Response,
+  canonical: CanonicalRequest,
+): Promise<Attempt> {
+  const target = CODECS[upstreamDialect];
+  if (!upstream.body) {
+    return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
+  }
+  try {
+    const answer = await collectStream(upstream.body, target.createStreamDecoder(), target.id);
+    answer.model = prepared.model;
+    const client = CODECS[prepared.input.dialect];
+    return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
+  } catch (error) {
+    if (error instanceof ApiErrorException) return failed(error.error);
+    throw error;
+  }
 }
 
 export async function handleGenerate(

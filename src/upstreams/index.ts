@@ -9,6 +9,7 @@ import type { Account } from "../store/account.ts";
 import { anthropicApiUpstream } from "./anthropic-api.ts";
 import { bearerChatUpstream, qwenBaseUrl } from "./bearer-chat.ts";
 import { claudeOAuthUpstream } from "./claude-oauth.ts";
+import { codexBackendUpstream } from "./codex-backend.ts";
 import { geminiApiUpstream } from "./gemini-api.ts";
 import { openaiCompatibleUpstream, openaiResponsesUpstream } from "./openai-api.ts";
 import type { Upstream } from "./upstream.ts";
@@ -20,6 +21,8 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
   switch (account.provider) {
     case "claude":
       return claudeOAuthUpstream(account, providers.claude?.baseUrl ?? PROVIDERS.claude.baseUrl);
+    case "codex":
+      return codexBackendUpstream(account, providers.codex?.baseUrl ?? PROVIDERS.codex.baseUrl);
     case "kimi":
       return bearerChatUpstream(account, providers.kimi?.baseUrl ?? PROVIDERS.kimi.baseUrl);
     case "qwen":
@@ -28,8 +31,8 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
         providers.qwen?.baseUrl ?? qwenBaseUrl(account, PROVIDERS.qwen.baseUrl),
       );
     default:
-      // Codex's backend, Code Assist and Copilot need their own adapters; until then they are
-      // listed but not served.
+      // Code Assist and Copilot need their own adapters; until then they are listed but not
+      // served.
       return undefined;
   }
 }

@@ -24,6 +24,10 @@ export interface Upstream {
   dialect: DialectId;
   /** Whether this upstream can count tokens itself. */
   countsTokens: boolean;
+  /** The upstream only streams: a client that asked for one answer gets the stream collected. */
+  streamsOnly?: boolean;
+  /** Sets the fields the upstream requires and removes those it refuses (JSON body going up). */
+  prepareBody?(body: Record<string, unknown>): Record<string, unknown>;
   target(call: UpstreamCall): { url: string; headers: Headers };
 }
 

@@ -1,0 +1,110 @@
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { CAPTURES } from "./helpers/fixture-expectations.ts";
+import { writeAccount } from "./helpers/fixtures.ts";
+import { startReplayUpstream } from "./helpers/replay-upstream.ts";
+import { startSubgate, withTempHome } from "./helpers/subgate-process.ts";
+
+const ACCESS = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjb2RleC10ZXN0In0.c2ln";
+
+function withCodexLogin(
+  fn: (
+    clients: { openai: OpenAI; anthropic: Anthropic },
+    upstream: ReturnType<typeof startReplayUpstream>,
+  ) => Promise<void>,
+) {
+  return withTempHome(async (home) => {
+    const upstream = startReplayUpstream();
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeAccount(
+      `${dir}/codex-grace@example.com.json`,
+      JSON.stringify({
+        type: "codex",
+        access_token: ACCESS,
+        refresh_token: "rt_codex_test_refresh",
+        id_token: ACCESS,
+        account_id: "acc-chatgpt-7",
+        email: "grace@example.com",
+        expired: "2099-01-01T00:00:00Z",
+      }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `providers:\n  codex:\n    base-url: ${upstream.url}\n`,
+    );
+    const server = await startSubgate([], { home });
+    try {
+      await fn({
+        openai: new OpenAI({ apiKey: "any", baseURL: `${server.url}/v1`, maxRetries: 0 }),
+        anthropic: new Anthropic({ apiKey: "any", baseURL: server.url, maxRetries: 0 }),
+      }, upstream);
+    } finally {
+      await server.stop();
+      await upstream.close();
+    }
+  });
+}
+
+Deno.test("the Codex backend gets the fields it requires and none it refuses; a plain client gets the collected answer", () =>
+  withCodexLogin(async ({ openai }, upstream) => {
+    const capture = CAPTURES.textStream["openai-responses"]();
+    upstream.answer("openai-responses", { body: capture.body });
+    const answer = await openai.responses.create({
+      model: "gpt-5.4",
+      input: "hi",
+      temperature: 0.2,
+      max_output_tokens: 300,
+      user: "someone",
+    });
+    assertEquals(answer.output_text, capture.text);
+    const seen = upstream.requests.at(-1)!;
+    assertEquals(seen.headers.get("authorization"), `Bearer ${ACCESS}`);
+    assertEquals(seen.headers.get("chatgpt-account-id"), "acc-chatgpt-7");
+    assertEquals(seen.json.store, false);
+    assertEquals(seen.json.stream, true);
+    assertEquals(seen.json.instructions, "");
+    assert((seen.json.include as string[]).includes("reasoning.encrypted_content"));
+    for (const refused of ["temperature", "max_output_tokens", "user"]) {
+      assert(!(refused in seen.json), `${refused} is not sent`);
+    }
+    assertEquals(upstream.violations, []);
+  }));
+
+Deno.test("Codex streams pass through to Responses clients and translate for others", () =>
+  withCodexLogin(async ({ openai, anthropic }, upstream) => {
+    const text = CAPTURES.textStream["openai-responses"]();
+    upstream.answer("openai-responses", { body: text.body });
+    let streamed = "";
+    for await (
+      const event of await openai.responses.create({ model: "gpt-5.4", input: "hi", stream: true })
+    ) {
+      if (event.type === "response.output_text.delta") streamed += event.delta;
+    }
+    assertEquals(streamed, text.text);
+
+    upstream.answer("openai-responses", { body: text.body });
+    const chat = await openai.chat.completions.create({
+      model: "gpt-5.4",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assertEquals(chat.choices[0].message.content, text.text);
+
+    const tool = CAPTURES.toolStream["openai-responses"]();
+    upstream.answer("openai-responses", { body: tool.body });
+    const message = await anthropic.messages.create({
+      model: "gpt-5.4",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "weather?" }],
+      tools: [{ name: "weather", input_schema: { type: "object", properties: {} } }],
+    });
+    const call = message.content.find((b) => b.type === "tool_use");
+    assert(call?.type === "tool_use");
+    assertEquals({ name: call.name, args: call.input }, tool.toolCall);
+    assertEquals(
+      upstream.requests.every((r) => r.json.stream === true && r.json.store === false),
+      true,
+    );
+    assertEquals(upstream.violations, []);
+  }));
