@@ -169,3 +169,19 @@ Deno.test("invalid_grant marks the account 'needs login', keeps the file, and le
       await server.stop();
     }
   }));
+
+Deno.test("a refresh lock left by a killed process is taken over within seconds", () =>
+  withLoginWorld(async (world) => {
+    await deviceLogin(world);
+    // A process died mid-refresh: its lock stays, untouched since.
+    const lock = `${world.authDir}/.qwen-ada@example.com.json.lock`;
+    await Deno.writeTextFile(lock, JSON.stringify({ pid: 999999, at: Date.now() - 60_000 }));
+    const old = new Date(Date.now() - 60_000);
+    await Deno.utime(lock, old, old);
+    const started = Date.now();
+    const result = await runSubgate(["refresh", "qwen"], { home: world.home });
+    assertEquals(result.code, 0, result.stderr);
+    assertMatch(result.stdout, /refreshed/);
+    assert(Date.now() - started < 10_000, "no long wait on a dead lock");
+    await Deno.stat(lock).then(() => assert(false, "the lock is released"), () => {});
+  }));

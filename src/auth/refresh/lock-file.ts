@@ -2,8 +2,9 @@
  * @module
  * A lock file next to an account file, so that two subgate processes sharing
  * an auth dir never refresh the same token at once (refresh tokens of Claude
- * and Codex work only once). Created with O_EXCL; a lock older than
- * `staleMs` belonged to a process that died and is taken over.
+ * and Codex work only once). Created with O_EXCL. The holder touches the lock
+ * every second while it works, so a lock untouched for `staleMs` belonged to
+ * a process that died (killed mid-refresh) and is taken over quickly.
  */
 import { basename, dirname, join } from "node:path";
 
@@ -26,7 +27,7 @@ export async function withFileLock<T>(
 ): Promise<T> {
   const lockPath = lockPathFor(path);
   const waitMs = options.waitMs ?? 30_000;
-  const staleMs = options.staleMs ?? 60_000;
+  const staleMs = options.staleMs ?? 5_000;
   const deadline = Date.now() + waitMs;
   while (true) {
     try {
@@ -47,9 +48,14 @@ export async function withFileLock<T>(
       await sleep(25 + Math.random() * 50);
     }
   }
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    Deno.utime(lockPath, now, now).catch(() => {});
+  }, 1000);
   try {
     return await fn();
   } finally {
+    clearInterval(heartbeat);
     await Deno.remove(lockPath).catch(() => {});
   }
 }
