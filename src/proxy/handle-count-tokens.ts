@@ -90,7 +90,7 @@ export async function handleCountTokens(
       model: resolved.upstreamModel,
       warn: () => {},
     });
-    const call = resolved.upstream.target({
+    const call = await resolved.upstream.target({
       model: resolved.upstreamModel,
       stream: false,
       action: "count-tokens",

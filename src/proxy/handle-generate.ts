@@ -64,6 +64,17 @@ function modelOf(input: GenerateInput, body: Record<string, unknown>): string {
   return body.model;
 }
 
+/** Whether the last turn answers tool calls, and whether any image is in the request. */
+function turnOf(request: CanonicalRequest): { toolResults: boolean; images: boolean } {
+  const last = request.messages.at(-1);
+  const toolResults = last?.role === "tool" ||
+    (last?.role === "user" && last.content.some((part) => part.type === "tool-result"));
+  const images = request.messages.some((message) =>
+    message.content.some((part) => part.type === "file" && part.mediaType?.startsWith("image/"))
+  );
+  return { toolResults, images };
+}
+
 /** What one attempt on one account gave: the client's answer, or a failure to classify. */
 type Attempt =
   | { ok: true; response: Response }
@@ -115,12 +126,13 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
     text = setTopLevelString(text, "model", resolved.upstreamModel) ??
       JSON.stringify({ ...body, model: resolved.upstreamModel });
   }
-  const target = via.target({
+  const target = await via.target({
     model: resolved.upstreamModel,
     stream: clientStreams || collect,
     action: input.action,
     headers: passthroughHeaders(input.request.headers),
     query: new URL(input.request.url).searchParams,
+    turn: turnOf(prepared.canonical),
   });
   const upstream = await send(target.url, {
     method: "POST",
@@ -175,12 +187,13 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
     encodeContext,
   );
   const upstreamBody = resolved.upstream.prepareBody?.(encoded) ?? encoded;
-  const call = resolved.upstream.target({
+  const call = await resolved.upstream.target({
     model: resolved.upstreamModel,
     stream: canonical.stream || collect,
     action: "generate",
     headers: translationHeaders(input.request.headers),
     query: new URLSearchParams(),
+    turn: turnOf(canonical),
   });
   const upstream = await send(call.url, {
     method: "POST",

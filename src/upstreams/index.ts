@@ -10,6 +10,7 @@ import { anthropicApiUpstream } from "./anthropic-api.ts";
 import { bearerChatUpstream, qwenBaseUrl } from "./bearer-chat.ts";
 import { claudeOAuthUpstream } from "./claude-oauth.ts";
 import { codexBackendUpstream } from "./codex-backend.ts";
+import { copilotUpstream } from "./copilot.ts";
 import { geminiApiUpstream } from "./gemini-api.ts";
 import { openaiCompatibleUpstream, openaiResponsesUpstream } from "./openai-api.ts";
 import type { Upstream } from "./upstream.ts";
@@ -23,6 +24,12 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
       return claudeOAuthUpstream(account, providers.claude?.baseUrl ?? PROVIDERS.claude.baseUrl);
     case "codex":
       return codexBackendUpstream(account, providers.codex?.baseUrl ?? PROVIDERS.codex.baseUrl);
+    case "copilot":
+      return copilotUpstream(
+        account,
+        providers.copilot?.apiUrl ?? PROVIDERS.copilot.apiUrl!,
+        providers.copilot?.baseUrl,
+      );
     case "kimi":
       return bearerChatUpstream(account, providers.kimi?.baseUrl ?? PROVIDERS.kimi.baseUrl);
     case "qwen":
@@ -31,7 +38,7 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
         providers.qwen?.baseUrl ?? qwenBaseUrl(account, PROVIDERS.qwen.baseUrl),
       );
     default:
-      // Code Assist and Copilot need their own adapters; until then they are listed but not
+      // Gemini's Code Assist envelope needs its own adapter; until then it is listed but not
       // served.
       return undefined;
   }

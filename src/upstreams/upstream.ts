@@ -18,6 +18,13 @@ export interface UpstreamCall {
   headers: Headers;
   /** The client's query string (Claude Code sends `?beta=true`). */
   query: URLSearchParams;
+  /** What kind of turn this is, for upstreams that bill or route by it. */
+  turn?: { toolResults: boolean; images: boolean };
+}
+
+export interface UpstreamTarget {
+  url: string;
+  headers: Headers;
 }
 
 export interface Upstream {
@@ -28,7 +35,7 @@ export interface Upstream {
   streamsOnly?: boolean;
   /** Sets the fields the upstream requires and removes those it refuses (JSON body going up). */
   prepareBody?(body: Record<string, unknown>): Record<string, unknown>;
-  target(call: UpstreamCall): { url: string; headers: Headers };
+  target(call: UpstreamCall): UpstreamTarget | Promise<UpstreamTarget>;
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash. */
