@@ -4,6 +4,7 @@ import { assert, assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";
 import { startReplayUpstream } from "./helpers/replay-upstream.ts";
+import { chunksAsSse } from "./helpers/provider-fixtures.ts";
 import { startSubgate, withTempHome } from "./helpers/subgate-process.ts";
 
 const ACCESS = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjb2RleC10ZXN0In0.c2ln";
@@ -107,4 +108,56 @@ Deno.test("Codex streams pass through to Responses clients and translate for oth
       true,
     );
     assertEquals(upstream.violations, []);
+  }));
+
+Deno.test("an error inside a 200 stream before any content moves the request to another account", () =>
+  withTempHome(async (home) => {
+    const upstream = startReplayUpstream();
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const [name, id] of [["ada", "acc-1"], ["grace", "acc-2"]]) {
+      await writeAccount(
+        `${dir}/codex-${name}@example.com.json`,
+        JSON.stringify({
+          type: "codex",
+          access_token: ACCESS,
+          refresh_token: "rt_x",
+          account_id: id,
+          email: `${name}@example.com`,
+          expired: "2099-01-01T00:00:00Z",
+        }),
+      );
+    }
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `routing:\n  strategy: fill-first\nproviders:\n  codex:\n    base-url: ${upstream.url}\n`,
+    );
+    const server = await startSubgate([], { home });
+    try {
+      const openai = new OpenAI({ apiKey: "any", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const text = CAPTURES.textStream["openai-responses"]();
+      upstream.answer("openai-responses", {
+        body: chunksAsSse("openai-responses", "openai-error.1.chunks.txt"),
+      });
+      upstream.answer("openai-responses", { body: text.body });
+      let streamed = "";
+      for await (
+        const event of await openai.responses.create({
+          model: "gpt-5.4",
+          input: "hi",
+          stream: true,
+        })
+      ) {
+        if (event.type === "response.output_text.delta") streamed += event.delta;
+      }
+      assertEquals(streamed, text.text);
+      assertEquals(
+        upstream.requests.map((r) => r.headers.get("chatgpt-account-id")),
+        ["acc-1", "acc-2"],
+      );
+      await server.waitForLog(/upstream failed .*account=ada@example\.com/);
+    } finally {
+      await server.stop();
+      await upstream.close();
+    }
   }));

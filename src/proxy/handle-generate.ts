@@ -23,6 +23,7 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
 import { translateStream } from "./translate-stream.ts";
 import { collectStream } from "./collect-stream.ts";
+import { peekStream } from "./peek-stream.ts";
 
 export interface GenerateInput {
   dialect: DialectId;
@@ -145,9 +146,21 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
     return await collected(prepared, input.dialect, upstream, prepared.canonical);
   }
   if (upstream.ok) {
+    let body: ReadableStream<Uint8Array> | null = upstream.body;
+    if (via.errorsInStream && body && clientStreams) {
+      const peeked = await peekStream(body, CODECS[input.dialect].createStreamDecoder());
+      const answer = () =>
+        new Response(peeked.stream, {
+          status: upstream.status,
+          headers: responseHeaders(upstream.headers),
+        });
+      // The client would see the upstream's own error event; another account may do better.
+      if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
+      body = peeked.stream;
+    }
     return {
       ok: true,
-      response: new Response(upstream.body, {
+      response: new Response(body, {
         status: upstream.status,
         headers: responseHeaders(upstream.headers),
       }),
@@ -210,11 +223,20 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
     if (!upstream.body) {
       return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
     }
+    let body: ReadableStream<Uint8Array> | null = upstream.body;
+    if (resolved.upstream.errorsInStream) {
+      const peeked = await peekStream(body, target.createStreamDecoder());
+      if (peeked.error) {
+        await peeked.stream.cancel();
+        return failed(peeked.error);
+      }
+      body = peeked.stream;
+    }
     return {
       ok: true,
       response: new Response(
         translateStream(
-          upstream.body,
+          body,
           target.createStreamDecoder(),
           client.createStreamEncoder(canonical),
           target.id,

@@ -42,6 +42,7 @@ export function codexBackendUpstream(account: Account, baseUrl: string): Upstrea
     dialect: "openai-responses",
     countsTokens: false,
     streamsOnly: true,
+    errorsInStream: true,
     prepareBody: prepareCodexBody,
     target({ headers }) {
       const out = new Headers(headers);

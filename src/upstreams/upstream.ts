@@ -33,6 +33,8 @@ export interface Upstream {
   countsTokens: boolean;
   /** The upstream only streams: a client that asked for one answer gets the stream collected. */
   streamsOnly?: boolean;
+  /** The upstream reports failures inside 200 streams: look at a stream's start before answering. */
+  errorsInStream?: boolean;
   /** Sets the fields the upstream requires and removes those it refuses (JSON body going up). */
   prepareBody?(body: Record<string, unknown>): Record<string, unknown>;
   target(call: UpstreamCall): UpstreamTarget | Promise<UpstreamTarget>;
