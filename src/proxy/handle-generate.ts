@@ -8,7 +8,7 @@
  * fault. Nothing here knows a provider; upstreams and codecs do.
  */
 import type { Config } from "../config/config-types.ts";
-import type { DecodeContext, DialectId } from "../dialects/codec.ts";
+import type { DecodeContext, DialectId, StreamDecoder } from "../dialects/codec.ts";
 import { CODECS } from "../dialects/registry.ts";
 import type { CanonicalRequest } from "../ir/request.ts";
 import type { Logger } from "../log/logger.ts";
@@ -63,6 +63,25 @@ function modelOf(input: GenerateInput, body: Record<string, unknown>): string {
     throw apiError("invalid_request", "model: required, a non-empty string naming the model.");
   }
   return body.model;
+}
+
+/** The upstream's stream decoder, unwrapping each event first when the upstream wraps them. */
+function upstreamDecoder(resolved: Resolved): StreamDecoder {
+  const decoder = CODECS[resolved.upstream.dialect].createStreamDecoder();
+  const unwrap = resolved.upstream.unwrap;
+  if (!unwrap) return decoder;
+  return {
+    decode(event) {
+      let data: unknown;
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return decoder.decode(event);
+      }
+      return decoder.decode({ ...event, data: JSON.stringify(unwrap(data)) });
+    },
+    end: () => decoder.end(),
+  };
 }
 
 /** Whether the last turn answers tool calls, and whether any image is in the request. */
@@ -122,7 +141,9 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
   if (via.prepareBody) {
     // The upstream demands fields of its own: the body is rebuilt, the client's fields kept.
     const named = input.model === undefined ? { model: resolved.upstreamModel } : {};
-    text = JSON.stringify(via.prepareBody({ ...body, ...named }));
+    text = JSON.stringify(
+      via.prepareBody({ ...body, ...named }, { model: resolved.upstreamModel }),
+    );
   } else if (input.model === undefined && resolved.upstreamModel !== model) {
     text = setTopLevelString(text, "model", resolved.upstreamModel) ??
       JSON.stringify({ ...body, model: resolved.upstreamModel });
@@ -143,7 +164,13 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
   });
   if (!(upstream instanceof Response)) return failed(upstream);
   if (upstream.ok && collect) {
-    return await collected(prepared, input.dialect, upstream, prepared.canonical);
+    return await collected(
+      prepared,
+      upstreamDecoder(resolved),
+      input.dialect,
+      upstream,
+      prepared.canonical,
+    );
   }
   if (upstream.ok) {
     let body: ReadableStream<Uint8Array> | null = upstream.body;
@@ -199,7 +226,9 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
     collect ? { ...canonical, stream: true } : canonical,
     encodeContext,
   );
-  const upstreamBody = resolved.upstream.prepareBody?.(encoded) ?? encoded;
+  const upstreamBody =
+    resolved.upstream.prepareBody?.(encoded, { model: resolved.upstreamModel }) ??
+      encoded;
   const call = await resolved.upstream.target({
     model: resolved.upstreamModel,
     stream: canonical.stream || collect,
@@ -218,14 +247,16 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
   if (!upstream.ok) {
     return failed(target.decodeError(upstream.status, await upstream.text(), upstream.headers));
   }
-  if (collect) return await collected(prepared, target.id, upstream, canonical);
+  if (collect) {
+    return await collected(prepared, upstreamDecoder(resolved), target.id, upstream, canonical);
+  }
   if (canonical.stream) {
     if (!upstream.body) {
       return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
     }
     let body: ReadableStream<Uint8Array> | null = upstream.body;
     if (resolved.upstream.errorsInStream) {
-      const peeked = await peekStream(body, target.createStreamDecoder());
+      const peeked = await peekStream(body, upstreamDecoder(resolved));
       if (peeked.error) {
         await peeked.stream.cancel();
         return failed(peeked.error);
@@ -237,7 +268,7 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
       response: new Response(
         translateStream(
           body,
-          target.createStreamDecoder(),
+          upstreamDecoder(resolved),
           client.createStreamEncoder(canonical),
           target.id,
         ),
@@ -250,7 +281,8 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
       ),
     };
   }
-  const answer = target.decodeResponse(await upstream.json());
+  const json = await upstream.json();
+  const answer = target.decodeResponse(resolved.upstream.unwrap?.(json) ?? json);
   // An answer that is itself a failure (a Responses `failed` status) is an error for the client.
   const failure = answer.providerData?.[target.id]?.error as ApiError | undefined;
   if (answer.stopReason === "error" && failure?.kind) return failed(failure);
@@ -261,6 +293,7 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
 /** A stream-only upstream's answer for a client that asked for one response. */
 async function collected(
   prepared: Prepared,
+  decoder: StreamDecoder,
   upstreamDialect: DialectId,
   upstream: Response,
   canonical: CanonicalRequest,
@@ -270,7 +303,7 @@ async function collected(
     return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
   }
   try {
-    const answer = await collectStream(upstream.body, target.createStreamDecoder(), target.id);
+    const answer = await collectStream(upstream.body, decoder, target.id);
     answer.model = prepared.model;
     const client = CODECS[prepared.input.dialect];
     return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
@@ -304,7 +337,7 @@ export async function handleGenerate(
   const run = (account: Account) => {
     const resolved = resolvedFor(account, model, config.providers);
     const sameDialect = resolved.upstream.dialect === input.dialect &&
-      !client.needsTranslation?.(input.body);
+      !resolved.upstream.unwrap && !client.needsTranslation?.(input.body);
     return sameDialect ? passthrough(prepared, resolved) : translate(prepared, resolved);
   };
   for (const listed of selection.ready) {

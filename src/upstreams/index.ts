@@ -10,6 +10,7 @@ import { anthropicApiUpstream } from "./anthropic-api.ts";
 import { bearerChatUpstream, qwenBaseUrl } from "./bearer-chat.ts";
 import { claudeOAuthUpstream } from "./claude-oauth.ts";
 import { codexBackendUpstream } from "./codex-backend.ts";
+import { codeAssistUpstream } from "./code-assist.ts";
 import { copilotUpstream } from "./copilot.ts";
 import { geminiApiUpstream } from "./gemini-api.ts";
 import { openaiCompatibleUpstream, openaiResponsesUpstream } from "./openai-api.ts";
@@ -30,6 +31,8 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
         providers.copilot?.apiUrl ?? PROVIDERS.copilot.apiUrl!,
         providers.copilot?.baseUrl,
       );
+    case "gemini":
+      return codeAssistUpstream(account, providers.gemini?.baseUrl ?? PROVIDERS.gemini.baseUrl);
     case "kimi":
       return bearerChatUpstream(account, providers.kimi?.baseUrl ?? PROVIDERS.kimi.baseUrl);
     case "qwen":
@@ -38,8 +41,6 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
         providers.qwen?.baseUrl ?? qwenBaseUrl(account, PROVIDERS.qwen.baseUrl),
       );
     default:
-      // Gemini's Code Assist envelope needs its own adapter; until then it is listed but not
-      // served.
       return undefined;
   }
 }

@@ -36,7 +36,12 @@ export interface Upstream {
   /** The upstream reports failures inside 200 streams: look at a stream's start before answering. */
   errorsInStream?: boolean;
   /** Sets the fields the upstream requires and removes those it refuses (JSON body going up). */
-  prepareBody?(body: Record<string, unknown>): Record<string, unknown>;
+  prepareBody?(body: Record<string, unknown>, call: { model: string }): Record<string, unknown>;
+  /**
+   * The upstream wraps its answers (Code Assist's `{"response": …}`): unwrap a JSON answer or
+   * one stream event's data. Such upstreams always go through the codec, never passthrough.
+   */
+  unwrap?(data: unknown): unknown;
   target(call: UpstreamCall): UpstreamTarget | Promise<UpstreamTarget>;
 }
 

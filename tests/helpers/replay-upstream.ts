@@ -49,6 +49,10 @@ function dialectOf(path: string): UpstreamDialect | undefined {
   if (/\/models\/[^/]+:(generateContent|streamGenerateContent|countTokens)$/.test(path)) {
     return "gemini";
   }
+  // Code Assist: `v1internal:{method}`, the request in an envelope.
+  if (/\/v1internal:(generateContent|streamGenerateContent|countTokens)$/.test(path)) {
+    return "gemini";
+  }
   return undefined;
 }
 
@@ -144,8 +148,19 @@ function openaiResponsesRules(request: RecordedRequest): string[] {
 
 function geminiRules(request: RecordedRequest): string[] {
   const problems: string[] = [];
-  const body = request.json;
-  if (!request.headers.get("x-goog-api-key")) problems.push("gemini: no x-goog-api-key");
+  const codeAssist = request.path.includes("/v1internal:");
+  if (codeAssist) {
+    if (!/^Bearer \S+/.test(request.headers.get("authorization") ?? "")) {
+      problems.push("code assist: no Bearer token");
+    }
+    if (typeof request.json.project !== "string" || typeof request.json.model !== "string") {
+      problems.push("code assist: the envelope needs model and project");
+    }
+    if (!isObject(request.json.request)) {
+      return [...problems, "code assist: no request in the envelope"];
+    }
+  } else if (!request.headers.get("x-goog-api-key")) problems.push("gemini: no x-goog-api-key");
+  const body = codeAssist ? request.json.request as Json : request.json;
   if (request.path.endsWith(":streamGenerateContent") && !request.search.includes("alt=sse")) {
     problems.push("gemini: streaming without alt=sse");
   }

@@ -1,0 +1,34 @@
+/**
+ * @module
+ * Gemini through Gemini CLI's Google login: Code Assist's `v1internal`
+ * methods. Requests go in an envelope naming the model and the account's
+ * Code Assist project; answers come back wrapped in `{"response": …}`, in
+ * plain answers and in every stream event.
+ */
+import { VERSION } from "../version.ts";
+import type { Account } from "../store/account.ts";
+import type { Upstream } from "./upstream.ts";
+
+export function codeAssistUpstream(account: Account, baseUrl: string): Upstream {
+  return {
+    dialect: "gemini",
+    countsTokens: false,
+    prepareBody: (body, { model }) => ({
+      model,
+      project: account.credentials.project_id,
+      request: body,
+    }),
+    unwrap: (data) =>
+      data && typeof data === "object" && "response" in data
+        ? (data as { response: unknown }).response
+        : data,
+    target({ stream, headers }) {
+      const out = new Headers(headers);
+      out.set("authorization", `Bearer ${account.credentials.access_token}`);
+      out.set("content-type", "application/json");
+      out.set("user-agent", `subgate/${VERSION}`);
+      const method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+      return { url: baseUrl.replace(/\/+$/, "") + method, headers: out };
+    },
+  };
+}
