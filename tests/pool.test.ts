@@ -122,3 +122,27 @@ Deno.test("when every account is rate-limited the client gets one 429 naming who
     assertEquals(again.status, 429);
     assertEquals(upstream.served.length, 3);
   }));
+
+Deno.test("an exhausted Claude window rests the account until the window's reset", () =>
+  withPool(async (server, upstream) => {
+    const now = Math.floor(Date.now() / 1000);
+    KEYS.forEach((key, i) =>
+      upstream.fail(key, {
+        status: 429,
+        body: RATE_LIMIT,
+        headers: {
+          "anthropic-ratelimit-unified-status": "rejected",
+          "anthropic-ratelimit-unified-5h-status": "rejected",
+          "anthropic-ratelimit-unified-5h-reset": String(now + 7200 + i * 3600),
+        },
+      })
+    );
+    const answer = await ask(server);
+    assertEquals(answer.status, 429);
+    assertMatch(answer.body.error.message, /\(quota spent\) until/);
+    const wait = Number(answer.headers.get("retry-after"));
+    assert(
+      wait > 7100 && wait <= 7200,
+      `resting until the earliest window reset, not a backoff: ${wait}`,
+    );
+  }));

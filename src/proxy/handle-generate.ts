@@ -98,7 +98,7 @@ function turnOf(request: CanonicalRequest): { toolResults: boolean; images: bool
 /** What one attempt on one account gave: the client's answer, or a failure to classify. */
 type Attempt =
   | { ok: true; response: Response }
-  | { ok: false; error: ApiError; respond(): Response | never };
+  | { ok: false; error: ApiError; headers?: Headers; respond(): Response | never };
 
 interface Prepared {
   input: GenerateInput;
@@ -121,10 +121,11 @@ async function send(url: string, init: RequestInit): Promise<Response | ApiError
   }
 }
 
-function failed(error: ApiError): Attempt {
+function failed(error: ApiError, headers?: Headers): Extract<Attempt, { ok: false }> {
   return {
     ok: false,
     error,
+    headers,
     respond: () => {
       throw new ApiErrorException(error);
     },
@@ -198,6 +199,7 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
   return {
     ok: false,
     error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
+    headers: upstream.headers,
     respond: () =>
       new Response(errorText, {
         status: upstream.status,
@@ -245,7 +247,8 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
   });
   if (!(upstream instanceof Response)) return failed(upstream);
   if (!upstream.ok) {
-    return failed(target.decodeError(upstream.status, await upstream.text(), upstream.headers));
+    const error = target.decodeError(upstream.status, await upstream.text(), upstream.headers);
+    return failed(error, upstream.headers);
   }
   if (collect) {
     return await collected(prepared, upstreamDecoder(resolved), target.id, upstream, canonical);
@@ -385,8 +388,19 @@ export async function handleGenerate(
       next: verdict.action === "next" ? "another account" : "none",
     });
     if (verdict.action !== "next") return attempt.respond();
-    context.pool.rest(account, model, verdict.reason, verdict.restUntil);
-    rateLimited ||= verdict.reason === "rate limited";
+    // The upstream may know better how long this account is spent (a subscription window).
+    const spentUntil = attempt.headers &&
+      resolvedFor(account, model, config.providers).upstream.restUntil?.(
+        attempt.error.status,
+        attempt.headers,
+      );
+    context.pool.rest(
+      account,
+      model,
+      spentUntil ? "quota spent" : verdict.reason,
+      spentUntil ?? verdict.restUntil,
+    );
+    rateLimited ||= verdict.reason === "rate limited" || spentUntil !== undefined;
     if (verdict.countsAsRetry && retries-- <= 0) return attempt.respond();
   }
   // Every ready account failed. One account: its own answer says it best. Several held back by

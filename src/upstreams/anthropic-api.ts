@@ -3,6 +3,7 @@
  * Anthropic's Messages API with an API key (`claude-api-key`).
  */
 import type { Account } from "../store/account.ts";
+import { claudeRestUntil } from "./claude-rate-limits.ts";
 import { joinUrl, type Upstream, withConfiguredHeaders } from "./upstream.ts";
 
 const DEFAULT_BASE = "https://api.anthropic.com";
@@ -13,6 +14,7 @@ export function anthropicApiUpstream(account: Account): Upstream {
   return {
     dialect: "anthropic",
     countsTokens: true,
+    restUntil: claudeRestUntil,
     target({ action, headers, query }) {
       const path = action === "count-tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
       const out = new Headers(headers);

@@ -6,6 +6,7 @@
  * adds no identity prompt, user agent or fingerprint of another client.
  */
 import type { Account } from "../store/account.ts";
+import { claudeRestUntil } from "./claude-rate-limits.ts";
 import { joinUrl, type Upstream } from "./upstream.ts";
 
 const DEFAULT_VERSION = "2023-06-01";
@@ -22,6 +23,7 @@ export function claudeOAuthUpstream(account: Account, baseUrl: string): Upstream
   return {
     dialect: "anthropic",
     countsTokens: true,
+    restUntil: claudeRestUntil,
     target({ action, headers, query }) {
       const path = action === "count-tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
       const out = new Headers(headers);

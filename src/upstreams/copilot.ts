@@ -63,6 +63,8 @@ export function copilotUpstream(account: Account, apiUrl: string, baseUrl?: stri
   return {
     dialect: "openai-chat",
     countsTokens: false,
+    // 402: the month's premium requests are spent; try again in an hour rather than at once.
+    restUntil: (status) => status === 402 ? Date.now() + 3600_000 : undefined,
     async target({ headers, turn }) {
       const token = await copilotToken(account, apiUrl);
       const out = new Headers(headers);

@@ -42,6 +42,11 @@ export interface Upstream {
    * one stream event's data. Such upstreams always go through the codec, never passthrough.
    */
   unwrap?(data: unknown): unknown;
+  /**
+   * When a failed call means the account is spent until a known time (a subscription window,
+   * a monthly quota), that time in epoch ms; the pool rests the account until then.
+   */
+  restUntil?(status: number, headers: Headers): number | undefined;
   target(call: UpstreamCall): UpstreamTarget | Promise<UpstreamTarget>;
 }
 
