@@ -146,3 +146,38 @@ Deno.test("an exhausted Claude window rests the account until the window's reset
       `resting until the earliest window reset, not a backoff: ${wait}`,
     );
   }));
+
+Deno.test("session affinity keeps a conversation on one account while others spread", () =>
+  withPool(async (server, upstream) => {
+    const converse = (opening: string, turn: number, session?: string) =>
+      fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "x-api-key": KEY,
+          "anthropic-version": "2023-06-01",
+          ...(session ? { "x-claude-code-session-id": session } : {}),
+        },
+        body: JSON.stringify({
+          model: "pool-model",
+          max_tokens: 16,
+          messages: [
+            { role: "user", content: opening },
+            ...Array.from({ length: turn }, (_, i) => [
+              { role: "assistant", content: `answer ${i}` },
+              { role: "user", content: `follow-up ${i}` },
+            ]).flat(),
+          ],
+        }),
+      }).then((r) => r.body?.cancel());
+    // One conversation by its opening, another by its session header: each stays put.
+    for (let turn = 0; turn < 6; turn++) await converse("Tell me about tides.", turn);
+    const byOpening = new Set(upstream.served);
+    assertEquals(byOpening.size, 1);
+    const before = upstream.served.length;
+    for (let turn = 0; turn < 6; turn++) await converse(`Question ${turn}`, 0, "session-42");
+    assertEquals(new Set(upstream.served.slice(before)).size, 1);
+    // Different conversations still spread over the accounts.
+    const spread = upstream.served.length;
+    for (let i = 0; i < 9; i++) await converse(`Unrelated conversation ${i}`, 0);
+    assertEquals(new Set(upstream.served.slice(spread)).size, 3);
+  }, "routing:\n  strategy: round-robin\n  session-affinity: true"));

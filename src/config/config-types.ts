@@ -67,7 +67,7 @@ export interface Config {
   codexApiKey: ApiKeyEntry[];
   openaiCompatibility: OpenAICompatibilityEntry[];
   providers: Partial<Record<ProviderId, ProviderOverride>>;
-  routing: { strategy: "round-robin" | "fill-first" };
+  routing: { strategy: "round-robin" | "fill-first"; sessionAffinity: boolean };
 }
 
 /** Values given on the command line; they win over the file. */

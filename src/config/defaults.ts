@@ -23,6 +23,6 @@ export function defaultConfig(): Config {
     codexApiKey: [],
     openaiCompatibility: [],
     providers: {},
-    routing: { strategy: "round-robin" },
+    routing: { strategy: "round-robin", sessionAffinity: false },
   };
 }

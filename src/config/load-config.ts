@@ -127,6 +127,8 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     routing: {
       strategy: ((raw.routing as Raw | undefined)?.strategy as Config["routing"]["strategy"]) ??
         base.routing.strategy,
+      sessionAffinity: ((raw.routing as Raw | undefined)?.sessionAffinity as boolean | undefined) ??
+        base.routing.sessionAffinity,
     },
   };
 }

@@ -192,11 +192,11 @@ export const CONFIG_SPEC: Spec = {
     providers: { kind: "map", of: providerOverride, keys: PROVIDER_IDS },
     routing: {
       kind: "object",
-      fields: { strategy: { kind: "enum", values: ["round-robin", "fill-first"] } },
-      ignored: {
-        "session-affinity": NOT_YET,
-        "session-affinity-ttl": NOT_YET,
+      fields: {
+        strategy: { kind: "enum", values: ["round-robin", "fill-first"] },
+        "session-affinity": { kind: "bool" },
       },
+      ignored: { "session-affinity-ttl": NOT_YET },
     },
   },
   ignored: IGNORED_TOP_LEVEL,

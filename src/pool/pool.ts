@@ -7,17 +7,34 @@ import { apiError, type ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { type Cooldowns, createCooldowns } from "./cooldowns.ts";
 import { createSelector, type Selection, type Strategy } from "./select-accounts.ts";
+import { createAffinity } from "./session-affinity.ts";
 
 export interface Pool {
-  select(candidates: readonly Account[], model: string, strategy: Strategy): Selection;
+  /** The ready accounts in order; with an affinity key, the conversation's account first. */
+  select(
+    candidates: readonly Account[],
+    model: string,
+    strategy: Strategy,
+    affinityKey?: string,
+  ): Selection;
+  /** Remembers which account served a conversation. */
+  bind(affinityKey: string, account: Account): void;
   rest(account: Account, model: string, reason: string, until?: number): void;
   succeed(account: Account, model: string): void;
 }
 
 export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
   const select = createSelector();
+  const affinity = createAffinity();
   return {
-    select: (candidates, model, strategy) => select(candidates, model, strategy, cooldowns),
+    select(candidates, model, strategy, affinityKey) {
+      const selection = select(candidates, model, strategy, cooldowns);
+      const bound = affinityKey ? affinity.get(affinityKey) : undefined;
+      const at = bound ? selection.ready.findIndex((a) => a.id === bound) : -1;
+      if (at > 0) selection.ready.unshift(...selection.ready.splice(at, 1));
+      return selection;
+    },
+    bind: (affinityKey, account) => affinity.bind(affinityKey, account.id),
     rest: (account, model, reason, until) => {
       cooldowns.rest(account.id, model, reason, until);
     },

@@ -14,6 +14,7 @@ import type { CanonicalRequest } from "../ir/request.ts";
 import type { Logger } from "../log/logger.ts";
 import { classifyFailure } from "../pool/classify-failure.ts";
 import { allResting, type Pool } from "../pool/pool.ts";
+import { affinityKey } from "../pool/session-affinity.ts";
 import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import type { UpstreamAction } from "../upstreams/upstream.ts";
@@ -330,7 +331,10 @@ export async function handleGenerate(
   // Decoding first also checks the request, so a malformed one fails in its own terms.
   const canonical = client.decodeRequest(body, decodeContext);
   const prepared: Prepared = { input, model, body, canonical, context };
-  const selection = context.pool.select(candidates, model, config.routing.strategy);
+  const sessionKey = config.routing.sessionAffinity
+    ? affinityKey(canonical, input.request.headers)
+    : undefined;
+  const selection = context.pool.select(candidates, model, config.routing.strategy, sessionKey);
   if (selection.ready.length === 0) throw allResting(model, selection.resting);
 
   let retries = config.requestRetry;
@@ -373,6 +377,7 @@ export async function handleGenerate(
     }
     if (attempt.ok) {
       context.pool.succeed(account, model);
+      if (sessionKey) context.pool.bind(sessionKey, account);
       context.log.info("request", {
         ...fields,
         status: attempt.response.status,
