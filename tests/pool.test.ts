@@ -1,6 +1,11 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { type FaultUpstream, startFaultUpstream } from "./helpers/fault-upstream.ts";
-import { type RunningSubgate, startSubgate, withTempHome } from "./helpers/subgate-process.ts";
+import {
+  type RunningSubgate,
+  runSubgate,
+  startSubgate,
+  withTempHome,
+} from "./helpers/subgate-process.ts";
 
 const KEY = "sg-pool-key";
 const KEYS = ["key-one", "key-two", "key-three"];
@@ -9,7 +14,7 @@ const RATE_LIMIT =
 
 /** Three Anthropic API-key accounts serving one model, all at one fault upstream. */
 function withPool(
-  fn: (server: RunningSubgate, upstream: FaultUpstream) => Promise<void>,
+  fn: (server: RunningSubgate, upstream: FaultUpstream, home: string) => Promise<void>,
   extra = "",
   baseUrls?: string[],
 ) {
@@ -30,7 +35,7 @@ function withPool(
     );
     const server = await startSubgate([], { home });
     try {
-      await fn(server, upstream);
+      await fn(server, upstream, home);
     } finally {
       await server.stop();
       await upstream.close();
@@ -102,7 +107,7 @@ Deno.test("with request-retry 0 a server error is answered after one attempt", (
   }, "request-retry: 0\nrouting:\n  strategy: fill-first"));
 
 Deno.test("when every account is rate-limited the client gets one 429 naming who waits until when", () =>
-  withPool(async (server, upstream) => {
+  withPool(async (server, upstream, home) => {
     upstream.fail("key-one", { status: 429, body: RATE_LIMIT, headers: { "retry-after": "300" } });
     upstream.fail("key-two", { status: 429, body: RATE_LIMIT, headers: { "retry-after": "30" } });
     upstream.fail("key-three", {
@@ -121,6 +126,13 @@ Deno.test("when every account is rate-limited the client gets one 429 naming who
     const again = await ask(server);
     assertEquals(again.status, 429);
     assertEquals(upstream.served.length, 3);
+    // `subgate accounts` shows who rests until when, and the counts since the server started.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const accounts = await runSubgate(["accounts"], { home });
+    assertMatch(
+      accounts.stdout,
+      /claude\s+claude-api-key\[1\].*resting until \S+Z \(rate limited\)\s+-\s+-\s+1 \(1 failed\)/,
+    );
   }));
 
 Deno.test("an exhausted Claude window rests the account until the window's reset", () =>

@@ -7,6 +7,7 @@ import { accountsFromConfig } from "../store/config-accounts.ts";
 import { accountStatus } from "../store/account.ts";
 import { formatAgo, formatExpiresIn } from "./format-duration.ts";
 import { loadAccounts } from "./load-accounts.ts";
+import { readPublishedState } from "../pool/publish-state.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
 function table(rows: string[][]): string {
@@ -20,23 +21,40 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
   if (!loaded) return 1;
   const { config, store } = loaded;
 
-  const header = ["PROVIDER", "ACCOUNT", "STATUS", "EXPIRES IN", "LAST REFRESH", "FILE"];
+  const header = [
+    "PROVIDER",
+    "ACCOUNT",
+    "STATUS",
+    "EXPIRES IN",
+    "LAST REFRESH",
+    "REQUESTS",
+    "FILE",
+  ];
   const now = Date.now();
+  // A running server publishes who is resting and its counts since it started.
+  const served = await readPublishedState(config.authDir);
   const rows = [...store.accounts(), ...accountsFromConfig(config)].map((account) => {
     const unsafe = account.file && store.unsafeFiles().has(account.file) ? " (unsafe mode)" : "";
     const linked = account.linked ? ` (linked to ${account.linked.tool})` : "";
+    const state = served?.accounts[account.id];
+    let status = accountStatus(account) as string;
+    if (status === "ready" && state?.resting.length) {
+      const rest = state.resting.reduce((a, b) => (a.until > b.until ? a : b));
+      status = `resting until ${rest.until} (${rest.reason})`;
+    }
     return [
       account.provider,
       account.label,
-      accountStatus(account) + unsafe,
+      status + unsafe,
       formatExpiresIn(account.expiresAt),
       account.lastRefresh ? formatAgo(account.lastRefresh, now) : "-",
+      state ? `${state.requests}${state.errors ? ` (${state.errors} failed)` : ""}` : "-",
       (account.file ?? "(config)") + linked,
     ];
   });
   for (const file of store.problems().keys()) {
     if (!store.accounts().some((a) => a.file === file)) {
-      rows.push(["?", "-", "invalid", "-", "-", file]);
+      rows.push(["?", "-", "invalid", "-", "-", "-", file]);
     }
   }
   const errors = store.accounts().filter((account) => account.lastError);

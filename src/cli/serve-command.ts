@@ -9,6 +9,8 @@ import { watchConfig } from "../config/watch-config.ts";
 import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createApp } from "../server/app.ts";
+import { createPool } from "../pool/pool.ts";
+import { publishState } from "../pool/publish-state.ts";
 import { exposureProblem } from "../server/loopback.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
@@ -63,7 +65,9 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   };
   refreshAccounts();
 
-  const app = createApp({ config: () => config, accounts: () => accounts, log });
+  const pool = createPool();
+  const published = publishState(pool, config.authDir);
+  const app = createApp({ config: () => config, accounts: () => accounts, log, pool });
   let server;
   try {
     server = startServer(app.fetch, { host: config.host, port: config.port, log });
@@ -131,6 +135,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   }
 
   await server.finished;
+  await published.close();
   for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);
   log.info("stopped");
   return 0;

@@ -20,6 +20,8 @@ export interface Cooldowns {
   /** Rests the account for this model until `until`, or backs off when it is unknown. */
   rest(accountId: string, model: string, reason: string, until?: number): Cooldown;
   clear(accountId: string, model: string): void;
+  /** Every rest still in force. */
+  list(now?: number): { accountId: string; model: string; cooldown: Cooldown }[];
 }
 
 export function createCooldowns(): Cooldowns {
@@ -40,6 +42,14 @@ export function createCooldowns(): Cooldowns {
     },
     clear(accountId, model) {
       state.delete(key(accountId, model));
+    },
+    list(now = Date.now()) {
+      return [...state.entries()].filter(([, cooldown]) => cooldown.until > now).map(
+        ([composite, cooldown]) => {
+          const [accountId, model] = composite.split("\u0000");
+          return { accountId, model, cooldown };
+        },
+      );
     },
   };
 }

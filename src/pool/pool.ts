@@ -21,11 +21,26 @@ export interface Pool {
   bind(affinityKey: string, account: Account): void;
   rest(account: Account, model: string, reason: string, until?: number): void;
   succeed(account: Account, model: string): void;
+  /** Counts a request's outcome on an account. */
+  count(account: Account, ok: boolean): void;
+  /** Per account: requests and errors since start, and the rests in force. */
+  snapshot(): Record<string, AccountState>;
+  /** Runs `listener` after any change (a count, a rest). */
+  onChange(listener: () => void): void;
+}
+
+export interface AccountState {
+  requests: number;
+  errors: number;
+  resting: { model: string; until: string; reason: string }[];
 }
 
 export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
   const select = createSelector();
   const affinity = createAffinity();
+  const counts = new Map<string, { requests: number; errors: number }>();
+  const listeners: (() => void)[] = [];
+  const changed = () => listeners.forEach((listener) => listener());
   return {
     select(candidates, model, strategy, affinityKey) {
       const selection = select(candidates, model, strategy, cooldowns);
@@ -35,8 +50,32 @@ export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
       return selection;
     },
     bind: (affinityKey, account) => affinity.bind(affinityKey, account.id),
+    count(account, ok) {
+      const current = counts.get(account.id) ?? { requests: 0, errors: 0 };
+      current.requests++;
+      if (!ok) current.errors++;
+      counts.set(account.id, current);
+      changed();
+    },
+    snapshot() {
+      const out: Record<string, AccountState> = {};
+      for (const [id, { requests, errors }] of counts) out[id] = { requests, errors, resting: [] };
+      for (const { accountId, model, cooldown } of cooldowns.list()) {
+        out[accountId] ??= { requests: 0, errors: 0, resting: [] };
+        out[accountId].resting.push({
+          model,
+          until: clock(cooldown.until),
+          reason: cooldown.reason,
+        });
+      }
+      return out;
+    },
+    onChange(listener) {
+      listeners.push(listener);
+    },
     rest: (account, model, reason, until) => {
       cooldowns.rest(account.id, model, reason, until);
+      changed();
     },
     succeed: (account, model) => cooldowns.clear(account.id, model),
   };

@@ -375,6 +375,7 @@ export async function handleGenerate(
         attempt = await run(account);
       }
     }
+    context.pool.count(account, attempt.ok);
     if (attempt.ok) {
       context.pool.succeed(account, model);
       if (sessionKey) context.pool.bind(sessionKey, account);

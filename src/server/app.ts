@@ -16,12 +16,13 @@ import { renderError } from "./render-error.ts";
 import { health } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { generateRoutes } from "./routes/generate.ts";
-import { createPool } from "../pool/pool.ts";
+import { createPool, type Pool } from "../pool/pool.ts";
 
 export interface AppContext {
   config(): Config;
   accounts(): readonly Account[];
   log: Logger;
+  pool?: Pool;
 }
 
 function formatBytes(bytes: number): string {
@@ -63,7 +64,7 @@ export function createApp(context: AppContext): Hono {
     generateRoutes({
       accounts: () => context.accounts(),
       config: () => context.config(),
-      pool: createPool(),
+      pool: context.pool ?? createPool(),
       log: context.log,
     }),
   );

@@ -1,0 +1,53 @@
+/**
+ * @module
+ * The running server's view of its accounts, published for `subgate
+ * accounts` (another process): a small JSON file in the auth dir, written
+ * atomically at most once a second after a change, removed at shutdown. It
+ * holds counts and times, never a token.
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../fs/write-file-atomic.ts";
+import type { AccountState, Pool } from "./pool.ts";
+
+export const STATE_FILE = ".subgate-state.json";
+
+export interface PublishedState {
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  accounts: Record<string, AccountState>;
+}
+
+export function publishState(pool: Pool, authDir: string): { close(): Promise<void> } {
+  const path = join(authDir, STATE_FILE);
+  const startedAt = new Date().toISOString();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const write = () => {
+    timer = undefined;
+    const state: PublishedState = {
+      pid: Deno.pid,
+      startedAt,
+      updatedAt: new Date().toISOString(),
+      accounts: pool.snapshot(),
+    };
+    return writeFileAtomic(path, JSON.stringify(state, null, 2)).catch(() => {});
+  };
+  pool.onChange(() => {
+    timer ??= setTimeout(write, 1000);
+  });
+  write();
+  return {
+    async close() {
+      if (timer !== undefined) clearTimeout(timer);
+      await Deno.remove(path).catch(() => {});
+    },
+  };
+}
+
+export async function readPublishedState(authDir: string): Promise<PublishedState | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(authDir, STATE_FILE)));
+  } catch {
+    return undefined;
+  }
+}
