@@ -193,3 +193,34 @@ Deno.test("session affinity keeps a conversation on one account while others spr
     for (let i = 0; i < 9; i++) await converse(`Unrelated conversation ${i}`, 0);
     assertEquals(new Set(upstream.served.slice(spread)).size, 3);
   }, "routing:\n  strategy: round-robin\n  session-affinity: true"));
+
+Deno.test("an upstream that stalls past upstream-timeout counts as failed and the next account answers", () =>
+  withPool(async (server, upstream) => {
+    upstream.fail("key-one", { status: 200, delayMs: 2500 });
+    const started = Date.now();
+    const answer = await ask(server);
+    assertEquals(answer.status, 200);
+    assert(Date.now() - started < 2400, "the stalled account was abandoned at the timeout");
+    assertEquals(upstream.served, ["key-one", "key-two"]);
+    await server.waitForLog(/upstream failed .*status=504/);
+  }, "upstream-timeout: 1s\nrouting:\n  strategy: fill-first"));
+
+Deno.test("provider/model pins the provider", () =>
+  withPool(async (server) => {
+    const pinned = await fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+      body:
+        `{"model":"claude/pool-model","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`,
+    });
+    assertEquals(pinned.status, 200);
+    await pinned.body?.cancel();
+    const elsewhere = await fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+      body:
+        `{"model":"gemini/pool-model","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`,
+    });
+    assertEquals(elsewhere.status, 404);
+    await elsewhere.body?.cancel();
+  }));

@@ -62,6 +62,8 @@ export interface Config {
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
   requestRetry: number;
+  /** Seconds an upstream may take to start answering before the next account is tried. */
+  upstreamTimeout: number;
   claudeApiKey: ApiKeyEntry[];
   geminiApiKey: ApiKeyEntry[];
   codexApiKey: ApiKeyEntry[];

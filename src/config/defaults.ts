@@ -18,6 +18,8 @@ export function defaultConfig(): Config {
     logLevel: "info",
     bodyLimit: 32 * 1024 * 1024,
     requestRetry: 3,
+    // A plain (non-streaming) answer only starts when the model has finished: allow minutes.
+    upstreamTimeout: 600,
     claudeApiKey: [],
     geminiApiKey: [],
     codexApiKey: [],

@@ -119,6 +119,7 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     logLevel: (raw.logLevel as LogLevel | undefined) ?? base.logLevel,
     bodyLimit: (raw.bodyLimit as number | undefined) ?? base.bodyLimit,
     requestRetry: (raw.requestRetry as number | undefined) ?? base.requestRetry,
+    upstreamTimeout: (raw.upstreamTimeout as number | undefined) ?? base.upstreamTimeout,
     claudeApiKey: apiKeyEntries(raw.claudeApiKey),
     geminiApiKey: apiKeyEntries(raw.geminiApiKey),
     codexApiKey: apiKeyEntries(raw.codexApiKey),

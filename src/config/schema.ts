@@ -185,6 +185,7 @@ export const CONFIG_SPEC: Spec = {
     "log-level": { kind: "enum", values: ["debug", "info", "warn", "error"] },
     "body-limit": { kind: "size" },
     "request-retry": { kind: "int", min: 0, max: 20 },
+    "upstream-timeout": { kind: "duration" },
     "claude-api-key": { kind: "list", of: apiKeyEntry },
     "gemini-api-key": { kind: "list", of: apiKeyEntry },
     "codex-api-key": { kind: "list", of: apiKeyEntry },

@@ -109,11 +109,27 @@ interface Prepared {
   context: PipelineContext;
 }
 
-async function send(url: string, init: RequestInit): Promise<Response | ApiError> {
+/**
+ * One upstream call. It must start answering within the configured timeout, or it counts as a
+ * failure (504) and the next account is tried; the client going away aborts it at any time.
+ */
+async function send(
+  url: string,
+  init: RequestInit & { signal: AbortSignal },
+  timeoutSeconds: number,
+): Promise<Response | ApiError> {
+  const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, signal: AbortSignal.any([init.signal, timeout]) });
   } catch (error) {
-    if ((error as Error).name === "AbortError") throw error;
+    if (init.signal.aborted) throw error;
+    if (timeout.aborted) {
+      return {
+        kind: "api_error",
+        status: 504,
+        message: `The upstream did not start answering within ${timeoutSeconds} s.`,
+      };
+    }
     return {
       kind: "api_error",
       status: 502,
@@ -163,7 +179,7 @@ async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Atte
     headers: target.headers,
     body: text,
     signal: input.request.signal,
-  });
+  }, prepared.context.config().upstreamTimeout);
   if (!(upstream instanceof Response)) return failed(upstream);
   if (upstream.ok && collect) {
     return await collected(
@@ -245,7 +261,7 @@ async function translate(prepared: Prepared, resolved: Resolved): Promise<Attemp
     headers: call.headers,
     body: JSON.stringify(upstreamBody),
     signal: input.request.signal,
-  });
+  }, context.config().upstreamTimeout);
   if (!(upstream instanceof Response)) return failed(upstream);
   if (!upstream.ok) {
     const error = target.decodeError(upstream.status, await upstream.text(), upstream.headers);

@@ -8,6 +8,7 @@ import type { Config } from "../config/config-types.ts";
 import { apiError } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { upstreamFor } from "../upstreams/index.ts";
+import { PROVIDERS } from "../providers/registry.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 
 export interface Resolved {
@@ -49,7 +50,25 @@ export function candidatesFor(
   const usable = accounts.filter((a) => !a.disabled && !a.needsLogin);
   const candidates = usable.filter((a) => a.models.includes(model) && upstreamFor(a, providers));
   if (candidates.length) return candidates;
+  // `claude/claude-sonnet-4-6` pins the provider: only its accounts serve the model.
+  const pinned = pinnedModel(model);
+  if (pinned) {
+    const onProvider = usable.filter((a) =>
+      a.provider === pinned.provider && a.models.includes(pinned.model) && upstreamFor(a, providers)
+    );
+    if (onProvider.length) return onProvider;
+  }
   return notServed(usable, model);
+}
+
+/** `provider/model` split, when the part before the slash names a provider. */
+export function pinnedModel(model: string): { provider: string; model: string } | undefined {
+  const slash = model.indexOf("/");
+  if (slash <= 0) return undefined;
+  const provider = model.slice(0, slash);
+  return provider in PROVIDERS || provider === "openai-compatibility"
+    ? { provider, model: model.slice(slash + 1) }
+    : undefined;
 }
 
 export function resolvedFor(
@@ -57,10 +76,11 @@ export function resolvedFor(
   model: string,
   providers: Config["providers"],
 ): Resolved {
+  const name = account.models.includes(model) ? model : pinnedModel(model)?.model ?? model;
   return {
     account,
     upstream: upstreamFor(account, providers)!,
-    upstreamModel: account.upstreamModels?.[model] ?? model,
+    upstreamModel: account.upstreamModels?.[name] ?? name,
   };
 }
 

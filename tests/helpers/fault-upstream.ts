@@ -7,6 +7,8 @@
 import { readJsonFixture } from "./provider-fixtures.ts";
 
 export interface Fault {
+  /** Wait this long before answering (a stalled upstream). */
+  delayMs?: number;
   status: number;
   body?: string;
   headers?: Record<string, string>;
@@ -31,6 +33,7 @@ export function startFaultUpstream(): FaultUpstream {
     const key = req.headers.get("x-api-key") ?? "";
     served.push(key);
     const fault = scripts.get(key)?.shift();
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault) {
       return new Response(
         fault.body ?? `{"type":"error","error":{"type":"api_error","message":"scripted"}}`,
