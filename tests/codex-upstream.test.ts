@@ -161,3 +161,29 @@ Deno.test("an error inside a 200 stream before any content moves the request to 
       await upstream.close();
     }
   }));
+
+Deno.test("a login provider's model list comes from the config when it is set there", () =>
+  withTempHome(async (home) => {
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeAccount(
+      `${dir}/codex-grace@example.com.json`,
+      JSON.stringify({
+        type: "codex",
+        access_token: ACCESS,
+        account_id: "a",
+        email: "g@example.com",
+      }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `providers:\n  codex:\n    models: [gpt-9-preview, gpt-9-mini]\n    excluded-models: ["*-mini"]\n`,
+    );
+    const server = await startSubgate([], { home });
+    try {
+      const models = await (await fetch(`${server.url}/v1/models`)).json();
+      assertEquals(models.data.map((m: { id: string }) => m.id), ["gpt-9-preview"]);
+    } finally {
+      await server.stop();
+    }
+  }));

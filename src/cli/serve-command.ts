@@ -17,6 +17,7 @@ import type { Account } from "../store/account.ts";
 import { createAuthStore } from "../store/auth-store.ts";
 import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
+import { withProviderModels } from "../store/provider-models.ts";
 import { VERSION } from "../version.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
@@ -61,7 +62,10 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   await store.load();
   let accounts: Account[] = [];
   const refreshAccounts = () => {
-    accounts = [...store.accounts(), ...accountsFromConfig(config)];
+    accounts = [
+      ...withProviderModels(store.accounts(), config.providers),
+      ...accountsFromConfig(config),
+    ];
   };
   refreshAccounts();
 

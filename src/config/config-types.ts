@@ -50,6 +50,10 @@ export interface ProviderOverride {
   clientId?: string;
   /** Seconds before expiry to refresh tokens. */
   refreshLead?: number;
+  /** The models this provider's logins serve, replacing the built-in list. */
+  models?: string[];
+  /** Models none of this provider's logins serve (wildcards allowed). */
+  excludedModels?: string[];
   headers: Record<string, string>;
 }
 

@@ -117,6 +117,8 @@ const providerOverride: Spec = {
     issuer: { kind: "url" },
     "client-id": { kind: "string" },
     "refresh-lead": { kind: "duration" },
+    models: { kind: "list", of: { kind: "string" } },
+    "excluded-models": { kind: "list", of: { kind: "string" } },
     headers,
   },
 };

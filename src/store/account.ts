@@ -27,6 +27,8 @@ export interface Account {
   linked?: { tool: string; path: string };
   /** Model names clients may ask for on this account. */
   models: string[];
+  /** The file's own `excluded_models` (wildcards), kept to apply to a configured model list. */
+  excludedModels?: string[];
   /** Client-visible name → the upstream's name, where they differ (aliases, prefixes). */
   upstreamModels?: Record<string, string>;
   ownedBy: string;

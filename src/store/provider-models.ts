@@ -1,0 +1,25 @@
+/**
+ * @module
+ * `providers.<name>.models` and `excluded-models` applied to that provider's
+ * logins: the configured list replaces the built-in one (model lists change
+ * faster than releases), and exclusions (the provider's and each file's own)
+ * take models out.
+ */
+import type { Config } from "../config/config-types.ts";
+import { withoutExcluded } from "../models/match-model.ts";
+import type { ProviderId } from "../providers/provider.ts";
+import type { Account } from "./account.ts";
+
+export function withProviderModels(
+  accounts: readonly Account[],
+  providers: Config["providers"],
+): Account[] {
+  return accounts.map((account) => {
+    const override = providers[account.provider as ProviderId];
+    if (account.kind !== "oauth" || (!override?.models && !override?.excludedModels)) {
+      return account;
+    }
+    const excluded = [...(override.excludedModels ?? []), ...(account.excludedModels ?? [])];
+    return { ...account, models: withoutExcluded(override.models ?? account.models, excluded) };
+  });
+}
