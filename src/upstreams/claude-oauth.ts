@@ -6,10 +6,10 @@
  * adds no identity prompt, user agent or fingerprint of another client.
  */
 import type { Account } from "../store/account.ts";
+import { messagesTarget } from "./anthropic-api.ts";
 import { claudeRestUntil } from "./claude-rate-limits.ts";
-import { joinUrl, type Upstream } from "./upstream.ts";
+import type { Upstream } from "./upstream.ts";
 
-const DEFAULT_VERSION = "2023-06-01";
 const OAUTH_BETA = "oauth-2025-04-20";
 
 /** The client's betas plus the OAuth one, each once, in the client's order. */
@@ -24,15 +24,11 @@ export function claudeOAuthUpstream(account: Account, baseUrl: string): Upstream
     dialect: "anthropic",
     countsTokens: true,
     restUntil: claudeRestUntil,
-    target({ action, headers, query }) {
-      const path = action === "count-tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
-      const out = new Headers(headers);
-      out.delete("x-api-key");
-      out.set("authorization", `Bearer ${account.credentials.access_token}`);
-      if (!out.has("anthropic-version")) out.set("anthropic-version", DEFAULT_VERSION);
-      out.set("anthropic-beta", withOAuthBeta(out.get("anthropic-beta")));
-      const search = query.toString();
-      return { url: joinUrl(baseUrl, path) + (search ? `?${search}` : ""), headers: out };
-    },
+    target: (call) =>
+      messagesTarget(baseUrl, call, (headers) => {
+        headers.delete("x-api-key");
+        headers.set("authorization", `Bearer ${account.credentials.access_token}`);
+        headers.set("anthropic-beta", withOAuthBeta(headers.get("anthropic-beta")));
+      }),
   };
 }
