@@ -224,3 +224,27 @@ Deno.test("provider/model pins the provider", () =>
     assertEquals(elsewhere.status, 404);
     await elsewhere.body?.cancel();
   }));
+
+Deno.test("SIGTERM lets a request in flight finish before the server exits", {
+  ignore: Deno.build.os === "windows",
+}, () =>
+  withPool(async (server, upstream) => {
+    upstream.fail("key-one", {
+      status: 200,
+      delayMs: 1200,
+      body: `{"id":"msg_slow","type":"message","role":"assistant","model":"claude-sonnet-4-6",` +
+        `"content":[{"type":"text","text":"slow but complete"}],"stop_reason":"end_turn",` +
+        `"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":3}}`,
+    });
+    const inFlight = ask(server);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = server.stop("SIGTERM");
+    const answer = await inFlight;
+    assertEquals(answer.status, 200);
+    assertEquals(answer.body.content[0].text, "slow but complete");
+    assertEquals((await stopped).code, 0);
+    assertMatch(
+      server.log(),
+      /shutting down: finishing in-flight requests[\s\S]*request .*status=200[\s\S]*stopped/,
+    );
+  }, "routing:\n  strategy: fill-first"));
