@@ -59,12 +59,20 @@ function clients(ports: { claude: number; codex: number; gemini: number }) {
   ];
 }
 
-/** A free TCP port on loopback. */
+/**
+ * A free TCP port on loopback, below the ephemeral range: servers started on port 0 by tests
+ * running in parallel draw from that range, and could take a port picked there in between.
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  while (true) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch {
+      // Taken: try another.
+    }
+  }
 }
 
 export function withLoginWorld(

@@ -1,0 +1,96 @@
+/**
+ * @module
+ * An attempt where client and upstream speak the same dialect: the body goes
+ * up untouched but for the model (and any fields the upstream itself
+ * demands), and the answer comes back as the upstream sent it, piped.
+ */
+import { CODECS } from "../dialects/registry.ts";
+import {
+  type Attempt,
+  collected,
+  failed,
+  type Prepared,
+  send,
+  turnOf,
+  upstreamDecoder,
+} from "./attempt.ts";
+import { passthroughHeaders, responseHeaders } from "./forward-headers.ts";
+import { peekStream } from "./peek-stream.ts";
+import type { Resolved } from "./resolve-model.ts";
+import { setTopLevelString } from "./rewrite-model.ts";
+
+/** Same dialect both sides: the body goes up untouched but for the model, the answer comes back as sent. */
+export async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
+  const { input, model, body } = prepared;
+  const { upstream: via } = resolved;
+  const clientStreams = input.stream ?? body.stream === true;
+  const collect = via.streamsOnly === true && !clientStreams;
+  let text = input.body;
+  if (via.prepareBody) {
+    // The upstream demands fields of its own: the body is rebuilt, the client's fields kept.
+    const named = input.model === undefined ? { model: resolved.upstreamModel } : {};
+    text = JSON.stringify(
+      via.prepareBody({ ...body, ...named }, { model: resolved.upstreamModel }),
+    );
+  } else if (input.model === undefined && resolved.upstreamModel !== model) {
+    text = setTopLevelString(text, "model", resolved.upstreamModel) ??
+      JSON.stringify({ ...body, model: resolved.upstreamModel });
+  }
+  const target = await via.target({
+    model: resolved.upstreamModel,
+    stream: clientStreams || collect,
+    action: input.action,
+    headers: passthroughHeaders(input.request.headers),
+    query: new URL(input.request.url).searchParams,
+    turn: turnOf(prepared.canonical),
+  });
+  const upstream = await send(target.url, {
+    method: "POST",
+    headers: target.headers,
+    body: text,
+    signal: input.request.signal,
+  }, prepared.context.config().upstreamTimeout);
+  if (!(upstream instanceof Response)) return failed(upstream);
+  if (upstream.ok && collect) {
+    return await collected(
+      prepared,
+      upstreamDecoder(resolved),
+      input.dialect,
+      upstream,
+      prepared.canonical,
+    );
+  }
+  if (upstream.ok) {
+    let body: ReadableStream<Uint8Array> | null = upstream.body;
+    if (via.errorsInStream && body && clientStreams) {
+      const peeked = await peekStream(body, CODECS[input.dialect].createStreamDecoder());
+      const answer = () =>
+        new Response(peeked.stream, {
+          status: upstream.status,
+          headers: responseHeaders(upstream.headers),
+        });
+      // The client would see the upstream's own error event; another account may do better.
+      if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
+      body = peeked.stream;
+    }
+    return {
+      ok: true,
+      response: new Response(body, {
+        status: upstream.status,
+        headers: responseHeaders(upstream.headers),
+      }),
+    };
+  }
+  // The error is already in the client's dialect: read it to judge it, hand it over as sent.
+  const errorText = await upstream.text();
+  return {
+    ok: false,
+    error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
+    headers: upstream.headers,
+    respond: () =>
+      new Response(errorText, {
+        status: upstream.status,
+        headers: responseHeaders(upstream.headers),
+      }),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * @module
+ * One attempt on one account, the parts both ways of attempting share: the
+ * upstream call with its timeout, failures as values, the upstream's stream
+ * decoder (unwrapping wrapped events), the kind of turn, and a stream-only
+ * upstream's answer collected for a plain client.
+ */
+import type { Config } from "../config/config-types.ts";
+import type { DialectId, StreamDecoder } from "../dialects/codec.ts";
+import { CODECS } from "../dialects/registry.ts";
+import type { CanonicalRequest } from "../ir/request.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Pool } from "../pool/pool.ts";
+import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
+import type { Account } from "../store/account.ts";
+import type { UpstreamAction } from "../upstreams/upstream.ts";
+import { collectStream } from "./collect-stream.ts";
+import type { Resolved } from "./resolve-model.ts";
+
+export interface GenerateInput {
+  dialect: DialectId;
+  request: Request;
+  /** The raw body, exactly as the client sent it. */
+  body: string;
+  action: UpstreamAction;
+  /** From the URL, for Gemini. */
+  model?: string;
+  stream?: boolean;
+}
+
+export interface PipelineContext {
+  accounts(): readonly Account[];
+  config(): Config;
+  pool: Pool;
+  log: Logger;
+}
+
+export function parseBody(body: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    const detail = (error as Error).message.replace(/^Unexpected token.*?,\s*/, "");
+    throw apiError("invalid_request", `The request body is not valid JSON (${detail}).`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw apiError("invalid_request", "The request body must be a JSON object.");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function modelOf(input: GenerateInput, body: Record<string, unknown>): string {
+  if (input.model !== undefined) return input.model;
+  if (typeof body.model !== "string" || body.model.trim() === "") {
+    throw apiError("invalid_request", "model: required, a non-empty string naming the model.");
+  }
+  return body.model;
+}
+
+/** The upstream's stream decoder, unwrapping each event first when the upstream wraps them. */
+export function upstreamDecoder(resolved: Resolved): StreamDecoder {
+  const decoder = CODECS[resolved.upstream.dialect].createStreamDecoder();
+  const unwrap = resolved.upstream.unwrap;
+  if (!unwrap) return decoder;
+  return {
+    decode(event) {
+      let data: unknown;
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return decoder.decode(event);
+      }
+      return decoder.decode({ ...event, data: JSON.stringify(unwrap(data)) });
+    },
+    end: () => decoder.end(),
+  };
+}
+
+/** Whether the last turn answers tool calls, and whether any image is in the request. */
+export function turnOf(request: CanonicalRequest): { toolResults: boolean; images: boolean } {
+  const last = request.messages.at(-1);
+  const toolResults = last?.role === "tool" ||
+    (last?.role === "user" && last.content.some((part) => part.type === "tool-result"));
+  const images = request.messages.some((message) =>
+    message.content.some((part) => part.type === "file" && part.mediaType?.startsWith("image/"))
+  );
+  return { toolResults, images };
+}
+
+/** What one attempt on one account gave: the client's answer, or a failure to classify. */
+export type Attempt =
+  | { ok: true; response: Response }
+  | { ok: false; error: ApiError; headers?: Headers; respond(): Response | never };
+
+export interface Prepared {
+  input: GenerateInput;
+  model: string;
+  body: Record<string, unknown>;
+  canonical: CanonicalRequest;
+  context: PipelineContext;
+}
+
+/**
+ * One upstream call. It must start answering within the configured timeout, or it counts as a
+ * failure (504) and the next account is tried; the client going away aborts it at any time.
+ */
+export async function send(
+  url: string,
+  init: RequestInit & { signal: AbortSignal },
+  timeoutSeconds: number,
+): Promise<Response | ApiError> {
+  const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.any([init.signal, timeout]) });
+  } catch (error) {
+    if (init.signal.aborted) throw error;
+    if (timeout.aborted) {
+      return {
+        kind: "api_error",
+        status: 504,
+        message: `The upstream did not start answering within ${timeoutSeconds} s.`,
+      };
+    }
+    return {
+      kind: "api_error",
+      status: 502,
+      message: `Could not reach the upstream: ${(error as Error).message}`,
+    };
+  }
+}
+
+export function failed(error: ApiError, headers?: Headers): Extract<Attempt, { ok: false }> {
+  return {
+    ok: false,
+    error,
+    headers,
+    respond: () => {
+      throw new ApiErrorException(error);
+    },
+  };
+}
+
+/** A stream-only upstream's answer for a client that asked for one response. */
+export async function collected(
+  prepared: Prepared,
+  decoder: StreamDecoder,
+  upstreamDialect: DialectId,
+  upstream: Response,
+  canonical: CanonicalRequest,
+): Promise<Attempt> {
+  const target = CODECS[upstreamDialect];
+  if (!upstream.body) {
+    return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
+  }
+  try {
+    const answer = await collectStream(upstream.body, decoder, target.id);
+    answer.model = prepared.model;
+    const client = CODECS[prepared.input.dialect];
+    return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
+  } catch (error) {
+    if (error instanceof ApiErrorException) return failed(error.error);
+    throw error;
+  }
+}
