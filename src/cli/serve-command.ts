@@ -7,7 +7,7 @@ import type { Config } from "../config/config-types.ts";
 import { formatProblem } from "../config/load-config.ts";
 import { watchConfig } from "../config/watch-config.ts";
 import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
-import { createLogger, type Logger } from "../log/logger.ts";
+import { createLogger, formatLine, type Logger, stderrSink } from "../log/logger.ts";
 import { createApp } from "../server/app.ts";
 import { createPool } from "../pool/pool.ts";
 import { publishState } from "../pool/publish-state.ts";
@@ -125,11 +125,15 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   };
   for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);
 
-  log.info(`subgate ${VERSION} listening on ${server.url}`, {
-    accounts: accounts.length,
-    config: startup.file ?? "built-in defaults",
-    auth_dir: config.authDir,
-  });
+  // Printed at any log level: where subgate listens is what everyone needs to know.
+  stderrSink(
+    formatLine("info", `subgate ${VERSION} listening on ${server.url}`, {
+      accounts: accounts.length,
+      config: startup.file ?? "built-in defaults",
+      auth_dir: config.authDir,
+    }),
+    "info",
+  );
   for (const [file, reason] of store.problems()) {
     log.debug("account file not loaded", { file, reason });
   }
