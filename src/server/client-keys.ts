@@ -4,20 +4,16 @@
  * `x-goog-api-key` or `?key=`, compared in constant time. With no keys
  * configured every request passes (subgate then only listens on loopback).
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { apiError } from "./api-error.ts";
 
-const encoder = new TextEncoder();
-
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
-/** Equal-length digests compared without an early exit. */
-function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];
-  return difference === 0;
+/**
+ * SHA-256 of a key, so keys of any length compare as equal-length digests. node:crypto's
+ * synchronous hash: WebCrypto's async digest cost a third of a proxied request's CPU time.
+ */
+function digest(text: string): Uint8Array {
+  return createHash("sha256").update(text).digest();
 }
 
 /** Every key the request presents, in the four places clients put one. */
@@ -45,16 +41,16 @@ function isOpenPath(method: string, path: string): boolean {
 
 export function clientKeys(configuredKeys: () => readonly string[]): MiddlewareHandler {
   let cachedFor: readonly string[] | undefined;
-  let cachedDigests: Promise<Uint8Array[]> = Promise.resolve([]);
+  let cachedDigests: Uint8Array[] = [];
   const digestsOf = (keys: readonly string[]) => {
     if (keys !== cachedFor) {
       cachedFor = keys;
-      cachedDigests = Promise.all(keys.map(digest));
+      cachedDigests = keys.map(digest);
     }
     return cachedDigests;
   };
 
-  return async (c, next) => {
+  return (c, next) => {
     const keys = configuredKeys();
     if (keys.length === 0 || isOpenPath(c.req.method, c.req.path)) return next();
     const presented = presentedKeys(c.req.raw);
@@ -65,12 +61,13 @@ export function clientKeys(configuredKeys: () => readonly string[]): MiddlewareH
           "'Authorization: Bearer <key>', 'x-api-key', 'x-goog-api-key' or '?key='.",
       );
     }
-    const known = await digestsOf(keys);
+    const known = digestsOf(keys);
     let accepted = false;
     for (const candidate of presented) {
-      const presentedDigest = await digest(candidate);
+      const presentedDigest = digest(candidate);
+      // Every configured key is compared, in constant time, whatever matched before.
       for (const knownDigest of known) {
-        accepted = sameDigest(presentedDigest, knownDigest) || accepted;
+        accepted = timingSafeEqual(presentedDigest, knownDigest) || accepted;
       }
     }
     if (!accepted) {
