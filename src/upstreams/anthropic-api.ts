@@ -25,7 +25,7 @@ export function messagesTarget(
   authorize: (headers: Headers) => void,
 ): UpstreamTarget {
   const path = action === "count-tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
-  const out = new Headers(headers);
+  const out = headers;
   authorize(out);
   if (!out.has("anthropic-version")) out.set("anthropic-version", DEFAULT_VERSION);
   const search = query.toString();

@@ -19,7 +19,7 @@ export function bearerChatUpstream(account: Account, baseUrl: string): Upstream 
     dialect: "openai-chat",
     countsTokens: false,
     target({ headers }) {
-      const out = new Headers(headers);
+      const out = headers;
       out.set("authorization", `Bearer ${account.credentials.access_token}`);
       return { url: joinUrl(baseUrl, "/chat/completions"), headers: out };
     },

@@ -23,7 +23,7 @@ export function codeAssistUpstream(account: Account, baseUrl: string): Upstream 
         ? (data as { response: unknown }).response
         : data,
     target({ stream, headers }) {
-      const out = new Headers(headers);
+      const out = headers;
       out.set("authorization", `Bearer ${account.credentials.access_token}`);
       out.set("content-type", "application/json");
       out.set("user-agent", `subgate/${VERSION}`);

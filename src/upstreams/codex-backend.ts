@@ -45,7 +45,7 @@ export function codexBackendUpstream(account: Account, baseUrl: string): Upstrea
     errorsInStream: true,
     prepareBody: prepareCodexBody,
     target({ headers }) {
-      const out = new Headers(headers);
+      const out = headers;
       out.set("authorization", `Bearer ${account.credentials.access_token}`);
       out.set("accept", "text/event-stream");
       out.set("content-type", "application/json");

@@ -67,7 +67,7 @@ export function copilotUpstream(account: Account, apiUrl: string, baseUrl?: stri
     restUntil: (status) => status === 402 ? Date.now() + 3600_000 : undefined,
     async target({ headers, turn }) {
       const token = await copilotToken(account, apiUrl);
-      const out = new Headers(headers);
+      const out = headers;
       out.set("authorization", `Bearer ${token.token}`);
       out.set("editor-version", `subgate/${VERSION}`);
       out.set("editor-plugin-version", `subgate/${VERSION}`);

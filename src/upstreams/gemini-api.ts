@@ -19,7 +19,7 @@ export function geminiApiUpstream(account: Account): Upstream {
         : stream
         ? "streamGenerateContent?alt=sse"
         : "generateContent";
-      const out = new Headers(headers);
+      const out = headers;
       out.set("x-goog-api-key", String(account.credentials.api_key));
       return {
         url: joinUrl(base, `/models/${encodeURIComponent(model)}:${method}`),

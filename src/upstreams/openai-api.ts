@@ -14,7 +14,7 @@ export function openaiResponsesUpstream(account: Account): Upstream {
     dialect: "openai-responses",
     countsTokens: false,
     target({ headers }) {
-      const out = new Headers(headers);
+      const out = headers;
       out.set("authorization", `Bearer ${account.credentials.api_key}`);
       return {
         url: joinUrl(base, "/responses"),
@@ -32,7 +32,7 @@ export function openaiCompatibleUpstream(account: Account): Upstream {
     dialect: "openai-chat",
     countsTokens: false,
     target({ headers }) {
-      const out = new Headers(headers);
+      const out = headers;
       // Several keys for one upstream take turns; a local Ollama needs none.
       if (keys.length) out.set("authorization", `Bearer ${keys[next++ % keys.length]}`);
       return {

@@ -14,7 +14,10 @@ export interface UpstreamCall {
   model: string;
   stream: boolean;
   action: UpstreamAction;
-  /** The client's headers, already stripped of its auth and hop-by-hop headers. */
+  /**
+   * The client's headers, already stripped of its auth and hop-by-hop headers: a fresh object
+   * made for this call, which the target sets its own headers on (no copy per request).
+   */
   headers: Headers;
   /** The client's query string (Claude Code sends `?beta=true`). */
   query: URLSearchParams;
