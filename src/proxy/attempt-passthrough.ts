@@ -73,9 +73,12 @@ export async function passthrough(prepared: Prepared, resolved: Resolved): Promi
       if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
       body = peeked.stream;
     }
+    // A plain answer is small and whole: handing over its bytes is cheaper for Deno's server
+    // than piping a stream. Streams are piped as they come.
+    const payload = clientStreams ? body : await upstream.arrayBuffer();
     return {
       ok: true,
-      response: new Response(body, {
+      response: new Response(payload, {
         status: upstream.status,
         headers: responseHeaders(upstream.headers),
       }),
