@@ -1588,3 +1588,37 @@ Deno.test("error bodies: 429 with RetryInfo, 400, 404 cassette, auth, arrays, te
   const text = codec.decodeError(502, "Bad Gateway", headers);
   assertEquals([text.kind, text.status, text.message], ["api_error", 502, "Bad Gateway"]);
 });
+
+Deno.test("a spent daily quota retries after Google's daily reset, a per-minute one after its delay", async () => {
+  const { codec } = await import("../../src/dialects/gemini/index.ts");
+  const perDay = JSON.stringify({
+    error: {
+      code: 429,
+      message: "Quota exceeded",
+      status: "RESOURCE_EXHAUSTED",
+      details: [{
+        "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+        violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }],
+      }],
+    },
+  });
+  const daily = codec.decodeError(429, perDay, new Headers());
+  const now = new Date();
+  const reset = new Date(now);
+  reset.setUTCHours(8, 0, 0, 0);
+  if (reset <= now) reset.setUTCDate(reset.getUTCDate() + 1);
+  const expected = (reset.getTime() - now.getTime()) / 1000;
+  if (Math.abs((daily.retryAfterSeconds ?? 0) - expected) > 5) {
+    throw new Error(`daily quota retry ${daily.retryAfterSeconds}, expected about ${expected}`);
+  }
+  const perMinute = codec.decodeError(
+    429,
+    Deno.readTextFileSync(
+      new URL("../../../shared/fixtures/gemini/google-429-retry-info.json", import.meta.url),
+    ),
+    new Headers(),
+  );
+  if (perMinute.retryAfterSeconds !== 34.4) {
+    throw new Error(`per minute: ${perMinute.retryAfterSeconds}`);
+  }
+});

@@ -95,6 +95,27 @@ function hasReason(details: GeminiErrorDetail[] | undefined, reason: string): bo
     details.some((detail) => detail && typeof detail === "object" && detail.reason === reason);
 }
 
+/**
+ * A daily quota (a QuotaFailure whose quotaId says per day, or Code Assist's
+ * QUOTA_EXHAUSTED) is spent until Google resets it, at midnight Pacific time:
+ * the seconds until then. A per-minute limit has its own RetryInfo instead.
+ */
+export function dailyQuotaRetry(details: GeminiErrorDetail[] | undefined, now = Date.now()) {
+  if (!Array.isArray(details)) return undefined;
+  const daily = details.some((detail) => {
+    if (!detail || typeof detail !== "object") return false;
+    if (detail.reason === "QUOTA_EXHAUSTED") return true;
+    const violations = (detail.violations ?? []) as { quotaId?: unknown }[];
+    return violations.some((v) => /PerDay|Daily/i.test(String(v?.quotaId ?? "")));
+  });
+  if (!daily) return undefined;
+  // Midnight Pacific is 08:00 UTC (07:00 in summer); the later hour never retries too early.
+  const reset = new Date(now);
+  reset.setUTCHours(8, 0, 0, 0);
+  if (reset.getTime() <= now) reset.setUTCDate(reset.getUTCDate() + 1);
+  return Math.ceil((reset.getTime() - now) / 1000);
+}
+
 function retryFromMessage(message: string): number | undefined {
   const match = /retry in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
   if (!match) return undefined;
@@ -122,7 +143,8 @@ export function errorFromStatus(
   ) {
     result.status = status;
   }
-  const retry = retryFromDetails(error.details) ?? headerRetry ?? retryFromMessage(message);
+  const retry = dailyQuotaRetry(error.details) ?? retryFromDetails(error.details) ?? headerRetry ??
+    retryFromMessage(message);
   if (retry !== undefined) result.retryAfterSeconds = retry;
   return result;
 }
