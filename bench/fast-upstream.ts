@@ -51,7 +51,7 @@ function sse(chunks: number): string {
   return out + event("message_stop", { type: "message_stop" });
 }
 
-const streams = new Map<number, Uint8Array>();
+const streams = new Map<number, Uint8Array<ArrayBuffer>>();
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
   const body = await req.text();
   const chunks = Number(new URL(req.url).searchParams.get("chunks") ?? 0) ||

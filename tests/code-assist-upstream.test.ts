@@ -1,5 +1,5 @@
-import { GoogleGenAI } from "@google/genai";
-import OpenAI from "openai";
+import { GoogleGenAI } from "./helpers/npm.ts";
+import { OpenAI } from "./helpers/npm.ts";
 import { assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";

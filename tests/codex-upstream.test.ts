@@ -1,5 +1,5 @@
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import { Anthropic } from "./helpers/npm.ts";
+import { OpenAI } from "./helpers/npm.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";

@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import { OpenAI } from "./helpers/npm.ts";
 import { assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";

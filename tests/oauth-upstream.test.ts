@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk";
+import { Anthropic } from "./helpers/npm.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { type LoginWorld, withLoginWorld } from "./helpers/login-setup.ts";

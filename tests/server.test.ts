@@ -1,6 +1,6 @@
-import Anthropic from "@anthropic-ai/sdk";
-import { GoogleGenAI } from "@google/genai";
-import OpenAI from "openai";
+import { Anthropic } from "./helpers/npm.ts";
+import { GoogleGenAI } from "./helpers/npm.ts";
+import { OpenAI } from "./helpers/npm.ts";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { claudeFile, writeAccount } from "./helpers/fixtures.ts";
 import {

@@ -18,7 +18,7 @@
  * web_search_tool_result, …) produce no canonical events, so the blocks after
  * them are renumbered by the encoder.
  */
-import Anthropic from "@anthropic-ai/sdk";
+import { Anthropic } from "../helpers/npm.ts";
 import { encodeRequest } from "../../src/dialects/anthropic/encode-request.ts";
 import { encodeResponse } from "../../src/dialects/anthropic/encode-response.ts";
 import { codec } from "../../src/dialects/anthropic/index.ts";

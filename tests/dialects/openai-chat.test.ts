@@ -2,7 +2,7 @@
  * Unit tests of the OpenAI Chat Completions codec against the real captures
  * in ../shared/fixtures/openai-chat (streams, bodies, cassettes, errors).
  */
-import OpenAI from "openai";
+import { OpenAI } from "../helpers/npm.ts";
 import { codec } from "../../src/dialects/openai-chat/index.ts";
 import type { EncodeContext } from "../../src/dialects/codec.ts";
 import type { CanonicalRequest } from "../../src/ir/request.ts";

@@ -5,7 +5,7 @@
  * malformed requests and upstream errors come out as the right `ApiError`s.
  * The openai SDK's own stream helper reads what the encoder writes.
  */
-import OpenAI from "openai";
+import { OpenAI } from "../helpers/npm.ts";
 import { codec } from "../../src/dialects/openai-responses/index.ts";
 import type { EncodeContext } from "../../src/dialects/codec.ts";
 import type { AssistantPart } from "../../src/ir/message.ts";

@@ -13,9 +13,9 @@ import {
   type BrowserContext,
   chromium,
   type Page,
-  type Request as PageRequest,
-  type Response as PageResponse,
-} from "playwright-core";
+  type PageRequest,
+  type PageResponse,
+} from "./npm.ts";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 

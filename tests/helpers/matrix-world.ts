@@ -4,9 +4,9 @@
  * replay upstream, and the four real SDK clients pointing at subgate. Each
  * upstream's model has an alias, so model rewriting is exercised too.
  */
-import Anthropic from "@anthropic-ai/sdk";
-import { GoogleGenAI } from "@google/genai";
-import OpenAI from "openai";
+import { Anthropic } from "./npm.ts";
+import { GoogleGenAI } from "./npm.ts";
+import { OpenAI } from "./npm.ts";
 import {
   type ReplayUpstream,
   startReplayUpstream,

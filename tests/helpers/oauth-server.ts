@@ -28,7 +28,7 @@
 import { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import Provider from "oidc-provider";
+import { Provider } from "./npm.ts";
 
 export interface OAuthClientSpec {
   client_id: string;
