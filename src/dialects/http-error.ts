@@ -5,7 +5,29 @@
  * parse that never throws. Each codec's `decode-error.ts` adds its
  * dialect's body shape on top.
  */
-import type { ErrorKind } from "../server/api-error.ts";
+import { type ApiError, apiError, type ErrorKind } from "../server/api-error.ts";
+
+/** Longest upstream message passed on; error pages can be huge. */
+export const MAX_MESSAGE = 1000;
+
+/**
+ * The canonical error for an upstream's kind, message and HTTP status: the message clipped (or
+ * a plain one when there is none), and a more precise status of the same class kept (422, 502,
+ * 504 …) over the kind's default.
+ */
+export function upstreamError(kind: ErrorKind, message: unknown, status: number): ApiError {
+  const text = typeof message === "string" && message
+    ? message.slice(0, MAX_MESSAGE)
+    : `upstream error${status ? ` (HTTP ${status})` : ""}`;
+  const result = apiError(kind, text).error;
+  if (
+    (kind === "invalid_request" && status >= 400 && status < 500) ||
+    (kind === "api_error" && status >= 500)
+  ) {
+    result.status = status;
+  }
+  return result;
+}
 
 /** `retry-after-ms` (OpenAI), else `retry-after` (seconds or an HTTP date), in seconds. */
 export function retryAfterSeconds(headers: Headers): number | undefined {

@@ -12,11 +12,14 @@
  * - Streaming endpoints without `alt=sse` wrap the body in an array: the first
  *   element counts.
  */
-import { parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
-import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+import {
+  MAX_MESSAGE,
+  parseJsonOrUndefined,
+  retryAfterSeconds,
+  upstreamError,
+} from "../http-error.ts";
+import type { ApiError, ErrorKind } from "../../server/api-error.ts";
 import type { GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
-
-const MAX_MESSAGE = 1000;
 
 function kindFromStatusName(name: string | undefined): ErrorKind | undefined {
   switch (name) {
@@ -132,17 +135,8 @@ export function errorFromStatus(
   const status = httpStatus >= 400 ? httpStatus : typeof error.code === "number" ? error.code : 0;
   let kind = kindFromStatusName(error.status) ?? kindFromHttpStatus(status) ?? "api_error";
   if (hasReason(error.details, "API_KEY_INVALID")) kind = "authentication";
-  const message = typeof error.message === "string" && error.message
-    ? error.message.slice(0, MAX_MESSAGE)
-    : `upstream error${status ? ` (HTTP ${status})` : ""}`;
-  const result = apiError(kind, message).error;
-  // A more precise upstream status of the same class is kept (422, 502, 504 …).
-  if (
-    (kind === "invalid_request" && status >= 400 && status < 500) ||
-    (kind === "api_error" && status >= 500)
-  ) {
-    result.status = status;
-  }
+  const result = upstreamError(kind, error.message, status);
+  const message = result.message;
   const retry = dailyQuotaRetry(error.details) ?? retryFromDetails(error.details) ?? headerRetry ??
     retryFromMessage(message);
   if (retry !== undefined) result.retryAfterSeconds = retry;

@@ -5,12 +5,16 @@
  * status decides first; `type`/`code` decide for in-band errors (HTTP 200).
  * Quota codes count as rate limits whatever the status (Qwen answers 403).
  */
-import { kindFromStatus, parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
-import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+import {
+  kindFromStatus,
+  parseJsonOrUndefined,
+  retryAfterSeconds,
+  upstreamError,
+} from "../http-error.ts";
+import type { ApiError, ErrorKind } from "../../server/api-error.ts";
 import type { ChatErrorObject } from "./wire-types.ts";
 
 const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "rate_limit_exceeded"]);
-const MAX_MESSAGE = 1000;
 
 /** An in-band error's kind from its `code`, then its `type` (the names OpenAI and its imitators use). */
 function kindFromType(code: string | null | undefined, type: string | null | undefined): ErrorKind {
@@ -70,17 +74,7 @@ export function errorFromObject(
     kind = kindFromStatus(status) ??
       kindFromType(typeof code === "string" ? code : undefined, object.type);
   }
-  const message = typeof object.message === "string" && object.message
-    ? object.message.slice(0, MAX_MESSAGE)
-    : `upstream error${status ? ` (HTTP ${status})` : ""}`;
-  const result = apiError(kind, message).error;
-  // A more precise upstream status of the same class is kept (422, 502, 504 …).
-  if (
-    (kind === "invalid_request" && status >= 400 && status < 500) ||
-    (kind === "api_error" && status >= 500)
-  ) {
-    result.status = status;
-  }
+  const result = upstreamError(kind, object.message, status);
   if (retryAfterSeconds !== undefined) result.retryAfterSeconds = retryAfterSeconds;
   return result;
 }
