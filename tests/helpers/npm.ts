@@ -15,3 +15,7 @@ export {
   type Request as PageRequest,
   type Response as PageResponse,
 } from "npm:playwright-core@1.65.1";
+export { generateText, streamText } from "npm:ai@7.0.173";
+export { createOpenAI } from "npm:@ai-sdk/openai@4.0.118";
+export { createAnthropic } from "npm:@ai-sdk/anthropic@4.0.105";
+export { createGoogleGenerativeAI } from "npm:@ai-sdk/google@4.0.121";
