@@ -107,24 +107,24 @@ Deno.test("an access token that expires under load is refreshed exactly once", (
     const expired: Json = { ...(await record(world)), expired: "2020-01-01T00:00:00Z" };
     await writeFileAtomic(`${world.authDir}/${FILE}`, JSON.stringify(expired, null, 2));
     await server.waitForLog(/account updated provider=claude/);
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) {
       upstream.answer("anthropic", { body: CAPTURES.text.anthropic().body });
     }
-    const answers = await Promise.all(Array.from({ length: 50 }, () =>
+    const answers = await Promise.all(Array.from({ length: 200 }, () =>
       client.messages.create({
         model: "claude-sonnet-4-6",
         max_tokens: 16,
         messages: [{ role: "user", content: "hi" }],
       })));
-    assertEquals(answers.length, 50);
+    assertEquals(answers.length, 200);
     assertEquals(refreshes(world), 1);
     const token = (await record(world)).access_token;
     assert(token !== expired.access_token);
     assertEquals(
-      upstream.requests.slice(-50).filter((r) =>
+      upstream.requests.slice(-200).filter((r) =>
         r.headers.get("authorization") === `Bearer ${token}`
       ).length,
-      50,
+      200,
       "every request used the refreshed token",
     );
   }));
