@@ -5,10 +5,15 @@
  * The error's `type` decides the kind; without one, the HTTP status does.
  * `retry-after` (seconds or an HTTP date) becomes `retryAfterSeconds`.
  */
-import { retryAfterSeconds } from "../http-error.ts";
+import { kindFromStatus, retryAfterSeconds } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
 
 const MAX_MESSAGE = 1000;
+
+/** The shared status table, but Anthropic's 402 (billing) is a permission problem, not a limit. */
+function kindFromHttp(status: number): ErrorKind {
+  return status === 402 ? "permission" : kindFromStatus(status) ?? "api_error";
+}
 
 function kindFromType(type: unknown): ErrorKind | undefined {
   switch (type) {
@@ -35,26 +40,6 @@ function kindFromType(type: unknown): ErrorKind | undefined {
   }
 }
 
-function kindFromStatus(status: number): ErrorKind {
-  switch (status) {
-    case 401:
-      return "authentication";
-    case 402:
-    case 403:
-      return "permission";
-    case 404:
-      return "not_found";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit";
-    case 503:
-    case 529:
-      return "overloaded";
-  }
-  return status >= 500 ? "api_error" : "invalid_request";
-}
-
 function clip(text: string): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }
@@ -62,7 +47,7 @@ function clip(text: string): string {
 /** An error object from a body or a stream event; `status` 0 means "the kind's usual status". */
 export function errorFromObject(error: unknown, status = 0): ApiError {
   const object = error && typeof error === "object" ? error as Record<string, unknown> : {};
-  const kind = kindFromType(object.type) ?? (status ? kindFromStatus(status) : "api_error");
+  const kind = kindFromType(object.type) ?? (status ? kindFromHttp(status) : "api_error");
   const message = typeof object.message === "string" && object.message
     ? clip(object.message)
     : `The upstream reported ${typeof object.type === "string" ? object.type : "an error"}.`;
@@ -91,7 +76,7 @@ export function decodeError(status: number, body: string, headers: Headers): Api
     : undefined;
   const error = object && typeof object === "object"
     ? errorFromObject(object, status)
-    : { ...apiError(kindFromStatus(status), describeBody(status, body)).error };
+    : { ...apiError(kindFromHttp(status), describeBody(status, body)).error };
   if (status >= 400) error.status = status;
   const seconds = retryAfterSeconds(headers);
   if (seconds !== undefined) error.retryAfterSeconds = seconds;

@@ -13,6 +13,7 @@
  *   element counts.
  */
 import {
+  kindFromStatus,
   MAX_MESSAGE,
   parseJsonOrUndefined,
   retryAfterSeconds,
@@ -47,32 +48,6 @@ function kindFromStatusName(name: string | undefined): ErrorKind | undefined {
     case "CANCELLED":
       return "api_error";
   }
-  return undefined;
-}
-
-function kindFromHttpStatus(status: number): ErrorKind | undefined {
-  switch (status) {
-    case 400:
-    case 409:
-    case 422:
-      return "invalid_request";
-    case 401:
-      return "authentication";
-    case 403:
-      return "permission";
-    case 404:
-      return "not_found";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit";
-    case 503:
-    case 504:
-    case 529:
-      return "overloaded";
-  }
-  if (status >= 500) return "api_error";
-  if (status >= 400) return "invalid_request";
   return undefined;
 }
 
@@ -133,7 +108,9 @@ export function errorFromStatus(
   headerRetry?: number,
 ): ApiError {
   const status = httpStatus >= 400 ? httpStatus : typeof error.code === "number" ? error.code : 0;
-  let kind = kindFromStatusName(error.status) ?? kindFromHttpStatus(status) ?? "api_error";
+  let kind = kindFromStatusName(error.status) ??
+    // Google's gateway timeout means the model is busy: another try may well succeed.
+    (status === 504 ? "overloaded" : kindFromStatus(status)) ?? "api_error";
   if (hasReason(error.details, "API_KEY_INVALID")) kind = "authentication";
   const result = upstreamError(kind, error.message, status);
   const message = result.message;
