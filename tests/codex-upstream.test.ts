@@ -5,7 +5,7 @@ import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";
 import { startReplayUpstream } from "./helpers/replay-upstream.ts";
 import { chunksAsSse } from "./helpers/provider-fixtures.ts";
-import { startSubgate, withTempHome } from "./helpers/subgate-process.ts";
+import { eventually, startSubgate, withTempHome } from "./helpers/subgate-process.ts";
 
 const ACCESS = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjb2RleC10ZXN0In0.c2ln";
 
@@ -14,9 +14,11 @@ function withCodexLogin(
     clients: { openai: OpenAI; anthropic: Anthropic },
     upstream: ReturnType<typeof startReplayUpstream>,
   ) => Promise<void>,
+  before?: (upstream: ReturnType<typeof startReplayUpstream>) => void,
 ) {
   return withTempHome(async (home) => {
     const upstream = startReplayUpstream();
+    before?.(upstream);
     const dir = `${home}/.subgate`;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await writeAccount(
@@ -187,3 +189,46 @@ Deno.test("a login provider's model list comes from the config when it is set th
       await server.stop();
     }
   }));
+
+Deno.test("Codex: the ChatGPT backend's model list is asked with the client's own client_version", () =>
+  withCodexLogin(
+    async ({ openai }, upstream) => {
+      // Asked with subgate's version, the backend lists nothing: the built-in list stands.
+      await eventually(
+        () => Promise.resolve(upstream.modelRequests.length > 0),
+        5000,
+        "the first model list",
+      );
+      const first = new URLSearchParams(upstream.modelRequests[0].search);
+      assert(first.get("client_version")?.match(/^\d+\.\d+\.\d+/), "subgate's own version");
+      assertEquals(upstream.modelRequests[0].headers.get("chatgpt-account-id"), "acc-chatgpt-7");
+      let ids = (await openai.models.list()).data.map((m) => m.id);
+      assert(ids.includes("gpt-5.5"), `built-in list until the backend lists more: ${ids}`);
+      // A client that names its version has the list asked again, with that version.
+      await fetch(`${openai.baseURL}/models?client_version=0.210.0`).then((r) => r.body?.cancel());
+      await eventually(
+        async () => {
+          ids = (await openai.models.list()).data.map((m) => m.id);
+          return ids.includes("gpt-6-codex");
+        },
+        5000,
+        "the list for the client's version",
+      );
+      assertEquals(ids.includes("codex-internal"), false, "hidden models are left out");
+      assertEquals(
+        new URLSearchParams(upstream.modelRequests.at(-1)!.search).get("client_version"),
+        "0.210.0",
+      );
+    },
+    (upstream) =>
+      upstream.modelList((query: URLSearchParams) =>
+        query.get("client_version") === "0.210.0"
+          ? {
+            models: [
+              { slug: "gpt-6-codex", visibility: "list" },
+              { slug: "codex-internal", visibility: "hide" },
+            ],
+          }
+          : { models: [] }
+      ),
+  ));

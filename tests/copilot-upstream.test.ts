@@ -1,10 +1,10 @@
 import { OpenAI } from "./helpers/npm.ts";
-import { assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";
 import { startProviderApi } from "./helpers/provider-api.ts";
 import { startReplayUpstream } from "./helpers/replay-upstream.ts";
-import { startSubgate, withTempHome } from "./helpers/subgate-process.ts";
+import { eventually, runSubgate, startSubgate, withTempHome } from "./helpers/subgate-process.ts";
 
 Deno.test("Copilot: one token exchange serves many requests; tool-result turns are the agent's", () =>
   withTempHome(async (home) => {
@@ -71,6 +71,110 @@ Deno.test("Copilot: one token exchange serves many requests; tool-result turns a
       assertEquals(plain.headers.get("editor-version")?.startsWith("subgate/"), true);
       assertEquals(github.seen.filter((s) => s === "GET /copilot_internal/v2/token").length, 1);
       assertEquals(upstream.violations, []);
+    } finally {
+      await server.stop();
+      await upstream.close();
+      await github.close();
+    }
+  }));
+
+Deno.test("Copilot: a 402 (the month's premium requests spent) rests that login for an hour and another answers", () =>
+  withTempHome(async (home) => {
+    const github = startProviderApi();
+    const upstream = startReplayUpstream();
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const login of ["octo-ada", "octo-bob"]) {
+      await writeAccount(
+        `${dir}/copilot-${login}.json`,
+        JSON.stringify({ type: "copilot", access_token: `ghu_TEST${login}xxxxxxxxxxxx`, login }),
+      );
+    }
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `providers:\n  copilot:\n    api-url: ${github.url}\n    base-url: ${upstream.url}\n`,
+    );
+    const server = await startSubgate([], { home });
+    try {
+      const openai = new OpenAI({ apiKey: "any", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const text = CAPTURES.text["openai-chat"]();
+      upstream.answer("openai-chat", {
+        status: 402,
+        body: JSON.stringify({
+          error: { message: "You have no quota", code: "quota_exceeded" },
+        }),
+      });
+      upstream.answer("openai-chat", { body: text.body });
+      const answer = await openai.chat.completions.create({
+        model: "gpt-4.1",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(answer.choices[0].message.content, text.text);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const accounts = await runSubgate(["accounts"], { home });
+      const until = /resting until (\S+Z) \(quota spent\)/.exec(accounts.stdout)?.[1];
+      assert(until, `one login rests with its quota spent: ${accounts.stdout}`);
+      const wait = new Date(until).getTime() - Date.now();
+      assert(wait > 3500_000 && wait <= 3600_000, `an hour's rest, not a backoff: ${wait} ms`);
+    } finally {
+      await server.stop();
+      await upstream.close();
+      await github.close();
+    }
+  }));
+
+Deno.test("Copilot: the login's chat models come from Copilot's /models list, and route", () =>
+  withTempHome(async (home) => {
+    const github = startProviderApi();
+    const upstream = startReplayUpstream();
+    upstream.modelList({
+      data: [
+        { id: "gpt-5.9-preview", capabilities: { type: "chat" } },
+        { id: "claude-opus-9", capabilities: { type: "chat" } },
+        { id: "text-embedding-3-small", capabilities: { type: "embeddings" } },
+      ],
+    });
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeAccount(
+      `${dir}/copilot-octo-ada.json`,
+      JSON.stringify({
+        type: "copilot",
+        access_token: "ghu_TESTGITHUBTOKENxxxxxxxxxxxx",
+        login: "octo-ada",
+      }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `providers:\n  copilot:\n    api-url: ${github.url}\n    base-url: ${upstream.url}\n`,
+    );
+    const server = await startSubgate([], { home });
+    try {
+      const openai = new OpenAI({ apiKey: "any", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      let ids: string[] = [];
+      await eventually(
+        async () => {
+          ids = (await openai.models.list()).data.map((m) => m.id);
+          return ids.includes("gpt-5.9-preview");
+        },
+        5000,
+        "the fetched model list",
+      );
+      assertEquals(ids.includes("claude-opus-9"), true);
+      assertEquals(ids.includes("text-embedding-3-small"), false, "embedding models are left out");
+      assertEquals(ids.includes("gpt-4.1"), false, "the fetched list replaces the built-in one");
+      assertEquals(
+        upstream.modelRequests[0].headers.get("authorization"),
+        "Bearer tid=test;exp=9999999999;sku=copilot:sig",
+      );
+      const text = CAPTURES.text["openai-chat"]();
+      upstream.answer("openai-chat", { body: text.body });
+      const answer = await openai.chat.completions.create({
+        model: "gpt-5.9-preview",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(answer.choices[0].message.content, text.text);
+      assertEquals(upstream.requests[0].json.model, "gpt-5.9-preview");
     } finally {
       await server.stop();
       await upstream.close();

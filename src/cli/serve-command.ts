@@ -18,6 +18,7 @@ import { createAuthStore } from "../store/auth-store.ts";
 import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { withProviderModels } from "../store/provider-models.ts";
+import { createModelCatalog } from "../pool/model-catalog.ts";
 import { VERSION } from "../version.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
@@ -61,17 +62,26 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const store = createAuthStore(config.authDir, log);
   await store.load();
   let accounts: Account[] = [];
-  const refreshAccounts = () => {
+  const listAccounts = () => {
     accounts = [
-      ...withProviderModels(store.accounts(), config.providers),
+      ...withProviderModels(catalog.apply(store.accounts()), config.providers),
       ...accountsFromConfig(config),
     ];
+  };
+  const catalog = createModelCatalog({
+    providers: () => config.providers,
+    log,
+    onChange: listAccounts,
+  });
+  const refreshAccounts = () => {
+    listAccounts();
+    catalog.refresh(store.accounts());
   };
   refreshAccounts();
 
   const pool = createPool();
   const published = publishState(pool, config.authDir);
-  const app = createApp({ config: () => config, accounts: () => accounts, log, pool });
+  const app = createApp({ config: () => config, accounts: () => accounts, log, pool, catalog });
   let server;
   try {
     server = startServer(app.fetch, { host: config.host, port: config.port, log });
@@ -120,6 +130,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     log.info("shutting down: finishing in-flight requests");
     store.close();
     scheduler.close();
+    catalog.stop();
     configWatcher?.close();
     server.shutdown();
   };

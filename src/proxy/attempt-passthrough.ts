@@ -89,7 +89,7 @@ export async function passthrough(prepared: Prepared, resolved: Resolved): Promi
   return {
     ok: false,
     error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
-    headers: upstream.headers,
+    answer: { status: upstream.status, headers: upstream.headers },
     respond: () =>
       new Response(errorText, {
         status: upstream.status,

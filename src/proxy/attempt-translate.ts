@@ -60,7 +60,7 @@ export async function translate(prepared: Prepared, resolved: Resolved): Promise
   if (!(upstream instanceof Response)) return failed(upstream);
   if (!upstream.ok) {
     const error = target.decodeError(upstream.status, await upstream.text(), upstream.headers);
-    return failed(error, upstream.headers);
+    return failed(error, { status: upstream.status, headers: upstream.headers });
   }
   if (collect) {
     return await collected(prepared, upstreamDecoder(resolved), target.id, upstream, canonical);

@@ -13,7 +13,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Pool } from "../pool/pool.ts";
 import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
-import type { UpstreamAction } from "../upstreams/upstream.ts";
+import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";
 import type { Resolved } from "./resolve-model.ts";
 
@@ -90,7 +90,7 @@ export function turnOf(request: CanonicalRequest): { toolResults: boolean; image
 /** What one attempt on one account gave: the client's answer, or a failure to classify. */
 export type Attempt =
   | { ok: true; response: Response }
-  | { ok: false; error: ApiError; headers?: Headers; respond(): Response | never };
+  | { ok: false; error: ApiError; answer?: UpstreamAnswer; respond(): Response | never };
 
 export interface Prepared {
   input: GenerateInput;
@@ -129,11 +129,11 @@ export async function send(
   }
 }
 
-export function failed(error: ApiError, headers?: Headers): Extract<Attempt, { ok: false }> {
+export function failed(error: ApiError, answer?: UpstreamAnswer): Extract<Attempt, { ok: false }> {
   return {
     ok: false,
     error,
-    headers,
+    answer,
     respond: () => {
       throw new ApiErrorException(error);
     },

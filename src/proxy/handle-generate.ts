@@ -107,10 +107,10 @@ export async function handleGenerate(
     });
     if (verdict.action !== "next") return attempt.respond();
     // The upstream may know better how long this account is spent (a subscription window).
-    const spentUntil = attempt.headers &&
+    const spentUntil = attempt.answer &&
       resolvedFor(account, model, config.providers).upstream.restUntil?.(
-        attempt.error.status,
-        attempt.headers,
+        attempt.error,
+        attempt.answer,
       );
     context.pool.rest(
       account,

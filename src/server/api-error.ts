@@ -19,6 +19,11 @@ export interface ApiError {
   status: number;
   message: string;
   retryAfterSeconds?: number;
+  /**
+   * The upstream's own name for the error (`insufficient_quota`, `usage_limit_reached` …), so
+   * an upstream can read its quota signals. Never shown to the client beyond its message.
+   */
+  code?: string;
 }
 
 const DEFAULT_STATUS: Record<ErrorKind, number> = {

@@ -17,12 +17,15 @@ import { health } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { generateRoutes } from "./routes/generate.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
+import type { ModelCatalog } from "../pool/model-catalog.ts";
 
 export interface AppContext {
   config(): Config;
   accounts(): readonly Account[];
   log: Logger;
   pool?: Pool;
+  /** Told what clients say of themselves when they ask for the model list. */
+  catalog?: Pick<ModelCatalog, "hint">;
 }
 
 function formatBytes(bytes: number): string {
@@ -58,7 +61,7 @@ export function createApp(context: AppContext): Hono {
   app.use(clientKeys(() => context.config().apiKeys));
   app.use(liveBodyLimit(() => context.config().bodyLimit));
   app.route("/", health);
-  app.route("/", modelRoutes(() => context.accounts()));
+  app.route("/", modelRoutes(() => context.accounts(), context.catalog));
   app.route(
     "/",
     generateRoutes({

@@ -5,10 +5,12 @@
  * A 429 without them is a short, per-model limit that the usual backoff
  * handles.
  */
+import type { ApiError } from "../server/api-error.ts";
+import type { UpstreamAnswer } from "./upstream.ts";
 
 const WINDOWS = ["", "-5h", "-7d", "-7d_oi"];
 
-export function claudeRestUntil(_status: number, headers: Headers): number | undefined {
+export function claudeRestUntil(_error: ApiError, { headers }: UpstreamAnswer): number | undefined {
   let until: number | undefined;
   for (const window of WINDOWS) {
     const status = headers.get(`anthropic-ratelimit-unified${window}-status`);

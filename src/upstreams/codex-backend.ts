@@ -7,7 +7,8 @@
  * Codex client identity (originator, user agent) is sent.
  */
 import type { Account } from "../store/account.ts";
-import { joinUrl, type Upstream } from "./upstream.ts";
+import { VERSION } from "../version.ts";
+import { getModelList, joinUrl, type Upstream } from "./upstream.ts";
 
 /** Fields the backend answers 400 to. */
 const REFUSED = [
@@ -37,6 +38,25 @@ export function prepareCodexBody(body: Record<string, unknown>): Record<string, 
   return out;
 }
 
+/** The backend's model slugs, without those it hides from pickers. */
+export function codexModelSlugs(list: unknown): string[] {
+  const models = (list as { models?: unknown } | null)?.models;
+  if (!Array.isArray(models)) return [];
+  return models.flatMap((model) => {
+    const { slug, visibility } = (model ?? {}) as { slug?: unknown; visibility?: unknown };
+    return typeof slug === "string" && slug && visibility !== "hide" ? [slug] : [];
+  });
+}
+
+function accountHeaders(account: Account): Record<string, string> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${account.credentials.access_token}`,
+  };
+  const accountId = account.credentials.account_id;
+  if (typeof accountId === "string" && accountId) headers["chatgpt-account-id"] = accountId;
+  return headers;
+}
+
 export function codexBackendUpstream(account: Account, baseUrl: string): Upstream {
   return {
     dialect: "openai-responses",
@@ -44,13 +64,18 @@ export function codexBackendUpstream(account: Account, baseUrl: string): Upstrea
     streamsOnly: true,
     errorsInStream: true,
     prepareBody: prepareCodexBody,
+    // The backend lists models per client version: the asking client's own when it named one,
+    // else subgate's (for which the backend may list none, and the built-in list stays).
+    async listModels(query) {
+      const version = query.get("client_version") ?? VERSION;
+      const url = `${joinUrl(baseUrl, "/models")}?client_version=${encodeURIComponent(version)}`;
+      return codexModelSlugs(await getModelList(url, accountHeaders(account)));
+    },
     target({ headers }) {
       const out = headers;
-      out.set("authorization", `Bearer ${account.credentials.access_token}`);
+      for (const [name, value] of Object.entries(accountHeaders(account))) out.set(name, value);
       out.set("accept", "text/event-stream");
       out.set("content-type", "application/json");
-      const accountId = account.credentials.account_id;
-      if (typeof accountId === "string" && accountId) out.set("chatgpt-account-id", accountId);
       return { url: joinUrl(baseUrl, "/responses"), headers: out };
     },
   };

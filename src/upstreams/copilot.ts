@@ -9,7 +9,7 @@
  */
 import { VERSION } from "../version.ts";
 import type { Account } from "../store/account.ts";
-import { joinUrl, type Upstream } from "./upstream.ts";
+import { getModelList, joinUrl, type Upstream } from "./upstream.ts";
 
 interface CopilotToken {
   token: string;
@@ -59,18 +59,48 @@ function copilotToken(account: Account, apiUrl: string): Promise<CopilotToken> {
   return pending;
 }
 
+/** Copilot's chat models from its `/models` list (embedding models are left out). */
+export function copilotChatModels(list: unknown): string[] {
+  const data = (list as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) return [];
+  return [
+    ...new Set(data.flatMap((entry) => {
+      const { id, capabilities } = (entry ?? {}) as {
+        id?: unknown;
+        capabilities?: { type?: unknown };
+      };
+      const chat = capabilities?.type === undefined || capabilities.type === "chat";
+      return typeof id === "string" && id && chat ? [id] : [];
+    })),
+  ];
+}
+
+function copilotHeaders(token: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    "editor-version": `subgate/${VERSION}`,
+    "editor-plugin-version": `subgate/${VERSION}`,
+  };
+}
+
 export function copilotUpstream(account: Account, apiUrl: string, baseUrl?: string): Upstream {
   return {
     dialect: "openai-chat",
     countsTokens: false,
     // 402: the month's premium requests are spent; try again in an hour rather than at once.
-    restUntil: (status) => status === 402 ? Date.now() + 3600_000 : undefined,
+    restUntil: (_error, answer) => answer.status === 402 ? Date.now() + 3600_000 : undefined,
+    async listModels() {
+      const token = await copilotToken(account, apiUrl);
+      const list = await getModelList(joinUrl(baseUrl ?? token.api, "/models"), {
+        ...copilotHeaders(token.token),
+        accept: "application/json",
+      });
+      return copilotChatModels(list);
+    },
     async target({ headers, turn }) {
       const token = await copilotToken(account, apiUrl);
       const out = headers;
-      out.set("authorization", `Bearer ${token.token}`);
-      out.set("editor-version", `subgate/${VERSION}`);
-      out.set("editor-plugin-version", `subgate/${VERSION}`);
+      for (const [name, value] of Object.entries(copilotHeaders(token.token))) out.set(name, value);
       out.set("openai-intent", "conversation-panel");
       out.set("x-initiator", turn?.toolResults ? "agent" : "user");
       out.set("x-request-id", crypto.randomUUID());

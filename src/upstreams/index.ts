@@ -7,7 +7,7 @@ import type { Config } from "../config/config-types.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { Account } from "../store/account.ts";
 import { anthropicApiUpstream } from "./anthropic-api.ts";
-import { bearerChatUpstream, qwenBaseUrl } from "./bearer-chat.ts";
+import { bearerChatUpstream, qwenBaseUrl, qwenRestUntil } from "./bearer-chat.ts";
 import { claudeOAuthUpstream } from "./claude-oauth.ts";
 import { codexBackendUpstream } from "./codex-backend.ts";
 import { codeAssistUpstream } from "./code-assist.ts";
@@ -39,6 +39,7 @@ function loginUpstream(account: Account, providers: Config["providers"]): Upstre
       return bearerChatUpstream(
         account,
         providers.qwen?.baseUrl ?? qwenBaseUrl(account, PROVIDERS.qwen.baseUrl),
+        qwenRestUntil,
       );
     default:
       return undefined;

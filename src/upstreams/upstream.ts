@@ -6,6 +6,7 @@
  * generic pipeline.
  */
 import type { DialectId } from "../dialects/codec.ts";
+import type { ApiError } from "../server/api-error.ts";
 
 export type UpstreamAction = "generate" | "count-tokens";
 
@@ -23,6 +24,12 @@ export interface UpstreamCall {
   query: URLSearchParams;
   /** What kind of turn this is, for upstreams that bill or route by it. */
   turn?: { toolResults: boolean; images: boolean };
+}
+
+/** The status and headers of an upstream's error answer, as it sent them. */
+export interface UpstreamAnswer {
+  status: number;
+  headers: Headers;
 }
 
 export interface UpstreamTarget {
@@ -49,13 +56,29 @@ export interface Upstream {
    * When a failed call means the account is spent until a known time (a subscription window,
    * a monthly quota), that time in epoch ms; the pool rests the account until then.
    */
-  restUntil?(status: number, headers: Headers): number | undefined;
+  restUntil?(error: ApiError, answer: UpstreamAnswer): number | undefined;
+  /**
+   * The models this login may use now, asked of the upstream (an empty list when it lists none
+   * for this caller). `query` carries what a client said of itself when it asked subgate
+   * (`client_version`), passed on as the client sent it.
+   */
+  listModels?(query: URLSearchParams): Promise<string[]>;
   target(call: UpstreamCall): UpstreamTarget | Promise<UpstreamTarget>;
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash. */
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, "") + path;
+}
+
+/** GETs a model list as JSON; an HTTP error is thrown as a sentence without secrets. */
+export async function getModelList(url: string, headers: HeadersInit): Promise<unknown> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`the model list answered HTTP ${response.status}`);
+  }
+  return await response.json();
 }
 
 /** Adds the config entry's own headers (`headers:` in the config) last, so they win. */

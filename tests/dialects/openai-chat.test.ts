@@ -1329,6 +1329,7 @@ Deno.test("openai-chat error decode: the captured error bodies", () => {
   assertEquals(legacy, {
     kind: "invalid_request",
     status: 400,
+    code: "unsupported_parameter",
     message:
       "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
   });

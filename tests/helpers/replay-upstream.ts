@@ -33,6 +33,9 @@ export interface ReplayUpstream {
   violations: string[];
   /** Queues the answer for the next request of `dialect`. */
   answer(dialect: UpstreamDialect, answer: ReplayAnswer): void;
+  /** What `GET …/models` answers (404 until set; a function answers per query), and the requests it saw. */
+  modelList(body: unknown): void;
+  modelRequests: { search: string; headers: Headers }[];
   close(): Promise<void>;
 }
 
@@ -200,8 +203,14 @@ export function startReplayUpstream(): ReplayUpstream {
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const queues = new Map<UpstreamDialect, ReplayAnswer[]>();
+  const modelRequests: { search: string; headers: Headers }[] = [];
+  let models: unknown;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
+    if (req.method === "GET" && url.pathname.endsWith("/models") && models !== undefined) {
+      modelRequests.push({ search: url.search, headers: req.headers });
+      return Response.json(typeof models === "function" ? models(url.searchParams) : models);
+    }
     const dialect = dialectOf(url.pathname);
     const text = await req.text();
     if (!dialect) return Response.json({ error: `no such path ${url.pathname}` }, { status: 404 });
@@ -249,6 +258,10 @@ export function startReplayUpstream(): ReplayUpstream {
       queue.push(answer);
       queues.set(dialect, queue);
     },
+    modelList(body) {
+      models = body;
+    },
+    modelRequests,
     close: () => server.shutdown(),
   };
 }

@@ -75,6 +75,8 @@ export function errorFromObject(
       kindFromType(typeof code === "string" ? code : undefined, object.type);
   }
   const result = upstreamError(kind, object.message, status);
+  const name = typeof code === "string" ? code : object.type;
+  if (typeof name === "string" && name) result.code = name;
   if (retryAfterSeconds !== undefined) result.retryAfterSeconds = retryAfterSeconds;
   return result;
 }

@@ -16,6 +16,7 @@ import {
   openaiModel,
   openaiModelList,
 } from "../../models/list-models.ts";
+import type { ModelCatalog } from "../../pool/model-catalog.ts";
 import { apiError } from "../api-error.ts";
 import { detectDialect, type Dialect } from "../dialect.ts";
 
@@ -29,9 +30,15 @@ const SHAPES: Record<
   gemini: { list: geminiModelList, one: geminiModel },
 };
 
-export function modelRoutes(accounts: () => readonly Account[]) {
+export function modelRoutes(
+  accounts: () => readonly Account[],
+  catalog?: Pick<ModelCatalog, "hint">,
+) {
   const shape = (c: Context) => SHAPES[detectDialect(c.req.path, c.req.raw.headers)];
-  const list = (c: Context) => c.json(shape(c).list(listModels(accounts())));
+  const list = (c: Context) => {
+    catalog?.hint(c.req.query());
+    return c.json(shape(c).list(listModels(accounts())));
+  };
   const one = (c: Context) => {
     const id = c.req.param("id")!.replace(/^models\//, "");
     const model = listModels(accounts()).find((m) => m.id === id);
