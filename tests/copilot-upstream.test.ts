@@ -1,4 +1,4 @@
-import { OpenAI } from "./helpers/npm.ts";
+import { Anthropic, OpenAI } from "./helpers/npm.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";
@@ -175,6 +175,88 @@ Deno.test("Copilot: the login's chat models come from Copilot's /models list, an
       });
       assertEquals(answer.choices[0].message.content, text.text);
       assertEquals(upstream.requests[0].json.model, "gpt-5.9-preview");
+    } finally {
+      await server.stop();
+      await upstream.close();
+      await github.close();
+    }
+  }));
+
+Deno.test("Copilot: a model Copilot serves on Messages or Responses is called there, the client's own API first", () =>
+  withTempHome(async (home) => {
+    const github = startProviderApi();
+    const upstream = startReplayUpstream();
+    upstream.modelList({
+      data: [
+        { id: "claude-opus-9", supported_endpoints: ["/chat/completions", "/v1/messages"] },
+        { id: "gpt-6-codex", supported_endpoints: ["/responses"] },
+        { id: "gpt-4.1" },
+      ],
+    });
+    const dir = `${home}/.subgate`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeAccount(
+      `${dir}/copilot-octo-ada.json`,
+      JSON.stringify({
+        type: "copilot",
+        access_token: "ghu_TESTGITHUBTOKENxxxxxxxxxxxx",
+        login: "octo-ada",
+      }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `providers:\n  copilot:\n    api-url: ${github.url}\n    base-url: ${upstream.url}\n`,
+    );
+    const server = await startSubgate([], { home });
+    try {
+      const openai = new OpenAI({ apiKey: "any", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const anthropic = new Anthropic({ apiKey: "any", baseURL: server.url, maxRetries: 0 });
+      await eventually(
+        async () => (await openai.models.list()).data.some((m) => m.id === "gpt-6-codex"),
+        5000,
+        "the fetched model list",
+      );
+      const messages = CAPTURES.text.anthropic();
+      upstream.answer("anthropic", { body: messages.body });
+      const viaMessages = await anthropic.messages.create({
+        model: "claude-opus-9",
+        max_tokens: 64,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(
+        viaMessages.content[0].type === "text" && viaMessages.content[0].text,
+        messages.text,
+      );
+
+      const chat = CAPTURES.text["openai-chat"]();
+      upstream.answer("openai-chat", { body: chat.body });
+      const viaChat = await openai.chat.completions.create({
+        model: "claude-opus-9",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(viaChat.choices[0].message.content, chat.text);
+
+      const responses = CAPTURES.text["openai-responses"]();
+      upstream.answer("openai-responses", { body: responses.body });
+      const viaResponses = await openai.chat.completions.create({
+        model: "gpt-6-codex",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(viaResponses.choices[0].message.content, responses.text);
+
+      assertEquals(upstream.requests.map((r) => r.path), [
+        "/v1/messages",
+        "/chat/completions",
+        "/responses",
+      ]);
+      for (const request of upstream.requests) {
+        assertEquals(
+          request.headers.get("authorization"),
+          "Bearer tid=test;exp=9999999999;sku=copilot:sig",
+        );
+        assertEquals(request.headers.get("x-initiator"), "user");
+      }
+      assertEquals(upstream.violations, []);
     } finally {
       await server.stop();
       await upstream.close();

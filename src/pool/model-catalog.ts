@@ -29,6 +29,7 @@ export interface ModelCatalog {
 
 interface Entry {
   models: string[];
+  endpoints?: Record<string, string[]>;
   fetchedAt: number;
 }
 
@@ -54,8 +55,13 @@ export function createModelCatalog(options: {
     if (!upstream?.listModels) return;
     pending.add(account.id);
     try {
-      const models = await upstream.listModels(query);
+      const listed = await upstream.listModels(query);
       if (stopped) return;
+      const models = listed.map((model) => model.id);
+      const withEndpoints = listed.filter((model) => model.endpoints?.length);
+      const endpoints = withEndpoints.length
+        ? Object.fromEntries(withEndpoints.map((model) => [model.id, model.endpoints!]))
+        : undefined;
       const previous = lists.get(account.id)?.models;
       if (models.length === 0) {
         // Nothing listed for this caller: keep what we had and ask again after the cache time.
@@ -66,7 +72,7 @@ export function createModelCatalog(options: {
         });
         return;
       }
-      lists.set(account.id, { models, fetchedAt: Date.now() });
+      lists.set(account.id, { models, endpoints, fetchedAt: Date.now() });
       if (previous?.join("\n") !== models.join("\n")) {
         options.log.info("model list fetched", {
           provider: account.provider,
@@ -108,9 +114,13 @@ export function createModelCatalog(options: {
   return {
     apply(accounts) {
       return accounts.map((account) => {
-        const fetched = lists.get(account.id)?.models;
-        if (!fetched?.length || configured(account)) return account;
-        return { ...account, models: withoutExcluded(fetched, account.excludedModels ?? []) };
+        const entry = lists.get(account.id);
+        if (!entry?.models.length) return account;
+        // Which API serves a model holds even when the config names the models.
+        const modelEndpoints = entry.endpoints;
+        if (configured(account)) return { ...account, modelEndpoints };
+        const models = withoutExcluded(entry.models, account.excludedModels ?? []);
+        return { ...account, models, modelEndpoints };
       });
     },
     refresh,

@@ -75,7 +75,12 @@ export async function handleCountTokens(
   if (!model) {
     throw apiError("invalid_request", "model: required, a non-empty string naming the model.");
   }
-  const resolved = resolveModel(context.accounts(), model, context.config().providers);
+  const resolved = resolveModel(
+    context.accounts(),
+    model,
+    context.config().providers,
+    input.dialect,
+  );
   if (resolved.upstream.countsTokens && resolved.upstream.dialect === input.dialect) {
     return await handleGenerate({ ...input, action: "count-tokens" }, context);
   }

@@ -54,7 +54,7 @@ export async function handleGenerate(
   let rateLimited = false;
   let attempts = 0;
   const run = (account: Account) => {
-    const resolved = resolvedFor(account, model, config.providers);
+    const resolved = resolvedFor(account, model, config.providers, input.dialect);
     const sameDialect = resolved.upstream.dialect === input.dialect &&
       !resolved.upstream.unwrap && !client.needsTranslation?.(input.body);
     return sameDialect ? passthrough(prepared, resolved) : translate(prepared, resolved);
@@ -108,7 +108,7 @@ export async function handleGenerate(
     if (verdict.action !== "next") return attempt.respond();
     // The upstream may know better how long this account is spent (a subscription window).
     const spentUntil = attempt.answer &&
-      resolvedFor(account, model, config.providers).upstream.restUntil?.(
+      resolvedFor(account, model, config.providers, input.dialect).upstream.restUntil?.(
         attempt.error,
         attempt.answer,
       );

@@ -10,6 +10,7 @@ import type { Account } from "../store/account.ts";
 import { upstreamFor } from "../upstreams/index.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
+import type { DialectId } from "../dialects/codec.ts";
 
 export interface Resolved {
   account: Account;
@@ -71,16 +72,20 @@ export function pinnedModel(model: string): { provider: string; model: string } 
     : undefined;
 }
 
+/** The account's upstream for the model, on the API that suits the client best. */
 export function resolvedFor(
   account: Account,
   model: string,
   providers: Config["providers"],
+  client: DialectId,
 ): Resolved {
   const name = account.models.includes(model) ? model : pinnedModel(model)?.model ?? model;
+  const upstreamModel = account.upstreamModels?.[name] ?? name;
+  const upstream = upstreamFor(account, providers)!;
   return {
     account,
-    upstream: upstreamFor(account, providers)!,
-    upstreamModel: account.upstreamModels?.[name] ?? name,
+    upstream: upstream.forModel?.(upstreamModel, client) ?? upstream,
+    upstreamModel,
   };
 }
 
@@ -88,8 +93,9 @@ export function resolveModel(
   accounts: readonly Account[],
   model: string,
   providers: Config["providers"],
+  client: DialectId,
 ): Resolved {
-  return resolvedFor(candidatesFor(accounts, model, providers)[0], model, providers);
+  return resolvedFor(candidatesFor(accounts, model, providers)[0], model, providers, client);
 }
 
 function notServed(usable: Account[], model: string): never {

@@ -29,6 +29,8 @@ export interface Account {
   models: string[];
   /** The file's own `excluded_models` (wildcards), kept to apply to a configured model list. */
   excludedModels?: string[];
+  /** Upstream model name → the API paths the upstream serves it on, when it said (Copilot). */
+  modelEndpoints?: Record<string, string[]>;
   /** Client-visible name → the upstream's name, where they differ (aliases, prefixes). */
   upstreamModels?: Record<string, string>;
   ownedBy: string;

@@ -8,7 +8,7 @@
  */
 import type { Account } from "../store/account.ts";
 import { VERSION } from "../version.ts";
-import { getModelList, joinUrl, type Upstream } from "./upstream.ts";
+import { getModelList, joinUrl, type Upstream, type UpstreamModel } from "./upstream.ts";
 
 /** Fields the backend answers 400 to. */
 const REFUSED = [
@@ -39,12 +39,12 @@ export function prepareCodexBody(body: Record<string, unknown>): Record<string, 
 }
 
 /** The backend's model slugs, without those it hides from pickers. */
-export function codexModelSlugs(list: unknown): string[] {
+export function codexModelSlugs(list: unknown): UpstreamModel[] {
   const models = (list as { models?: unknown } | null)?.models;
   if (!Array.isArray(models)) return [];
   return models.flatMap((model) => {
     const { slug, visibility } = (model ?? {}) as { slug?: unknown; visibility?: unknown };
-    return typeof slug === "string" && slug && visibility !== "hide" ? [slug] : [];
+    return typeof slug === "string" && slug && visibility !== "hide" ? [{ id: slug }] : [];
   });
 }
 

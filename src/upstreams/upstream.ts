@@ -26,6 +26,12 @@ export interface UpstreamCall {
   turn?: { toolResults: boolean; images: boolean };
 }
 
+/** A model an upstream listed, with the API paths it serves it on when the upstream says. */
+export interface UpstreamModel {
+  id: string;
+  endpoints?: string[];
+}
+
 /** The status and headers of an upstream's error answer, as it sent them. */
 export interface UpstreamAnswer {
   status: number;
@@ -62,7 +68,12 @@ export interface Upstream {
    * for this caller). `query` carries what a client said of itself when it asked subgate
    * (`client_version`), passed on as the client sent it.
    */
-  listModels?(query: URLSearchParams): Promise<string[]>;
+  listModels?(query: URLSearchParams): Promise<UpstreamModel[]>;
+  /**
+   * An upstream with several APIs (Copilot: Chat Completions, Responses, Messages) picks the
+   * one for this model, preferring the client's own dialect so the request passes through.
+   */
+  forModel?(model: string, client: DialectId): Upstream;
   target(call: UpstreamCall): UpstreamTarget | Promise<UpstreamTarget>;
 }
 
