@@ -248,3 +248,44 @@ Deno.test("SIGTERM lets a request in flight finish before the server exits", {
       /shutting down: finishing in-flight requests[\s\S]*request .*status=200[\s\S]*stopped/,
     );
   }, "routing:\n  strategy: fill-first"));
+
+Deno.test("a stream the upstream drops midway ends in an error the client sees, in both paths", () =>
+  withPool(async (server, upstream) => {
+    const start = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1",' +
+      '"type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[],' +
+      '"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1}}}\n\n' +
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,' +
+      '"content_block":{"type":"text","text":""}}\n\n' +
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,' +
+      '"delta":{"type":"text_delta","text":"Hel"}}\n\n';
+    for (const key of KEYS) upstream.fail(key, { status: 200, dropAfter: start });
+    // Passthrough (Anthropic in, Anthropic out): the client's stream breaks, it does not just end.
+    const passthrough = await fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+      body: `{"model":"pool-model","max_tokens":16,"stream":true,` +
+        `"messages":[{"role":"user","content":"hi"}]}`,
+    });
+    assertEquals(passthrough.status, 200);
+    let text = "";
+    let broke = false;
+    try {
+      text = await passthrough.text();
+    } catch {
+      broke = true;
+    }
+    assert(broke || /event: error/.test(text), `the client learns the stream broke: ${text}`);
+    assert(!text.includes("message_stop"), "no clean end is faked");
+    // Translated (OpenAI chat in, Anthropic out): the dialect's own stream error.
+    const translated = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}` },
+      body: `{"model":"pool-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+    });
+    const events = await translated.text();
+    assertMatch(events, /"content":"Hel"/);
+    assertMatch(events, /"error":\{/);
+    // No finish is faked; like vLLM, the error chunk is followed only by `[DONE]`.
+    assert(!/"finish_reason":"[a-z]/.test(events), `no clean finish is faked: ${events}`);
+    assertMatch(events, /"error":\{[^\n]*\n\n(data: \[DONE\]\n\n)?$/);
+  }));

@@ -12,6 +12,8 @@ export interface Fault {
   status: number;
   body?: string;
   headers?: Record<string, string>;
+  /** Answer 200 with this start of an event stream, then drop the connection. */
+  dropAfter?: string;
 }
 
 export interface FaultUpstream {
@@ -34,6 +36,17 @@ export function startFaultUpstream(): FaultUpstream {
     served.push(key);
     const fault = scripts.get(key)?.shift();
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.dropAfter !== undefined) {
+      const start = new TextEncoder().encode(fault.dropAfter);
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          controller.enqueue(start);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          controller.error(new Error("connection dropped"));
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    }
     if (fault) {
       return new Response(
         fault.body ?? `{"type":"error","error":{"type":"api_error","message":"scripted"}}`,
