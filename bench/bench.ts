@@ -1,287 +1,295 @@
 /**
  * @module
- * `deno task bench [--quick]`: subgate against a bare Deno.serve floor on the
- * same machine, in one run. Prints a table and writes bench/results/.
+ * `deno task bench [--quick]`: subgate against the floor (a bare Deno.serve +
+ * fetch forwarder) and the peers (claude-code-router, the Portkey gateway) on
+ * one fast local upstream, in one run. Prints one table with ratios to the
+ * floor and each peer, checks the targets, and writes bench/results/.
  * Method and targets: bench/README.md.
  */
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import {
+  createLoader,
+  type LoadCase,
+  type LoadResult,
+  probeLatency,
+  rssMiB,
+  streamTimes,
+} from "./load.ts";
+import { renderReport, type Report, type Row } from "./report.ts";
+import {
+  KEY,
+  ROOT,
+  type Server,
+  startCcr,
+  startDeno,
+  startPortkey,
+  startSubgate,
+  subgateHome,
+} from "./servers.ts";
+import { ensureTools } from "./tools.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
-const seconds = values.quick ? 1 : 4;
-const root = fileURLToPath(new URL("../", import.meta.url));
-const KEY = "bench-key";
+const quick = values.quick ?? false;
+const seconds = quick ? 1 : 4;
+const concurrencies = quick ? [1, 64] : [1, 16, 64];
+const log = (line: string) => console.error(`bench: ${line}`);
 
-interface Child {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
+const tools = await ensureTools(`${ROOT}bench/.tools`, log);
+const loader = createLoader(tools.node, tools.paths.autocannon);
+log(`load generator: ${loader.kind}`);
 
-async function spawn(args: string[], env: Record<string, string>): Promise<Child> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (http:\/\/\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited early:\n${text}`);
-    text += value;
-  }
-  const drain = (async () => {
-    while (!(await reader.read()).done) { /* keep the pipe empty */ }
-  })();
-  return {
-    url: /listening on (http:\/\/\S+)/.exec(text)![1],
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drain;
-    },
-  };
-}
+const started: Server[] = [];
+const homes: string[] = [];
+const track = <T extends Server>(server: T) => (started.push(server), server);
 
-function rssMiB(pid: number): number | undefined {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    return Number.isFinite(kb) ? kb / 1024 : undefined;
-  } catch {
-    return undefined; // Not Linux.
-  }
-}
-
-async function load(
-  url: string,
-  concurrency: number,
-  headers: HeadersInit,
-  duration = seconds,
-  init: RequestInit = {},
-) {
-  const deadline = performance.now() + duration * 1000;
-  const latencies: number[] = [];
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const started = performance.now();
-      const response = await fetch(url, { ...init, headers });
-      await response.arrayBuffer();
-      latencies.push(performance.now() - started);
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
-}
-
-async function subgate(home: string): Promise<{ child: Child; startMs: number }> {
-  const started = performance.now();
-  const child = await spawn(
-    ["run", "-q", "--no-prompt", "-P=subgate", "main.ts", "serve", "--port", "0"],
-    { ...Deno.env.toObject(), HOME: home },
-  );
-  while (true) {
-    const response = await fetch(`${child.url}/healthz`).catch(() => undefined);
-    await response?.body?.cancel();
-    if (response?.ok) break;
-  }
-  return { child, startMs: performance.now() - started };
-}
-
-async function accountsHome(count: number, upstream?: string): Promise<string> {
-  const home = await Deno.makeTempDir({ prefix: "subgate-bench-" });
-  await Deno.mkdir(`${home}/.subgate`, { mode: 0o700 });
-  const keys = upstream
-    ? "claude-api-key:\n" +
-      [1, 2, 3].map((i) =>
-        `  - api-key: bench-${i}\n    base-url: ${upstream}\n` +
-        `    models: [{name: claude-sonnet-4-6, alias: bench-model}]\n`
-      ).join("")
-    : "";
-  const level = Deno.env.get("BENCH_LOG_LEVEL") ?? "info";
-  await Deno.writeTextFile(
-    `${home}/.subgate/config.yaml`,
-    `api-keys: [${KEY}]\nlog-level: ${level}\n${keys}`,
-  );
-  for (let i = 0; i < count; i++) {
-    await Deno.writeTextFile(
-      `${home}/.subgate/claude-user${i}@example.com.json`,
-      JSON.stringify({
-        type: "claude",
-        access_token: `sk-ant-oat01-bench${i}`,
-        refresh_token: `sk-ant-ort01-bench${i}`,
-        email: `user${i}@example.com`,
-        expired: "2099-01-01T00:00:00Z",
-      }),
-      { mode: 0o600 },
-    );
-  }
-  return home;
-}
-
-const rows: Record<string, string | number>[] = [];
-const fast = await spawn(["run", "-A", "bench/fast-upstream.ts"], Deno.env.toObject());
-const homes = [await accountsHome(1, fast.url), await accountsHome(1000)];
 try {
-  const floor = await spawn(["run", "-A", "bench/floor-server.ts"], Deno.env.toObject());
-  const forwarder = await spawn(["run", "-A", "bench/floor-forwarder.ts"], {
-    ...Deno.env.toObject(),
-    UPSTREAM: fast.url,
-  });
-  const one = await subgate(homes[0]);
-  const many = await subgate(homes[1]);
+  const fast = track(await startDeno("bench/fast-upstream.ts"));
+  const floor = track(await startDeno("bench/floor-forwarder.ts", { UPSTREAM: fast.url }));
+  homes.push(await subgateHome(0, fast.url), await subgateHome(0), await subgateHome(1000));
+  const sub = await startSubgate(homes[0]);
+  track(sub.server);
+  const empty = await startSubgate(homes[1]);
+  track(empty.server);
+  const many = await startSubgate(homes[2]);
+  track(many.server);
+  const peers: { name: "ccr" | "portkey"; server?: Server; note?: string }[] = [];
+  for (const name of ["ccr", "portkey"] as const) {
+    const entry = tools.paths[name];
+    if (!entry) {
+      peers.push({ name, note: tools.missing[name] });
+      continue;
+    }
+    try {
+      const home = await Deno.makeTempDir({ prefix: "subgate-bench-peer-" });
+      homes.push(home);
+      const server = name === "ccr"
+        ? await startCcr(entry, fast.url, home)
+        : await startPortkey(entry);
+      peers.push({ name, server: track(server) });
+    } catch (error) {
+      peers.push({ name, note: `did not start: ${(error as Error).message.split("\n")[0]}` });
+    }
+  }
+  for (const peer of peers) if (peer.note) log(`${peer.name}: ${peer.note}`);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const idle = {
     floor: rssMiB(floor.pid),
-    one: rssMiB(one.child.pid),
-    many: rssMiB(many.child.pid),
+    subgate: rssMiB(empty.server.pid),
+    subgateMany: rssMiB(many.server.pid),
   };
+  await empty.server.stop();
+  await many.server.stop();
 
-  // Warm both servers up so the first case does not measure the JIT.
-  await load(`${floor.url}/v1/models`, 16, {}, 0.5);
-  await load(`${one.child.url}/v1/models`, 16, { "x-api-key": KEY }, 0.5);
-  for (const concurrency of [1, 16, 64]) {
-    const base = await load(`${floor.url}/v1/models`, concurrency, {});
-    const ours = await load(`${one.child.url}/v1/models`, concurrency, { "x-api-key": KEY });
-    rows.push({
-      case: `GET /v1/models c=${concurrency}`,
-      "floor req/s": Math.round(base.rps),
-      "subgate req/s": Math.round(ours.rps),
-      "ratio": Number((ours.rps / base.rps).toFixed(2)),
-      "floor p50 ms": Number(base.p50.toFixed(3)),
-      "subgate p50 ms": Number(ours.p50.toFixed(3)),
-      "subgate p99 ms": Number(ours.p99.toFixed(3)),
-    });
-  }
-  // The proxy paths against the fast upstream: the forwarder is the floor.
-  const messages = JSON.stringify({
-    model: "bench-model",
-    max_tokens: 64,
-    messages: [{ role: "user", content: "Hello" }],
-  });
-  const chat = JSON.stringify({
-    model: "bench-model",
-    messages: [{ role: "user", content: "Hello" }],
-  });
-  const post = (body: string) => ({ method: "POST", body });
-  const auth = {
+  // The cases: what the client sends, and how each target is asked for it.
+  const anthropicHeaders = {
     "x-api-key": KEY,
     "anthropic-version": "2023-06-01",
     "content-type": "application/json",
   };
-  await load(`${forwarder.url}/v1/messages`, 16, auth, 0.5, post(messages));
-  await load(`${one.child.url}/v1/messages`, 16, auth, 0.5, post(messages));
-  await load(`${one.child.url}/v1/chat/completions`, 16, auth, 0.5, post(chat));
-  for (const concurrency of [1, 16, 64]) {
-    const base = await load(
-      `${forwarder.url}/v1/messages`,
-      concurrency,
-      auth,
-      seconds,
-      post(messages),
-    );
-    const pass = await load(
-      `${one.child.url}/v1/messages`,
-      concurrency,
-      auth,
-      seconds,
-      post(messages),
-    );
-    const trans = await load(
-      `${one.child.url}/v1/chat/completions`,
-      concurrency,
-      auth,
-      seconds,
-      post(chat),
-    );
-    rows.push({
-      case: `POST JSON c=${concurrency} (pass / translate)`,
-      "floor req/s": Math.round(base.rps),
-      "subgate req/s": `${Math.round(pass.rps)} / ${Math.round(trans.rps)}`,
-      "ratio": `${(pass.rps / base.rps).toFixed(2)} / ${(trans.rps / base.rps).toFixed(2)}`,
-      "floor p50 ms": Number(base.p50.toFixed(3)),
-      "subgate p50 ms": `${pass.p50.toFixed(3)} / ${trans.p50.toFixed(3)}`,
-      "subgate p99 ms": `${pass.p99.toFixed(3)} / ${trans.p99.toFixed(3)}`,
+  const chatHeaders = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+  // max_tokens is also how many chunks the fast upstream streams.
+  const messages = (model: string, stream: boolean, chunks = 50) =>
+    JSON.stringify({
+      model,
+      max_tokens: chunks,
+      stream,
+      messages: [{ role: "user", content: "Hello" }],
     });
-  }
-  // A 500-chunk stream, one at a time: time to first byte and to the end.
-  const streamTimes = async (url: string, body: string) => {
-    let first = 0;
-    let total = 0;
-    const runs = values.quick ? 10 : 40;
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      const response = await fetch(`${url}?chunks=500`, { method: "POST", headers: auth, body });
-      const reader = response.body!.getReader();
-      let sawFirst = false;
-      while (!(await reader.read()).done) {
-        if (!sawFirst) {
-          first += performance.now() - started;
-          sawFirst = true;
-        }
-      }
-      total += performance.now() - started;
-    }
-    return { first: first / runs, total: total / runs };
-  };
-  const streamed = JSON.stringify({ ...JSON.parse(messages), stream: true });
-  const chatStreamed = JSON.stringify({ ...JSON.parse(chat), stream: true });
-  const floorStream = await streamTimes(`${forwarder.url}/v1/messages`, streamed);
-  const passStream = await streamTimes(`${one.child.url}/v1/messages`, streamed);
-  const transStream = await streamTimes(`${one.child.url}/v1/chat/completions`, chatStreamed);
-  rows.push({
-    case: "SSE 500 chunks c=1 (pass / translate)",
-    "floor req/s": "-",
-    "subgate req/s": "-",
-    "ratio": "-",
-    "floor p50 ms": `ttfb ${floorStream.first.toFixed(2)} total ${floorStream.total.toFixed(2)}`,
-    "subgate p50 ms": `ttfb ${passStream.first.toFixed(2)} / ${transStream.first.toFixed(2)}`,
-    "subgate p99 ms": `total ${passStream.total.toFixed(2)} / ${transStream.total.toFixed(2)}`,
+  const chat = (model: string, stream: boolean, chunks = 50) =>
+    JSON.stringify({
+      model,
+      max_tokens: chunks,
+      stream,
+      messages: [{ role: "user", content: "Hello" }],
+    });
+  const post = (url: string, headers: Record<string, string>, body: string): LoadCase => ({
+    url,
+    method: "POST",
+    headers,
+    body,
+  });
+  const ccr = peers.find((p) => p.name === "ccr")?.server;
+  const portkey = peers.find((p) => p.name === "portkey")?.server;
+  const portkeyAs = (provider: string, headers: Record<string, string>) => ({
+    ...headers,
+    "x-portkey-provider": provider,
+    "x-portkey-custom-host": `${fast.url}/v1`,
   });
 
-  const summary = {
-    "start to first request (ms)": Math.round(one.startMs),
-    "idle RSS floor (MiB)": idle.floor?.toFixed(1) ?? "n/a",
-    "idle RSS subgate, 1 account (MiB)": idle.one?.toFixed(1) ?? "n/a",
-    "idle RSS subgate, 1000 accounts (MiB)": idle.many?.toFixed(1) ?? "n/a",
-  };
-  console.table(rows);
-  console.table(summary);
-  await Promise.all([
-    floor.stop(),
-    forwarder.stop(),
-    fast.stop(),
-    one.child.stop(),
-    many.child.stop(),
-  ]);
+  interface Case {
+    name: string;
+    path: "passthrough" | "translating";
+    stream: boolean;
+    floor: LoadCase;
+    subgate: LoadCase;
+    ccr?: LoadCase;
+    portkey?: LoadCase;
+  }
+  const cases: Case[] = [];
+  for (const stream of [false, true]) {
+    const kind = stream ? "SSE (50 chunks)" : "JSON";
+    cases.push({
+      name: `Anthropic → Anthropic, ${kind}`,
+      path: "passthrough",
+      stream,
+      floor: post(`${floor.url}/v1/messages`, anthropicHeaders, messages("bench-model", stream)),
+      subgate: post(
+        `${sub.server.url}/v1/messages`,
+        anthropicHeaders,
+        messages("bench-model", stream),
+      ),
+      ccr: ccr &&
+        post(
+          `${ccr.url}/v1/messages`,
+          anthropicHeaders,
+          messages("anthropic,claude-sonnet-4-6", stream),
+        ),
+      portkey: portkey &&
+        post(
+          `${portkey.url}/v1/messages`,
+          portkeyAs("anthropic", anthropicHeaders),
+          messages("claude-sonnet-4-6", stream),
+        ),
+    });
+    cases.push({
+      name: `OpenAI chat → Anthropic, ${kind}`,
+      path: "translating",
+      stream,
+      floor: post(`${floor.url}/v1/chat/completions`, chatHeaders, chat("bench-chat", stream)),
+      subgate: post(
+        `${sub.server.url}/v1/chat/completions`,
+        chatHeaders,
+        chat("bench-model", stream),
+      ),
+      portkey: portkey &&
+        post(
+          `${portkey.url}/v1/chat/completions`,
+          portkeyAs("anthropic", { ...chatHeaders, "x-api-key": "bench" }),
+          chat("claude-sonnet-4-6", stream),
+        ),
+    });
+    cases.push({
+      name: `Anthropic → OpenAI chat, ${kind}`,
+      path: "translating",
+      stream,
+      floor: post(`${floor.url}/v1/messages`, anthropicHeaders, messages("bench-model", stream)),
+      subgate: post(
+        `${sub.server.url}/v1/messages`,
+        anthropicHeaders,
+        messages("bench-chat", stream),
+      ),
+      ccr: ccr &&
+        post(`${ccr.url}/v1/messages`, anthropicHeaders, messages("chat,bench-chat", stream)),
+    });
+  }
+  if (quick) cases.splice(0, cases.length, ...cases.filter((c) => !c.name.includes("→ OpenAI")));
 
-  await Deno.mkdir(`${root}bench/results`, { recursive: true });
-  const result = { date: new Date().toISOString(), seconds, rows, summary };
-  await Deno.writeTextFile(
-    `${root}bench/results/latest.json`,
-    JSON.stringify(result, null, 2) + "\n",
-  );
-  const header = Object.keys(rows[0]);
-  const markdown = [
-    `# subgate bench, ${result.date} (${seconds} s per case)`,
-    "",
-    `| ${header.join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((row) => `| ${header.map((key) => row[key]).join(" | ")} |`),
-    "",
-    ...Object.entries(summary).map(([key, value]) => `- ${key}: ${value}`),
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(`${root}bench/results/latest.md`, markdown);
+  // Each target must answer a case properly before it is timed; a peer that cannot is left out.
+  const works = async (target: LoadCase) => {
+    const response = await fetch(target.url, target).catch(() => undefined);
+    const text = await response?.text();
+    return response?.ok === true && !!text && !/"error"\s*:\s*\{/.test(text.slice(0, 300));
+  };
+  for (const c of cases) {
+    for (const peer of ["ccr", "portkey"] as const) {
+      const target = c[peer];
+      if (target && !(await works(target))) {
+        log(`${peer} does not answer '${c.name}' properly; left out of that case`);
+        c[peer] = undefined;
+      }
+    }
+    if (!(await works(c.subgate))) throw new Error(`subgate failed '${c.name}'`);
+  }
+
+  const rows: Row[] = [];
+  for (const c of cases) {
+    // Warm up every target on this case (JIT, connection pools).
+    for (const target of [c.floor, c.subgate, c.ccr, c.portkey]) {
+      if (target) await loader.run(target, 16, quick ? 0.5 : 1);
+    }
+    for (const concurrency of concurrencies) {
+      const run = (target: LoadCase | undefined, server?: Server) =>
+        target ? loader.run(target, concurrency, seconds, server?.pid) : undefined;
+      const results: Record<string, LoadResult | undefined> = {
+        floor: await run(c.floor, floor),
+        subgate: await run(c.subgate, sub.server),
+        ccr: await run(c.ccr, ccr),
+        portkey: await run(c.portkey, portkey),
+      };
+      rows.push({ case: c.name, path: c.path, concurrency, results });
+      log(
+        `${c.name} c=${concurrency}: ` +
+          Object.entries(results).filter(([, r]) => r).map(([name, r]) =>
+            `${name} ${Math.round(r!.rps)}/s`
+          ).join(", "),
+      );
+    }
+  }
+
+  // Latency to the microsecond, one request at a time, and what each hop adds to the upstream.
+  const probes = quick ? 300 : 1500;
+  const direct = post(`${fast.url}/v1/messages`, anthropicHeaders, messages("bench-model", false));
+  await probeLatency(direct, 100);
+  const latency = {
+    direct: await probeLatency(direct, probes),
+    floor: await probeLatency(cases[0].floor, probes),
+    passthrough: await probeLatency(cases[0].subgate, probes),
+    translating: await probeLatency(cases[1].subgate, probes),
+  };
+
+  // Long streams, one at a time: first byte and whole stream, at 500 and 1,000 chunks.
+  const runs = quick ? 10 : 30;
+  const long = (target: LoadCase, chunks: number) => ({
+    ...target,
+    body: JSON.stringify({ ...JSON.parse(target.body!), max_tokens: chunks }),
+  });
+  const streamCase = cases.find((c) => c.path === "passthrough" && c.stream)!;
+  const translatedStream = cases.find((c) => c.path === "translating" && c.stream)!;
+  const streams: Report["streams"] = [];
+  for (const chunks of [500, 1000]) {
+    streams.push({
+      chunks,
+      floor: await streamTimes(long(streamCase.floor, chunks), runs),
+      passthrough: await streamTimes(long(streamCase.subgate, chunks), runs),
+      translating: await streamTimes(long(translatedStream.subgate, chunks), runs),
+    });
+  }
+
+  // Leak check: two identical rounds; RSS after the second within 5 % of after the first.
+  const leakCase = cases[0].subgate;
+  await loader.run(leakCase, 64, seconds * 2);
+  const afterFirst = rssMiB(sub.server.pid);
+  await loader.run(leakCase, 64, seconds * 2);
+  const afterSecond = rssMiB(sub.server.pid);
+
+  const report: Report = {
+    date: new Date().toISOString(),
+    quick,
+    seconds,
+    loader: loader.kind,
+    peers: Object.fromEntries(
+      peers.map((p) => [p.name, p.server ? "ran" : p.note ?? "not run"]),
+    ),
+    rows,
+    latency,
+    streams,
+    idle,
+    startMs: sub.startMs,
+    leak: { afterFirst, afterSecond },
+  };
+  const { table, markdown } = renderReport(report);
+  console.log(table);
+  await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
+  const stamp = report.date.slice(0, 16).replace(/[:T]/g, "-");
+  for (const name of ["latest", stamp]) {
+    await Deno.writeTextFile(
+      `${ROOT}bench/results/${name}.json`,
+      JSON.stringify(report, null, 2) + "\n",
+    );
+    await Deno.writeTextFile(`${ROOT}bench/results/${name}.md`, markdown);
+  }
+  log(`written: bench/results/latest.md and ${stamp}.md (and .json)`);
 } finally {
+  await Promise.all(started.map((server) => server.stop().catch(() => {})));
   for (const home of homes) await Deno.remove(home, { recursive: true }).catch(() => {});
 }

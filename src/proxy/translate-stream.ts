@@ -2,7 +2,8 @@
  * @module
  * A translated stream in one stage: each read buffer from the upstream is
  * parsed into SSE events, decoded into canonical events and encoded into the
- * client's dialect, and the text for the whole buffer is written at once.
+ * client's dialect, and the text for the whole buffer is written at once
+ * (except the stream's first output, which leaves as soon as it exists).
  * (One extra stream step per event cost 4× throughput in our measurements.)
  * A client that goes away cancels the upstream read; an upstream that fails
  * mid-stream becomes the client dialect's error event, and the stream still
@@ -10,7 +11,7 @@
  */
 import type { StreamDecoder, StreamEncoder } from "../dialects/codec.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";
-import { createSseParser } from "../sse/parse-sse.ts";
+import { createSseParser, type SseEvent } from "../sse/parse-sse.ts";
 
 export function translateStream(
   body: ReadableStream<Uint8Array>,
@@ -32,19 +33,28 @@ export function translateStream(
     return encoder.encode(event);
   };
 
-  const translate = (input: string): string => {
+  // The parsed events not yet translated. The first output leaves as soon as there is any: an
+  // upstream that sends many events in one buffer must not hold the client's first byte back.
+  let queue: SseEvent[] = [];
+  let at = 0;
+  let started = false;
+  const drain = (): string => {
     let out = "";
-    for (const event of parser.push(input)) {
-      for (const canonical of decoder.decode(event)) out += encode(canonical);
+    while (at < queue.length) {
+      for (const canonical of decoder.decode(queue[at++])) out += encode(canonical);
+      if (!started && out) {
+        started = true;
+        break;
+      }
     }
     return out;
   };
 
   const finish = (): string => {
-    let out = translate(text.decode());
-    for (const event of parser.end()) {
-      for (const canonical of decoder.decode(event)) out += encode(canonical);
-    }
+    queue = [...parser.push(text.decode()), ...parser.end()];
+    at = 0;
+    started = true;
+    let out = drain();
     for (const canonical of decoder.end()) out += encode(canonical);
     return out + encoder.end();
   };
@@ -53,6 +63,11 @@ export function translateStream(
     async pull(controller) {
       try {
         while (true) {
+          const pending = drain();
+          if (pending) {
+            controller.enqueue(bytes.encode(pending));
+            return;
+          }
           const { value, done } = await reader.read();
           if (done) {
             const out = finish();
@@ -60,11 +75,8 @@ export function translateStream(
             controller.close();
             return;
           }
-          const out = translate(text.decode(value, { stream: true }));
-          if (out) {
-            controller.enqueue(bytes.encode(out));
-            return;
-          }
+          queue = parser.push(text.decode(value, { stream: true }));
+          at = 0;
         }
       } catch {
         const out = encoder.encode({
