@@ -22,9 +22,31 @@ export type LogSink = (line: string, level: LogLevel) => void;
 
 const encoder = new TextEncoder();
 
-/** Writes to stderr so stdout stays free for command output (tables, JSON). */
-export const stderrSink: LogSink = (line) => {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+let pending = "";
+let scheduled = false;
+
+function flush() {
+  scheduled = false;
+  if (!pending) return;
+  const bytes = encoder.encode(pending);
+  pending = "";
+  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
+}
+// Lines still waiting when the process exits are written then.
+globalThis.addEventListener("unload", flush);
+
+/**
+ * Writes to stderr so stdout stays free for command output (tables, JSON). Debug and info lines
+ * (one per request) are written together once per event-loop turn, which under load saves a
+ * system call per request; warnings and errors are written at once, with any lines before them.
+ */
+export const stderrSink: LogSink = (line, level) => {
+  pending += line + "\n";
+  if (level === "warn" || level === "error") return flush();
+  if (!scheduled) {
+    scheduled = true;
+    setTimeout(flush, 0);
+  }
 };
 
 function formatValue(value: string | number | boolean): string {
