@@ -72,6 +72,17 @@ async function autocannon(
   };
 }
 
+const send = (target: LoadCase) =>
+  fetch(target.url, { method: target.method, headers: target.headers, body: target.body });
+
+/** p50 and p99 of latencies in ms (sorts them). */
+function percentiles(latencies: number[]) {
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 async function fetchLoops(target: LoadCase, concurrency: number, seconds: number) {
   const deadline = performance.now() + seconds * 1000;
   const latencies: number[] = [];
@@ -79,11 +90,7 @@ async function fetchLoops(target: LoadCase, concurrency: number, seconds: number
   const worker = async () => {
     while (performance.now() < deadline) {
       const started = performance.now();
-      const response = await fetch(target.url, {
-        method: target.method,
-        headers: target.headers,
-        body: target.body,
-      });
+      const response = await send(target);
       await response.arrayBuffer();
       if (!response.ok) errors++;
       latencies.push(performance.now() - started);
@@ -92,10 +99,7 @@ async function fetchLoops(target: LoadCase, concurrency: number, seconds: number
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+  return { rps: latencies.length / elapsed, ...percentiles(latencies), errors };
 }
 
 export interface Loader {
@@ -138,19 +142,11 @@ export async function probeLatency(target: LoadCase, count: number) {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const response = await fetch(target.url, {
-      method: target.method,
-      headers: target.headers,
-      body: target.body,
-    });
+    const response = await send(target);
     await response.arrayBuffer();
     latencies.push(performance.now() - started);
   }
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: latencies[Math.floor(latencies.length / 2)],
-    p99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
-  };
+  return percentiles(latencies);
 }
 
 /** A stream's time to first byte and to its end, averaged over `runs` one at a time (ms). */
@@ -161,11 +157,7 @@ export async function streamTimes(target: LoadCase, runs: number) {
   for (let i = -warmUp; i < runs; i++) {
     if (i === 0) first = total = 0;
     const started = performance.now();
-    const response = await fetch(target.url, {
-      method: target.method,
-      headers: target.headers,
-      body: target.body,
-    });
+    const response = await send(target);
     const reader = response.body!.getReader();
     let sawFirst = false;
     while (!(await reader.read()).done) {

@@ -126,7 +126,9 @@ export function createModelCatalog(options: {
     refresh,
     hint(params) {
       const version = params.client_version;
-      if (!version || version === query.get("client_version")) return;
+      // Only a version-shaped value: anything else would just make every login ask again.
+      if (!version || !/^\d+\.\d+\.\d+[\w.+-]*$/.test(version)) return;
+      if (version === query.get("client_version")) return;
       query = new URLSearchParams({ client_version: version });
       for (const entry of lists.values()) entry.fetchedAt = 0;
       refresh(known);
