@@ -81,12 +81,27 @@ try {
   await many.server.stop();
 
   // The cases: what the client sends, and how each target is asked for it.
+  // What the official SDKs send with every call (their x-stainless-* set), so the proxy's
+  // per-header work is measured as clients make it.
+  const sdkHeaders = (userAgent: string) => ({
+    "content-type": "application/json",
+    accept: "application/json",
+    "user-agent": userAgent,
+    "x-stainless-lang": "js",
+    "x-stainless-package-version": "0.60.0",
+    "x-stainless-os": "Linux",
+    "x-stainless-arch": "x64",
+    "x-stainless-runtime": "node",
+    "x-stainless-runtime-version": "v20.19.0",
+    "x-stainless-retry-count": "0",
+    "x-stainless-timeout": "600",
+  });
   const anthropicHeaders = {
+    ...sdkHeaders("Anthropic/JS 0.60.0"),
     "x-api-key": KEY,
     "anthropic-version": "2023-06-01",
-    "content-type": "application/json",
   };
-  const chatHeaders = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+  const chatHeaders = { ...sdkHeaders("OpenAI/JS 5.12.0"), authorization: `Bearer ${KEY}` };
   // max_tokens is also how many chunks the fast upstream streams.
   const messages = (model: string, stream: boolean, chunks = 50) =>
     JSON.stringify({

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { type FaultUpstream, startFaultUpstream } from "./helpers/fault-upstream.ts";
 import {
+  eventually,
   type RunningSubgate,
   runSubgate,
   startSubgate,
@@ -289,3 +290,63 @@ Deno.test("a stream the upstream drops midway ends in an error the client sees, 
     assert(!/"finish_reason":"[a-z]/.test(events), `no clean finish is faked: ${events}`);
     assertMatch(events, /"error":\{[^\n]*\n\n(data: \[DONE\]\n\n)?$/);
   }));
+
+Deno.test("a client that goes away cancels its upstream call, waiting or streaming", () =>
+  withPool(async (server, upstream) => {
+    const gone = async (n: number) =>
+      await eventually(
+        () => Promise.resolve(upstream.cancelled.length === n),
+        5000,
+        `${n} cancelled`,
+      );
+    // Waiting for the upstream's answer: the client gives up, the upstream call is dropped.
+    upstream.fail("key-one", { status: 200, delayMs: 30_000 });
+    const waiting = new AbortController();
+    const call = fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+      body: `{"model":"pool-model","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`,
+      signal: waiting.signal,
+    }).then(() => "answered", () => "gave up");
+    await eventually(
+      () => Promise.resolve(upstream.served.length === 1),
+      5000,
+      "the upstream call",
+    );
+    waiting.abort();
+    assertEquals(await call, "gave up");
+    await gone(1);
+    assertEquals(upstream.served, ["key-one"], "a client's leaving is no account's failure");
+
+    // Mid-stream, passthrough and translated: the client stops reading, the upstream stream ends.
+    const trickle = {
+      first: 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1",' +
+        '"type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[],' +
+        '"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1}}}\n\n' +
+        'event: content_block_start\ndata: {"type":"content_block_start","index":0,' +
+        '"content_block":{"type":"text","text":""}}\n\n',
+      then: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,' +
+        '"delta":{"type":"text_delta","text":"la"}}\n\n',
+    };
+    for (
+      const [path, headers, body] of [
+        ["/v1/messages", { "x-api-key": KEY, "anthropic-version": "2023-06-01" }, "max_tokens"],
+        ["/v1/chat/completions", { authorization: `Bearer ${KEY}` }, "max_completion_tokens"],
+      ] as const
+    ) {
+      upstream.fail("key-one", { status: 200, trickle });
+      const response = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers,
+        body: `{"model":"pool-model","${body}":16,"stream":true,` +
+          `"messages":[{"role":"user","content":"hi"}]}`,
+      });
+      assertEquals(response.status, 200);
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+    }
+    await gone(3);
+    await server.waitForLog(/client went away.*model=pool-model/);
+    assert(!/ERROR/.test(server.log()), `no error is logged for it:\n${server.log()}`);
+  }, "routing:\n  strategy: fill-first"));

@@ -15,6 +15,8 @@ import { type ApiError, apiError, ApiErrorException } from "../server/api-error.
 import type { Account } from "../store/account.ts";
 import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";
+import { deadline } from "./deadlines.ts";
+import { headerRecord } from "./forward-headers.ts";
 import type { Resolved } from "./resolve-model.ts";
 
 export interface GenerateInput {
@@ -103,7 +105,7 @@ export interface Prepared {
 /**
  * One upstream call. It must start answering within the configured timeout, or it counts as a
  * failure (504) and the next account is tried; the client going away aborts it at any time.
- * The timer is cleared as soon as the answer starts: a timer left for the full timeout (as
+ * The deadline is dropped as soon as the answer starts: a timer left for the full timeout (as
  * `AbortSignal.timeout` would be) kept every finished call alive for ten minutes.
  */
 export async function send(
@@ -116,12 +118,13 @@ export async function send(
   if (client.aborted) controller.abort(client.reason);
   else client.addEventListener("abort", () => controller.abort(client.reason), { once: true });
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const answered = deadline(timeoutSeconds * 1000, () => {
     timedOut = true;
     controller.abort();
-  }, timeoutSeconds * 1000);
+  });
   try {
-    return await fetch(url, { ...init, signal: controller.signal });
+    const headers = init.headers instanceof Headers ? headerRecord(init.headers) : init.headers;
+    return await fetch(url, { ...init, headers, signal: controller.signal });
   } catch (error) {
     if (client.aborted) throw error;
     if (timedOut) {
@@ -137,7 +140,7 @@ export async function send(
       message: `Could not reach the upstream: ${(error as Error).message}`,
     };
   } finally {
-    clearTimeout(timer);
+    answered();
   }
 }
 

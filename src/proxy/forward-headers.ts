@@ -3,6 +3,11 @@
  * Which headers cross the proxy. The client's own credentials never reach an
  * upstream (the account's do), hop-by-hop headers never cross, and when
  * translating only headers that mean something in every dialect go along.
+ *
+ * Headers are walked with `forEach` and handed to `fetch` and `Response` as plain
+ * records: in Deno, `for…of` over a `Headers` (and `fetch` given a `Headers` object,
+ * which walks it the same way) cost ~30 µs per call for a Claude Code request's twenty
+ * headers, more than the rest of the proxy's own work.
  */
 
 /** Never forwarded upstream: connection-level, or the client's key for subgate. */
@@ -27,9 +32,9 @@ const REQUEST_DROP = new Set([
 /** Passthrough: the request as the client made it, minus its auth and hop-by-hop headers. */
 export function passthroughHeaders(headers: Headers): Headers {
   const out = new Headers();
-  for (const [name, value] of headers) {
+  headers.forEach((value, name) => {
     if (!REQUEST_DROP.has(name)) out.set(name, value);
-  }
+  });
   return out;
 }
 
@@ -55,10 +60,19 @@ const RESPONSE_DROP = new Set([
   "strict-transport-security",
 ]);
 
-export function responseHeaders(headers: Headers): Headers {
-  const out = new Headers();
-  for (const [name, value] of headers) {
-    if (!RESPONSE_DROP.has(name)) out.set(name, value);
-  }
+export function responseHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!RESPONSE_DROP.has(name)) out[name] = value;
+  });
+  return out;
+}
+
+/** A `Headers` as the plain record `fetch` takes cheaply. */
+export function headerRecord(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
   return out;
 }

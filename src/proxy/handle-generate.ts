@@ -34,6 +34,36 @@ export async function handleGenerate(
   context: PipelineContext,
 ): Promise<Response> {
   const started = performance.now();
+  try {
+    return await tryAccounts(input, context, started);
+  } catch (error) {
+    if (!input.request.signal.aborted) throw error;
+    // The client went away while its upstream call was under way; that call was cancelled
+    // with it. Nobody is left to read an answer, and nothing failed on subgate's side.
+    context.log.info("client went away", {
+      dialect: input.dialect,
+      model: input.model ?? modelName(input.body),
+      ms: Math.round(performance.now() - started),
+    });
+    return new Response(null, { status: 499 });
+  }
+}
+
+/** The model a body names, for a log line. */
+function modelName(body: string): string | undefined {
+  try {
+    const model = (JSON.parse(body) as Record<string, unknown> | null)?.model;
+    return typeof model === "string" ? model : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function tryAccounts(
+  input: GenerateInput,
+  context: PipelineContext,
+  started: number,
+): Promise<Response> {
   const body = parseBody(input.body);
   const model = modelOf(input, body);
   const client = CODECS[input.dialect];

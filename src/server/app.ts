@@ -1,10 +1,10 @@
 /**
  * @module
- * The HTTP app: client keys, body limit, routes, and the one place errors are
- * turned into responses in the client's dialect.
+ * The HTTP app: client keys, routes (the generation routes read bodies within
+ * `body-limit`), and the one place errors are turned into responses in the
+ * client's dialect.
  */
-import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config } from "../config/config-types.ts";
 import type { Logger } from "../log/logger.ts";
@@ -28,38 +28,9 @@ export interface AppContext {
   catalog?: Pick<ModelCatalog, "hint">;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KB`;
-  return `${bytes} bytes`;
-}
-
-/** Hono's body limit, rebuilt only when `body-limit` changes. */
-function liveBodyLimit(limit: () => number): MiddlewareHandler {
-  let current = -1;
-  let middleware: MiddlewareHandler = (_c, next) => next();
-  return (c, next) => {
-    const maxSize = limit();
-    if (maxSize !== current) {
-      current = maxSize;
-      middleware = bodyLimit({
-        maxSize,
-        onError: (c) =>
-          renderError(detectDialect(c.req.path, c.req.raw.headers), {
-            kind: "request_too_large",
-            status: 413,
-            message: `Request body is larger than subgate's body-limit of ${formatBytes(maxSize)}.`,
-          }),
-      });
-    }
-    return middleware(c, next);
-  };
-}
-
 export function createApp(context: AppContext): Hono {
   const app = new Hono();
   app.use(clientKeys(() => context.config().apiKeys));
-  app.use(liveBodyLimit(() => context.config().bodyLimit));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts(), context.catalog));
   app.route(

@@ -42,10 +42,16 @@ function isOpenPath(method: string, path: string): boolean {
 export function clientKeys(configuredKeys: () => readonly string[]): MiddlewareHandler {
   let cachedFor: readonly string[] | undefined;
   let cachedDigests: Uint8Array[] = [];
+  // Keys already accepted once, so a client's next request skips hashing. Only configured keys
+  // ever enter it. A lookup hashes the presented text and compares characters only with an entry
+  // of the same hash, so a wrong key learns nothing from its timing; wrong keys still go through
+  // the constant-time comparison below.
+  let accepted = new Set<string>();
   const digestsOf = (keys: readonly string[]) => {
     if (keys !== cachedFor) {
       cachedFor = keys;
       cachedDigests = keys.map(digest);
+      accepted = new Set();
     }
     return cachedDigests;
   };
@@ -62,17 +68,21 @@ export function clientKeys(configuredKeys: () => readonly string[]): MiddlewareH
       );
     }
     const known = digestsOf(keys);
-    let accepted = false;
+    for (const candidate of presented) {
+      if (accepted.has(candidate)) return next();
+    }
+    let matched: string | undefined;
     for (const candidate of presented) {
       const presentedDigest = digest(candidate);
       // Every configured key is compared, in constant time, whatever matched before.
       for (const knownDigest of known) {
-        accepted = timingSafeEqual(presentedDigest, knownDigest) || accepted;
+        if (timingSafeEqual(presentedDigest, knownDigest)) matched = candidate;
       }
     }
-    if (!accepted) {
+    if (matched === undefined) {
       throw apiError("authentication", "Invalid API key: it is not one of subgate's api-keys.");
     }
+    accepted.add(matched);
     return next();
   };
 }

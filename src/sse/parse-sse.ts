@@ -65,6 +65,15 @@ export function createSseParser(): SseParser {
       pendingCr = false;
       buffer += text;
       let start = 0;
+      if (buffer.indexOf("\r") === -1) {
+        // LF-only lines, as every provider sends them: found natively, not char by char.
+        for (let end = buffer.indexOf("\n"); end !== -1; end = buffer.indexOf("\n", start)) {
+          line(buffer.slice(start, end), out);
+          start = end + 1;
+        }
+        buffer = buffer.slice(start);
+        return out;
+      }
       for (let i = 0; i < buffer.length; i++) {
         const code = buffer.charCodeAt(i);
         if (code !== 10 && code !== 13) continue;

@@ -14,12 +14,16 @@ export interface Fault {
   headers?: Record<string, string>;
   /** Answer 200 with this start of an event stream, then drop the connection. */
   dropAfter?: string;
+  /** Answer 200 with the `first` events, then `then` every 20 ms, never ending on its own. */
+  trickle?: { first: string; then: string };
 }
 
 export interface FaultUpstream {
   url: string;
   /** The x-api-key of every request, in arrival order. */
   served: string[];
+  /** The x-api-key of every request its caller gave up on, waiting or mid-stream. */
+  cancelled: string[];
   /** Answers the next `count` requests carrying `key` with `fault`. */
   fail(key: string, fault: Fault, count?: number): void;
   close(): Promise<void>;
@@ -29,13 +33,46 @@ const OK_BODY = JSON.stringify(readJsonFixture("anthropic-messages", "anthropic-
 
 export function startFaultUpstream(): FaultUpstream {
   const served: string[] = [];
+  const cancelled: string[] = [];
   const scripts = new Map<string, Fault[]>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.body?.cancel();
     const key = req.headers.get("x-api-key") ?? "";
     served.push(key);
+    let gaveUp = false;
+    const giveUp = () => {
+      if (!gaveUp) cancelled.push(key);
+      gaveUp = true;
+    };
+    // (deno.json opts out of Deno's legacy abort at the end of every answer: this is the caller.)
+    req.signal.addEventListener("abort", giveUp);
     const fault = scripts.get(key)?.shift();
-    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fault.delayMs);
+        req.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (fault?.trickle !== undefined) {
+      const encoder = new TextEncoder();
+      const event = encoder.encode(fault.trickle.then);
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode(fault.trickle!.first));
+          timer = setInterval(() => controller.enqueue(event), 20);
+        },
+        cancel() {
+          clearInterval(timer);
+          giveUp();
+        },
+      });
+      req.signal.addEventListener("abort", () => clearInterval(timer));
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    }
     if (fault?.dropAfter !== undefined) {
       const start = new TextEncoder().encode(fault.dropAfter);
       const body = new ReadableStream<Uint8Array>({
@@ -58,6 +95,7 @@ export function startFaultUpstream(): FaultUpstream {
   return {
     url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
     served,
+    cancelled,
     fail(key, fault, count = 1) {
       const script = scripts.get(key) ?? [];
       for (let i = 0; i < count; i++) script.push(fault);

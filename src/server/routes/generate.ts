@@ -8,6 +8,7 @@ import type { DialectId } from "../../dialects/codec.ts";
 import { handleCountTokens } from "../../proxy/handle-count-tokens.ts";
 import { handleGenerate, type PipelineContext } from "../../proxy/handle-generate.ts";
 import { apiError } from "../api-error.ts";
+import { readBody } from "../read-body.ts";
 
 const GEMINI_METHODS: Record<string, { action: "generate" | "count-tokens"; stream: boolean }> = {
   generateContent: { action: "generate", stream: false },
@@ -20,7 +21,7 @@ export function generateRoutes(context: PipelineContext) {
     const input = {
       dialect,
       request: c.req.raw,
-      body: await c.req.text(),
+      body: await readBody(c.req.raw, context.config().bodyLimit),
       action: count ? "count-tokens" as const : "generate" as const,
     };
     return count ? await handleCountTokens(input, context) : await handleGenerate(input, context);
@@ -37,7 +38,7 @@ export function generateRoutes(context: PipelineContext) {
     const input = {
       dialect: "gemini" as const,
       request: c.req.raw,
-      body: await c.req.text(),
+      body: await readBody(c.req.raw, context.config().bodyLimit),
       action: method.action,
       model: target.slice(0, colon).replace(/^models\//, ""),
       stream: method.stream,
