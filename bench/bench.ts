@@ -11,6 +11,7 @@ import {
   createLoader,
   type LoadCase,
   type LoadResult,
+  percentiles,
   probeLatency,
   rssMiB,
   streamTimes,
@@ -24,6 +25,7 @@ import {
   startDeno,
   startPortkey,
   startSubgate,
+  startTimes,
   subgateHome,
 } from "./servers.ts";
 import { ensureTools } from "./tools.ts";
@@ -46,12 +48,9 @@ try {
   const fast = track(await startDeno("bench/fast-upstream.ts"));
   const floor = track(await startDeno("bench/floor-forwarder.ts", { UPSTREAM: fast.url }));
   homes.push(await subgateHome(0, fast.url), await subgateHome(0), await subgateHome(1000));
-  const sub = await startSubgate(homes[0]);
-  track(sub.server);
-  const empty = await startSubgate(homes[1]);
-  track(empty.server);
-  const many = await startSubgate(homes[2]);
-  track(many.server);
+  const sub = track(await startSubgate(homes[0]));
+  const empty = track(await startSubgate(homes[1]));
+  const many = track(await startSubgate(homes[2]));
   const peers: { name: "ccr" | "portkey"; server?: Server; note?: string }[] = [];
   for (const name of ["ccr", "portkey"] as const) {
     const entry = tools.paths[name];
@@ -74,11 +73,13 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 500));
   const idle = {
     floor: rssMiB(floor.pid),
-    subgate: rssMiB(empty.server.pid),
-    subgateMany: rssMiB(many.server.pid),
+    subgate: rssMiB(empty.pid),
+    subgateMany: rssMiB(many.pid),
   };
-  await empty.server.stop();
-  await many.server.stop();
+  await empty.stop();
+  await many.stop();
+  const starts = await startTimes(homes[1], quick ? 3 : 6);
+  log(`start times: ${starts.map((ms) => ms.toFixed(0)).join(", ")} ms`);
 
   // The cases: what the client sends, and how each target is asked for it.
   // What the official SDKs send with every call (their x-stainless-* set), so the proxy's
@@ -149,7 +150,7 @@ try {
       stream,
       floor: post(`${floor.url}/v1/messages`, anthropicHeaders, messages("bench-model", stream)),
       subgate: post(
-        `${sub.server.url}/v1/messages`,
+        `${sub.url}/v1/messages`,
         anthropicHeaders,
         messages("bench-model", stream),
       ),
@@ -172,7 +173,7 @@ try {
       stream,
       floor: post(`${floor.url}/v1/chat/completions`, chatHeaders, chat("bench-chat", stream)),
       subgate: post(
-        `${sub.server.url}/v1/chat/completions`,
+        `${sub.url}/v1/chat/completions`,
         chatHeaders,
         chat("bench-model", stream),
       ),
@@ -189,7 +190,7 @@ try {
       stream,
       floor: post(`${floor.url}/v1/messages`, anthropicHeaders, messages("bench-model", stream)),
       subgate: post(
-        `${sub.server.url}/v1/messages`,
+        `${sub.url}/v1/messages`,
         anthropicHeaders,
         messages("bench-chat", stream),
       ),
@@ -227,7 +228,7 @@ try {
         target ? loader.run(target, concurrency, seconds, server?.pid) : undefined;
       const results: Record<string, LoadResult | undefined> = {
         floor: await run(c.floor, floor),
-        subgate: await run(c.subgate, sub.server),
+        subgate: await run(c.subgate, sub),
         ccr: await run(c.ccr, ccr),
         portkey: await run(c.portkey, portkey),
       };
@@ -273,9 +274,9 @@ try {
   // Leak check: two identical rounds; RSS after the second within 5 % of after the first.
   const leakCase = cases[0].subgate;
   await loader.run(leakCase, 64, seconds * 2);
-  const afterFirst = rssMiB(sub.server.pid);
+  const afterFirst = rssMiB(sub.pid);
   await loader.run(leakCase, 64, seconds * 2);
-  const afterSecond = rssMiB(sub.server.pid);
+  const afterSecond = rssMiB(sub.pid);
 
   const report: Report = {
     date: new Date().toISOString(),
@@ -289,7 +290,7 @@ try {
     latency,
     streams,
     idle,
-    startMs: sub.startMs,
+    start: { firstMs: starts[0], laterMs: percentiles(starts.slice(1)).p50 },
     leak: { afterFirst, afterSecond },
   };
   const { table, markdown } = renderReport(report);

@@ -76,7 +76,7 @@ const send = (target: LoadCase) =>
   fetch(target.url, { method: target.method, headers: target.headers, body: target.body });
 
 /** p50 and p99 of latencies in ms (sorts them). */
-function percentiles(latencies: number[]) {
+export function percentiles(latencies: number[]) {
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];

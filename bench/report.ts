@@ -38,7 +38,8 @@ export interface Report {
     translating: StreamTime;
   }[];
   idle: { floor?: number; subgate?: number; subgateMany?: number };
-  startMs: number;
+  /** The first start (Deno compiling and caching the modules) and the median of the later ones. */
+  start: { firstMs: number; laterMs: number };
   leak: { afterFirst?: number; afterSecond?: number };
 }
 
@@ -145,8 +146,10 @@ function targets(report: Report): Target[] {
   out.push({
     what: "process start to first request served",
     goal: "≤ 300 ms",
-    measured: `${report.startMs.toFixed(0)} ms (deno run)`,
-    met: report.startMs <= 300,
+    measured: `${report.start.laterMs.toFixed(0)} ms (deno run; first start after an edit ${
+      report.start.firstMs.toFixed(0)
+    } ms)`,
+    met: report.start.laterMs <= 300,
   });
   return out;
 }

@@ -13,6 +13,7 @@
 import type { StreamDecoder, StreamEncoder } from "../dialects/codec.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";
 import { createSseParser, type SseEvent } from "../sse/parse-sse.ts";
+import { loopTurn } from "./loop-turn.ts";
 
 /**
  * Events translated per write when one upstream buffer holds many: enough to keep per-write costs
@@ -69,13 +70,25 @@ export function translateStream(
     return out + encoder.end();
   };
 
+  // Set when the first output went out with buffered events still to translate: the next pull
+  // lets the event loop turn first, so the server sends the headers and that output now.
+  // Otherwise, with a whole answer already buffered, every pull would finish without a turn and
+  // nothing would leave before the last event was translated. (A turn between later batches
+  // cost more than it gave.)
+  let turnFirst = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        if (turnFirst) {
+          turnFirst = false;
+          await loopTurn();
+        }
         while (true) {
+          const first = !started;
           const pending = drain();
           if (pending) {
             controller.enqueue(bytes.encode(pending));
+            turnFirst = first && at < queue.length;
             return;
           }
           const { value, done } = await reader.read();
