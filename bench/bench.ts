@@ -47,6 +47,9 @@ const track = <T extends Server>(server: T) => (started.push(server), server);
 try {
   const fast = track(await startDeno("bench/fast-upstream.ts"));
   const floor = track(await startDeno("bench/floor-forwarder.ts", { UPSTREAM: fast.url }));
+  const essentials = track(
+    await startDeno("bench/essentials-forwarder.ts", { UPSTREAM: fast.url }),
+  );
   homes.push(await subgateHome(0, fast.url), await subgateHome(0), await subgateHome(1000));
   const sub = track(await startSubgate(homes[0]));
   const empty = track(await startSubgate(homes[1]));
@@ -137,6 +140,8 @@ try {
     path: "passthrough" | "translating";
     stream: boolean;
     floor: LoadCase;
+    /** Passthrough only: the floor plus the work any proxy must do. */
+    essentials?: LoadCase;
     subgate: LoadCase;
     ccr?: LoadCase;
     portkey?: LoadCase;
@@ -149,6 +154,11 @@ try {
       path: "passthrough",
       stream,
       floor: post(`${floor.url}/v1/messages`, anthropicHeaders, messages("bench-model", stream)),
+      essentials: post(
+        `${essentials.url}/v1/messages`,
+        anthropicHeaders,
+        messages("bench-model", stream),
+      ),
       subgate: post(
         `${sub.url}/v1/messages`,
         anthropicHeaders,
@@ -220,7 +230,7 @@ try {
   const rows: Row[] = [];
   for (const c of cases) {
     // Warm up every target on this case (JIT, connection pools).
-    for (const target of [c.floor, c.subgate, c.ccr, c.portkey]) {
+    for (const target of [c.floor, c.essentials, c.subgate, c.ccr, c.portkey]) {
       if (target) await loader.run(target, 16, quick ? 0.5 : 1);
     }
     for (const concurrency of concurrencies) {
@@ -228,6 +238,7 @@ try {
         target ? loader.run(target, concurrency, seconds, server?.pid) : undefined;
       const results: Record<string, LoadResult | undefined> = {
         floor: await run(c.floor, floor),
+        essentials: await run(c.essentials, essentials),
         subgate: await run(c.subgate, sub),
         ccr: await run(c.ccr, ccr),
         portkey: await run(c.portkey, portkey),
@@ -254,7 +265,7 @@ try {
   };
 
   // Long streams, one at a time: first byte and whole stream, at 500 and 1,000 chunks.
-  const runs = quick ? 10 : 30;
+  const runs = quick ? 50 : 200;
   const long = (target: LoadCase, chunks: number) => ({
     ...target,
     body: JSON.stringify({ ...JSON.parse(target.body!), max_tokens: chunks }),
@@ -271,12 +282,17 @@ try {
     });
   }
 
-  // Leak check: two identical rounds; RSS after the second within 5 % of after the first.
-  const leakCase = cases[0].subgate;
-  await loader.run(leakCase, 64, seconds * 2);
-  const afterFirst = rssMiB(sub.pid);
-  await loader.run(leakCase, 64, seconds * 2);
-  const afterSecond = rssMiB(sub.pid);
+  // Leak check: two identical rounds of every case at c=64 (both paths, JSON and streams); RSS
+  // after the second within 5 % of after the first. "After" is the mean RSS over each round's
+  // last case: one reading lands anywhere in a GC cycle. V8 grows its heap for a dozen seconds of
+  // load before it settles, so a round is never shorter than two seconds a case.
+  const round = async () => {
+    let last: LoadResult | undefined;
+    for (const c of cases) last = await loader.run(c.subgate, 64, Math.max(2, seconds), sub.pid);
+    return last?.meanRssMiB;
+  };
+  const afterFirst = await round();
+  const afterSecond = await round();
 
   const report: Report = {
     date: new Date().toISOString(),

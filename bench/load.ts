@@ -17,6 +17,8 @@ export interface LoadResult {
   cpuUsPerRequest?: number;
   /** Highest RSS seen during the run, MiB. */
   peakRssMiB?: number;
+  /** The mean of the same samples: steadier than one reading, which lands anywhere in a GC cycle. */
+  meanRssMiB?: number;
   errors: number;
 }
 
@@ -56,7 +58,7 @@ async function autocannon(
   target: LoadCase,
   concurrency: number,
   seconds: number,
-): Promise<Omit<LoadResult, "cpuUsPerRequest" | "peakRssMiB">> {
+): Promise<Omit<LoadResult, "cpuUsPerRequest" | "peakRssMiB" | "meanRssMiB">> {
   const args = [entry, "-j", "-c", String(concurrency), "-d", String(seconds)];
   args.push("-m", target.method ?? "GET");
   for (const [name, value] of Object.entries(target.headers)) args.push("-H", `${name}=${value}`);
@@ -116,10 +118,15 @@ export function createLoader(node?: string, entry?: string): Loader {
     async run(target, concurrency, seconds, pid) {
       const cpuBefore = pid ? cpuSeconds(pid) : undefined;
       let peak = pid ? rssMiB(pid) : undefined;
+      let sum = 0;
+      let samples = 0;
       const sampler = pid
         ? setInterval(() => {
           const now = rssMiB(pid);
-          if (now !== undefined) peak = Math.max(peak ?? 0, now);
+          if (now === undefined) return;
+          peak = Math.max(peak ?? 0, now);
+          sum += now;
+          samples++;
         }, 50)
         : undefined;
       const result = await drive(target, concurrency, seconds);
@@ -132,6 +139,7 @@ export function createLoader(node?: string, entry?: string): Loader {
           ? ((cpuAfter - cpuBefore) / requests) * 1e6
           : undefined,
         peakRssMiB: peak,
+        meanRssMiB: samples > 0 ? sum / samples : undefined,
       };
     },
   };
@@ -149,24 +157,20 @@ export async function probeLatency(target: LoadCase, count: number) {
   return percentiles(latencies);
 }
 
-/** A stream's time to first byte and to its end, averaged over `runs` one at a time (ms). */
+/** A stream's time to first byte and to its end, the medians of `runs` one at a time (ms). */
 export async function streamTimes(target: LoadCase, runs: number) {
-  let first = 0;
-  let total = 0;
-  const warmUp = 3;
+  const firsts: number[] = [];
+  const totals: number[] = [];
+  const warmUp = 20;
   for (let i = -warmUp; i < runs; i++) {
-    if (i === 0) first = total = 0;
     const started = performance.now();
     const response = await send(target);
     const reader = response.body!.getReader();
-    let sawFirst = false;
-    while (!(await reader.read()).done) {
-      if (!sawFirst) {
-        first += performance.now() - started;
-        sawFirst = true;
-      }
-    }
-    total += performance.now() - started;
+    let first: number | undefined;
+    while (!(await reader.read()).done) first ??= performance.now() - started;
+    if (i < 0) continue;
+    firsts.push(first ?? 0);
+    totals.push(performance.now() - started);
   }
-  return { first: first / runs, total: total / runs };
+  return { first: percentiles(firsts).p50, total: percentiles(totals).p50 };
 }

@@ -177,28 +177,34 @@ export function renderReport(report: Report): { table: string; markdown: string 
       "floor req/s",
       "subgate req/s",
       "× floor",
+      "floor+ req/s",
+      "× floor+",
       "ccr req/s",
       "× ccr",
       "portkey req/s",
       "× portkey",
       "subgate p50/p99 ms",
-      "CPU µs/req subgate (floor)",
+      "CPU µs/req subgate (floor, floor+)",
       "peak RSS MiB",
     ],
     report.rows.map((row) => {
-      const { floor, subgate, ccr, portkey } = row.results;
+      const { floor, essentials, subgate, ccr, portkey } = row.results;
       return [
         row.case,
         String(row.concurrency),
         rps(floor),
         rps(subgate),
         ratio(subgate, floor),
+        rps(essentials),
+        ratio(subgate, essentials),
         rps(ccr),
         ratio(subgate, ccr),
         rps(portkey),
         ratio(subgate, portkey),
         `${subgate!.p50} / ${subgate!.p99}`,
-        `${fixed(subgate!.cpuUsPerRequest, 0)} (${fixed(floor!.cpuUsPerRequest, 0)})`,
+        `${fixed(subgate!.cpuUsPerRequest, 0)} (${fixed(floor!.cpuUsPerRequest, 0)}${
+          essentials ? `, ${fixed(essentials.cpuUsPerRequest, 0)}` : ""
+        })`,
         fixed(subgate!.peakRssMiB, 0),
       ];
     }),
