@@ -350,3 +350,43 @@ Deno.test("a client that goes away cancels its upstream call, waiting or streami
     await server.waitForLog(/client went away.*model=pool-model/);
     assert(!/ERROR|Error/.test(server.log()), `no error is logged for it:\n${server.log()}`);
   }, "routing:\n  strategy: fill-first"));
+
+Deno.test("a long answer arriving in one buffer is translated whole and in order", () =>
+  withPool(async (server, upstream) => {
+    const event = (name: string, data: unknown) =>
+      `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data as object })}\n\n`;
+    const words = Array.from({ length: 600 }, (_, i) => `w${i} `);
+    const events = event("message_start", {
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "claude-sonnet-4-6",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 1 },
+      },
+    }) + event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+      words.map((text) =>
+        event("content_block_delta", { index: 0, delta: { type: "text_delta", text } })
+      ).join("") +
+      event("content_block_stop", { index: 0 }) +
+      event("message_delta", {
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 600 },
+      }) + event("message_stop", {});
+    assert(events.length > 64 * 1024, "more than one read buffer's worth");
+    upstream.fail("key-one", { status: 200, events });
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}` },
+      body: `{"model":"pool-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+    });
+    const chunks = (await response.text()).split("\n\n").filter((line) =>
+      line.startsWith("data: {")
+    ).map((line) => JSON.parse(line.slice(6)));
+    const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("");
+    assertEquals(text, words.join(""));
+    assertEquals(chunks.at(-1).choices[0].finish_reason, "stop");
+  }, "routing:\n  strategy: fill-first"));

@@ -21,6 +21,9 @@ import { loopTurn } from "./loop-turn.ts";
  */
 const BATCH_EVENTS = 64;
 
+/** Characters of a big first buffer parsed before the first output: a few events' worth. */
+const FIRST_SLICE = 4096;
+
 export function translateStream(
   body: ReadableStream<Uint8Array>,
   decoder: StreamDecoder,
@@ -60,9 +63,14 @@ export function translateStream(
     return out;
   };
 
+  // Text read but not parsed yet. Until the first output only the start of a big buffer is
+  // parsed, so the first event does not wait for every other event's parse.
+  let held = "";
+
   const finish = (): string => {
     let out = "";
-    queue = [...queue.slice(at), ...parser.push(text.decode()), ...parser.end()];
+    queue = [...queue.slice(at), ...parser.push(held + text.decode()), ...parser.end()];
+    held = "";
     at = 0;
     started = true;
     while (at < queue.length) out += drain();
@@ -88,8 +96,14 @@ export function translateStream(
           const pending = drain();
           if (pending) {
             controller.enqueue(bytes.encode(pending));
-            turnFirst = first && at < queue.length;
+            turnFirst = first && (at < queue.length || held !== "");
             return;
+          }
+          if (held) {
+            queue = parser.push(held);
+            held = "";
+            at = 0;
+            continue;
           }
           const { value, done } = await reader.read();
           if (done) {
@@ -98,7 +112,11 @@ export function translateStream(
             controller.close();
             return;
           }
-          queue = parser.push(text.decode(value, { stream: true }));
+          const chunk = text.decode(value, { stream: true });
+          if (!started && chunk.length > FIRST_SLICE) {
+            queue = parser.push(chunk.slice(0, FIRST_SLICE));
+            held = chunk.slice(FIRST_SLICE);
+          } else queue = parser.push(chunk);
           at = 0;
         }
       } catch {

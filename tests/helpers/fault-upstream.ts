@@ -14,6 +14,8 @@ export interface Fault {
   headers?: Record<string, string>;
   /** Answer 200 with this start of an event stream, then drop the connection. */
   dropAfter?: string;
+  /** Answer 200 with this whole event stream, written at once. */
+  events?: string;
   /** Answer 200 with the `first` events, then `then` every 20 ms, never ending on its own. */
   trickle?: { first: string; then: string };
 }
@@ -55,6 +57,9 @@ export function startFaultUpstream(): FaultUpstream {
           resolve();
         });
       });
+    }
+    if (fault?.events !== undefined) {
+      return new Response(fault.events, { headers: { "content-type": "text/event-stream" } });
     }
     if (fault?.trickle !== undefined) {
       const encoder = new TextEncoder();
