@@ -318,6 +318,20 @@ Deno.test("a client that goes away cancels its upstream call, waiting or streami
     await gone(1);
     assertEquals(upstream.served, ["key-one"], "a client's leaving is no account's failure");
 
+    // A token count asked in another dialect (Gemini's countTokens, counted by the account's API).
+    upstream.fail("key-one", { status: 200, delayMs: 30_000 });
+    const counting = new AbortController();
+    const count = fetch(`${server.url}/v1beta/models/pool-model:countTokens`, {
+      method: "POST",
+      headers: { "x-goog-api-key": KEY },
+      body: `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`,
+      signal: counting.signal,
+    }).then(() => "answered", () => "gave up");
+    await eventually(() => Promise.resolve(upstream.served.length === 2), 5000, "the count");
+    counting.abort();
+    assertEquals(await count, "gave up");
+    await gone(2);
+
     // Mid-stream, passthrough and translated: the client stops reading, the upstream stream ends.
     const trickle = {
       first: 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1",' +
@@ -346,8 +360,9 @@ Deno.test("a client that goes away cancels its upstream call, waiting or streami
       await reader.read();
       await reader.cancel();
     }
-    await gone(3);
+    await gone(4);
     await server.waitForLog(/client went away.*model=pool-model/);
+    await server.waitForLog(/client went away.*countTokens/);
     assert(!/ERROR|Error/.test(server.log()), `no error is logged for it:\n${server.log()}`);
   }, "routing:\n  strategy: fill-first"));
 

@@ -62,6 +62,11 @@ export function createApp(context: AppContext): Hono {
         message: error.message || "Bad request",
       });
     }
+    if (c.req.raw.signal.aborted) {
+      // The client left mid-request (a body upload, a token count); nobody reads this answer.
+      context.log.info("client went away", { method: c.req.method, path: c.req.path });
+      return new Response(null, { status: 499 });
+    }
     context.log.error("request failed", {
       method: c.req.method,
       path: c.req.path,
