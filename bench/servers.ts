@@ -5,6 +5,9 @@
  * `stop()` ends it.
  */
 import { fileURLToPath } from "node:url";
+// Deno's own cache for a subgate with a home of its own: without it Deno would download the npm
+// packages into that home and compile every module afresh, and the bench would time that.
+import { cacheDir } from "../tests/helpers/subgate-process.ts";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const KEY = "bench-key";
@@ -72,21 +75,6 @@ async function start(
   };
 }
 
-/**
- * Deno's own cache, kept when a subgate runs with a home of its own: without it, Deno would
- * download the npm packages into that home and compile every module afresh, and the bench
- * would time that instead of subgate.
- */
-let denoDir: string | undefined;
-async function denoCache(): Promise<string> {
-  if (denoDir) return denoDir;
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return denoDir = fromEnv;
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
-    .output();
-  return denoDir = JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
-}
-
 export const startDeno = (script: string, env: Record<string, string> = {}) =>
   start(Deno.execPath(), ["run", "-A", script], env);
 
@@ -95,7 +83,7 @@ export const startSubgate = async (home: string): Promise<Server> =>
   start(
     Deno.execPath(),
     ["run", "-q", "--no-prompt", "-P=subgate", "main.ts", "serve", "--port", "0"],
-    { HOME: home, DENO_DIR: await denoCache() },
+    { HOME: home, DENO_DIR: await cacheDir() },
   );
 
 /**
@@ -111,7 +99,7 @@ export async function startTimes(home: string, runs: number): Promise<number[]> 
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-q", "--no-prompt", "-P=subgate", "main.ts", "serve", "--port", String(port)],
       cwd: ROOT,
-      env: { ...Deno.env.toObject(), HOME: home, DENO_DIR: await denoCache() },
+      env: { ...Deno.env.toObject(), HOME: home, DENO_DIR: await cacheDir() },
       stdout: "null",
       stderr: "null",
     }).spawn();

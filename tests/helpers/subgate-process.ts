@@ -11,7 +11,7 @@ const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
 let denoDir: string | undefined;
 
 /** Deno's cache dir, so a child with another HOME reuses the downloaded npm packages. */
-async function cacheDir(): Promise<string> {
+export async function cacheDir(): Promise<string> {
   if (denoDir) return denoDir;
   const fromEnv = Deno.env.get("DENO_DIR");
   if (fromEnv) return denoDir = fromEnv;
