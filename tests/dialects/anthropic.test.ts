@@ -1,6 +1,6 @@
 /**
  * Unit tests of the Anthropic Messages codec against real captures
- * (../shared/fixtures/anthropic-messages) and hand-made edge cases.
+ * (tests/fixtures/anthropic-messages) and hand-made edge cases.
  *
  * Documented normalisations of decodeRequest → encodeRequest (a cassette
  * body comes back deep-equal after these):
@@ -952,7 +952,7 @@ Deno.test("the legacy output_format becomes output_config.format", () => {
 Deno.test("upstream errors decode to the right kind, message and retry delay", () => {
   const issue = Deno.readTextFileSync(
     new URL(
-      "../../../shared/fixtures/anthropic-messages/anthropic-issue-17366-error.json",
+      "../fixtures/anthropic-messages/anthropic-issue-17366-error.json",
       import.meta.url,
     ),
   );

@@ -1,5 +1,5 @@
 /**
- * The Gemini codec on the real captures in ../shared/fixtures/gemini: streams,
+ * The Gemini codec on the real captures in tests/fixtures/gemini: streams,
  * whole answers, error bodies and the request bodies of pydantic-ai's
  * cassettes, plus the schema cleaner and request validation.
  *
@@ -1614,7 +1614,7 @@ Deno.test("a spent daily quota retries after Google's daily reset, a per-minute 
   const perMinute = codec.decodeError(
     429,
     Deno.readTextFileSync(
-      new URL("../../../shared/fixtures/gemini/google-429-retry-info.json", import.meta.url),
+      new URL("../fixtures/gemini/google-429-retry-info.json", import.meta.url),
     ),
     new Headers(),
   );

@@ -1,6 +1,6 @@
 /**
  * Unit tests of the OpenAI Chat Completions codec against the real captures
- * in ../shared/fixtures/openai-chat (streams, bodies, cassettes, errors).
+ * in tests/fixtures/openai-chat (streams, bodies, cassettes, errors).
  */
 import { OpenAI } from "../helpers/npm.ts";
 import { codec } from "../../src/dialects/openai-chat/index.ts";

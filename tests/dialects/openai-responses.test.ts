@@ -1,5 +1,5 @@
 /**
- * The OpenAI Responses codec against real captures (../shared/fixtures/openai-responses):
+ * The OpenAI Responses codec against real captures (tests/fixtures/openai-responses):
  * streams decode into well-formed canonical lifecycles and survive
  * decode → encode → decode; response bodies and request bodies round trip;
  * malformed requests and upstream errors come out as the right `ApiError`s.

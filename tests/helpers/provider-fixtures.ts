@@ -1,6 +1,6 @@
 /**
  * @module
- * The real provider captures in ../shared/fixtures (recorded by vercel/ai and
+ * The real provider captures in tests/fixtures (recorded by vercel/ai and
  * pydantic-ai from the providers' APIs), read as data and as the exact bytes
  * an upstream would send.
  *
@@ -11,7 +11,7 @@
 import { parse as parseYaml } from "yaml";
 import { fileURLToPath } from "node:url";
 
-export const FIXTURES_DIR = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+export const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 export type FixtureDialect = "anthropic-messages" | "openai-chat" | "openai-responses" | "gemini";
 
