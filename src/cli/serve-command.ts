@@ -62,11 +62,13 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const store = createAuthStore(config.authDir, log);
   await store.load();
   let accounts: Account[] = [];
+  // Every account, from the token files and the config, before the upstreams' own lists.
+  const declared = () => [
+    ...withProviderModels(store.accounts(), config.providers),
+    ...accountsFromConfig(config),
+  ];
   const listAccounts = () => {
-    accounts = [
-      ...withProviderModels(catalog.apply(store.accounts()), config.providers),
-      ...accountsFromConfig(config),
-    ];
+    accounts = catalog.apply(declared());
   };
   const catalog = createModelCatalog({
     providers: () => config.providers,
@@ -75,7 +77,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   });
   const refreshAccounts = () => {
     listAccounts();
-    catalog.refresh(store.accounts());
+    catalog.refresh(declared());
   };
   refreshAccounts();
 

@@ -8,9 +8,9 @@ import type { LogLevel } from "../log/logger.ts";
 import type { ProviderId } from "../providers/provider.ts";
 
 export interface ModelEntry {
-  /** The upstream's model name. */
+  /** The upstream's model name, or a wildcard (`claude-*`) routing every matching name here. */
   name: string;
-  /** The name clients use; defaults to `name`. */
+  /** A second name clients may use for it (the upstream's name keeps working). */
   alias?: string;
 }
 
@@ -50,7 +50,7 @@ export interface ProviderOverride {
   clientId?: string;
   /** Seconds before expiry to refresh tokens. */
   refreshLead?: number;
-  /** The models this provider's logins serve, replacing the built-in list. */
+  /** The models this provider's logins serve, replacing the built-in list (wildcards route). */
   models?: string[];
   /** Models none of this provider's logins serve (wildcards allowed). */
   excludedModels?: string[];

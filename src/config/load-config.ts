@@ -98,8 +98,10 @@ function compatibilityEntries(raw: unknown): OpenAICompatibilityEntry[] {
 function providerOverrides(raw: unknown): Partial<Record<ProviderId, ProviderOverride>> {
   const out: Partial<Record<ProviderId, ProviderOverride>> = {};
   for (const [name, value] of Object.entries((raw as Record<string, Raw> | undefined) ?? {})) {
+    const listed = value.models as { name: string }[] | undefined;
     out[name as ProviderId] = {
-      ...(value as Omit<ProviderOverride, "headers">),
+      ...(value as Omit<ProviderOverride, "headers" | "models">),
+      models: listed?.map((model) => model.name),
       headers: headers(value.headers),
     };
   }

@@ -15,6 +15,8 @@ export type Spec =
   | { kind: "size" }
   | { kind: "duration" }
   | { kind: "list"; of: Spec }
+  /** A plain string standing for `{name: <string>}`, or the object `of` describes. */
+  | { kind: "nameOr"; of: Spec }
   | { kind: "map"; of: Spec; keys?: readonly string[] }
   | {
     kind: "object";
@@ -29,7 +31,7 @@ const NO_CLOAK = "subgate never disguises one client as another";
 
 const headers: Spec = { kind: "map", of: { kind: "string", allowEmpty: true } };
 
-const model: Spec = {
+const modelObject: Spec = {
   kind: "object",
   fields: { name: { kind: "string" }, alias: { kind: "string" } },
   required: ["name"],
@@ -46,6 +48,9 @@ const model: Spec = {
     ].map((key) => [key, NOT_YET]),
   ),
 };
+
+/** `models:` entries: `claude-sonnet-4-6`, or `{name: claude-sonnet-4-6, alias: sonnet}`. */
+const model: Spec = { kind: "nameOr", of: modelObject };
 
 const apiKeyEntry: Spec = {
   kind: "object",
@@ -117,7 +122,13 @@ const providerOverride: Spec = {
     issuer: { kind: "url" },
     "client-id": { kind: "string" },
     "refresh-lead": { kind: "duration" },
-    models: { kind: "list", of: { kind: "string" } },
+    models: {
+      kind: "list",
+      of: {
+        kind: "nameOr",
+        of: { kind: "object", fields: { name: { kind: "string" } }, required: ["name"] },
+      },
+    },
     "excluded-models": { kind: "list", of: { kind: "string" } },
     headers,
   },

@@ -187,6 +187,11 @@ function checkNode(
       );
       return items.includes(INVALID) ? INVALID : items;
     }
+    case "nameOr":
+      if (typeof scalar === "string") {
+        return scalar.trim() ? { name: scalar.trim() } : fail("must not be empty");
+      }
+      return checkNode(node, spec.of, path, ctx, keyLine);
     case "map":
     case "object":
       return checkMapping(node, isNull, spec, path, ctx, line, fail);

@@ -1,58 +1,82 @@
 /**
  * @module
- * What a failed upstream call means for the pool: try the next account (and
- * rest this one), refresh the token and try again, or give the client the
- * error (its own request is at fault). Provider-specific quota signals can
- * refine this in the upstream (`Upstream.classify`).
+ * What a failed upstream call means for the pool, matched to what failed:
+ *
+ * - a refused token (401) on a login: refresh it and try the account again;
+ * - refused credentials (401 after that, 403): rest the account until its
+ *   credentials change (see `cooldowns.ts`);
+ * - a limit (429): rest until the upstream's retry time;
+ * - a server error, a refused connection, a timeout: a short rest that grows
+ *   while failures repeat and ends with the first success;
+ * - "unknown model": no rest (the account is fine), but the next account
+ *   may know the name;
+ * - anything else is the request's own fault: the client gets the answer.
+ *
+ * Quota signals particular to a provider (a spent subscription window) are
+ * read by that provider's upstream (`Upstream.restUntil`).
  */
 import type { ApiError } from "../server/api-error.ts";
 
+/** Why an account rests: a limit or quota, a passing server fault, or refused credentials. */
+export type RestKind = "limit" | "transient" | "auth";
+
+export interface Rest {
+  kind: RestKind;
+  reason: string;
+  /** When the upstream said the account is back (epoch ms); otherwise the backoff decides. */
+  until?: number;
+}
+
 export type FailureAction =
-  /** Rest this account for the model (until the time, if known) and try the next one. */
-  | { action: "next"; restUntil?: number; reason: string; countsAsRetry: boolean }
+  /** Try the next account, resting this one for the model when `rest` says so. */
+  | { action: "next"; rest?: Rest; countsAsRetry: boolean; unknownModel?: boolean }
   /** Refresh the account's token and try it once more. */
   | { action: "refresh" }
   /** The request itself is at fault: answer the client with this error. */
   | { action: "stop" };
 
-const TRANSIENT_REST_MS = 30_000;
-const AUTH_REST_MS = 30 * 60_000;
+/** The upstream's way of saying it does not know the model (as opposed to a bad request). */
+export function isUnknownModel(error: ApiError): boolean {
+  if (error.status === 404) return true;
+  if (error.status !== 400 && error.status !== 422) return false;
+  if (
+    error.code &&
+    /^(model_not_found|model_not_supported|invalid_model|unknown_model)$/.test(error.code)
+  ) {
+    return true;
+  }
+  return /\bmodel\b.{0,120}\b(not found|does not exist|not exist|unknown|not supported|is not available|unsupported)\b/i
+    .test(error.message.slice(0, 500));
+}
 
 export function classifyFailure(
   error: ApiError,
   options: { canRefresh: boolean; refreshed: boolean },
 ): FailureAction {
-  const now = Date.now();
   if (error.status === 401) {
     if (options.canRefresh && !options.refreshed) return { action: "refresh" };
-    return {
-      action: "next",
-      restUntil: now + AUTH_REST_MS,
-      reason: "unauthorized",
-      countsAsRetry: false,
-    };
+    return { action: "next", rest: { kind: "auth", reason: "unauthorized" }, countsAsRetry: false };
   }
   if (error.status === 429 || error.kind === "rate_limit") {
     const until = error.retryAfterSeconds !== undefined
-      ? now + error.retryAfterSeconds * 1000
+      ? Date.now() + error.retryAfterSeconds * 1000
       : undefined;
-    return { action: "next", restUntil: until, reason: "rate limited", countsAsRetry: false };
-  }
-  if (error.status === 403 && error.kind === "permission") {
     return {
       action: "next",
-      restUntil: now + AUTH_REST_MS,
-      reason: "forbidden",
+      rest: { kind: "limit", reason: "rate limited", until },
       countsAsRetry: false,
     };
+  }
+  if (error.status === 403 && error.kind === "permission") {
+    return { action: "next", rest: { kind: "auth", reason: "forbidden" }, countsAsRetry: false };
   }
   if (error.status >= 500 || error.status === 408) {
     return {
       action: "next",
-      restUntil: now + TRANSIENT_REST_MS,
-      reason: `upstream error ${error.status}`,
+      rest: { kind: "transient", reason: `upstream error ${error.status}` },
       countsAsRetry: true,
     };
   }
+  if (isUnknownModel(error)) return { action: "next", countsAsRetry: false, unknownModel: true };
   return { action: "stop" };
 }

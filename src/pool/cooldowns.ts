@@ -1,43 +1,83 @@
 /**
  * @module
- * Which accounts are resting, per model: after a rate limit until the time
- * the upstream named (or an exponential backoff when it named none), after a
- * server error for a short while. A success clears the account's state.
+ * Which accounts are resting, per model, and until when:
+ *
+ * - `limit`: until the time the upstream named, else an exponential backoff
+ *   (1 s, 2 s, 4 s … up to 30 minutes);
+ * - `transient` (server errors, refused connections, timeouts): 1 s, 2 s,
+ *   4 s … up to 30 s, so one passing fault costs a second, not a lockout;
+ * - `auth` (credentials refused): until the account's credentials change (a
+ *   replaced token file, a refresh, an edited config entry), checked on
+ *   every look, or 30 minutes at most.
+ *
+ * A success clears the account's state for the model, backoff included.
  */
+import type { Account } from "../store/account.ts";
+import { credentialFingerprint } from "../store/credential-fingerprint.ts";
+import type { Rest, RestKind } from "./classify-failure.ts";
 
 export interface Cooldown {
   until: number;
   reason: string;
-  /** Consecutive rate limits without a reset time, for the backoff. */
+  kind: RestKind;
+  /** Consecutive failures of this kind, for the backoff. */
   strikes: number;
+  /** The credentials refused, for `auth` rests. */
+  fingerprint?: string;
 }
 
-const MAX_BACKOFF_MS = 30 * 60_000;
+const MAX_LIMIT_BACKOFF_MS = 30 * 60_000;
+const MAX_TRANSIENT_BACKOFF_MS = 30_000;
+/** Refused credentials are tried again when they change, or after this long in any case. */
+const AUTH_REST_MS = 30 * 60_000;
 
 export interface Cooldowns {
   /** The rest in force for this account and model, if any. */
-  get(accountId: string, model: string, now?: number): Cooldown | undefined;
-  /** Rests the account for this model until `until`, or backs off when it is unknown. */
-  rest(accountId: string, model: string, reason: string, until?: number): Cooldown;
+  get(account: Account, model: string, now?: number): Cooldown | undefined;
+  /** Rests the account for this model. */
+  rest(account: Account, model: string, rest: Rest): Cooldown;
   clear(accountId: string, model: string): void;
   /** Every rest still in force. */
   list(now?: number): { accountId: string; model: string; cooldown: Cooldown }[];
+}
+
+/** 1 s, 2 s, 4 s … up to `max`. */
+function backoff(strikes: number, max: number): number {
+  return Math.min(max, 1000 * 2 ** Math.min(strikes - 1, 30));
+}
+
+function untilFor(rest: Rest, strikes: number, now = Date.now()): number {
+  switch (rest.kind) {
+    case "transient":
+      return now + backoff(strikes, MAX_TRANSIENT_BACKOFF_MS);
+    case "limit":
+      return rest.until ?? now + backoff(strikes, MAX_LIMIT_BACKOFF_MS);
+    case "auth":
+      return rest.until ?? now + AUTH_REST_MS;
+  }
 }
 
 export function createCooldowns(): Cooldowns {
   const state = new Map<string, Cooldown>();
   const key = (accountId: string, model: string) => `${accountId}\u0000${model}`;
   return {
-    get(accountId, model, now = Date.now()) {
-      const found = state.get(key(accountId, model));
-      return found && found.until > now ? found : undefined;
+    get(account, model, now = Date.now()) {
+      const found = state.get(key(account.id, model));
+      if (!found || found.until <= now) return undefined;
+      if (found.kind === "auth" && found.fingerprint !== credentialFingerprint(account)) {
+        // New credentials deserve a try at once.
+        state.delete(key(account.id, model));
+        return undefined;
+      }
+      return found;
     },
-    rest(accountId, model, reason, until) {
-      const previous = state.get(key(accountId, model));
-      const strikes = (previous?.strikes ?? 0) + 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (strikes - 1));
-      const cooldown = { until: until ?? Date.now() + backoff, reason, strikes };
-      state.set(key(accountId, model), cooldown);
+    rest(account, model, rest) {
+      const previous = state.get(key(account.id, model));
+      const strikes = previous?.kind === rest.kind ? previous.strikes + 1 : 1;
+      const until = untilFor(rest, strikes);
+      const cooldown: Cooldown = { until, reason: rest.reason, kind: rest.kind, strikes };
+      if (rest.kind === "auth") cooldown.fingerprint = credentialFingerprint(account);
+      state.set(key(account.id, model), cooldown);
       return cooldown;
     },
     clear(accountId, model) {

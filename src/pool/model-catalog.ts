@@ -1,17 +1,19 @@
 /**
  * @module
- * Model lists asked of the upstreams that publish them (Copilot's `/models`,
- * the ChatGPT backend's), so routing follows what each login's plan offers
- * today instead of the list subgate shipped with. Lists are fetched in the
- * background, kept for an hour, and never block a request: until one
- * arrives, or when the upstream will not say, the built-in list stands. A
- * configured `providers.<name>.models` list wins over both.
+ * Model lists asked of every upstream that publishes one (Anthropic's and
+ * OpenAI's `/v1/models`, Gemini's `/v1beta/models`, Copilot's, the ChatGPT
+ * backend's, any OpenAI-compatible server's), so routing and `GET /v1/models`
+ * follow what each account offers today instead of the list subgate shipped
+ * with. Lists are fetched in the background, kept for an hour, and never
+ * block a request: until one arrives, or when the upstream will not say, the
+ * built-in seed stands. A list in the config wins over both. A config entry's
+ * list is fetched again when its key, base URL or headers change.
  */
 import type { Config } from "../config/config-types.ts";
 import type { Logger } from "../log/logger.ts";
 import { withoutExcluded } from "../models/match-model.ts";
-import type { ProviderId } from "../providers/provider.ts";
 import type { Account } from "../store/account.ts";
+import { credentialFingerprint } from "../store/credential-fingerprint.ts";
 import { upstreamFor } from "../upstreams/index.ts";
 
 export interface ModelCatalog {
@@ -47,13 +49,16 @@ export function createModelCatalog(options: {
   let known: readonly Account[] = [];
   let stopped = false;
 
-  const configured = (account: Account) =>
-    options.providers()[account.provider as ProviderId]?.models !== undefined;
+  const configured = (account: Account) => account.modelSource === "config";
+  // A config entry is known by its place in the file: its credentials say whether it changed.
+  const keyOf = (account: Account) =>
+    account.source === "config" ? `${account.id}#${credentialFingerprint(account)}` : account.id;
 
   async function fetchList(account: Account) {
     const upstream = upstreamFor(account, options.providers());
     if (!upstream?.listModels) return;
-    pending.add(account.id);
+    const key = keyOf(account);
+    pending.add(key);
     try {
       const listed = await upstream.listModels(query);
       if (stopped) return;
@@ -62,17 +67,17 @@ export function createModelCatalog(options: {
       const endpoints = withEndpoints.length
         ? Object.fromEntries(withEndpoints.map((model) => [model.id, model.endpoints!]))
         : undefined;
-      const previous = lists.get(account.id)?.models;
+      const previous = lists.get(key)?.models;
       if (models.length === 0) {
         // Nothing listed for this caller: keep what we had and ask again after the cache time.
-        lists.set(account.id, { models: previous ?? [], fetchedAt: Date.now() });
+        lists.set(key, { models: previous ?? [], fetchedAt: Date.now() });
         options.log.debug("upstream listed no models; keeping the built-in list", {
           provider: account.provider,
           account: account.label,
         });
         return;
       }
-      lists.set(account.id, { models, endpoints, fetchedAt: Date.now() });
+      lists.set(key, { models, endpoints, fetchedAt: Date.now() });
       if (previous?.join("\n") !== models.join("\n")) {
         options.log.info("model list fetched", {
           provider: account.provider,
@@ -82,16 +87,19 @@ export function createModelCatalog(options: {
         options.onChange();
       }
     } catch (error) {
-      options.log.warn("could not fetch the model list; keeping the built-in one", {
+      const reason = (error as Error).message;
+      // A server without a list (many OpenAI-compatible ones) is normal, not a fault.
+      const level = /HTTP (404|405|501)\b/.test(reason) ? "info" : "warn";
+      options.log[level]("could not fetch the model list; keeping the built-in one", {
         provider: account.provider,
         account: account.label,
-        reason: (error as Error).message,
+        reason,
       });
       // Try again after the cache time, not on every change.
-      const previous = lists.get(account.id);
-      lists.set(account.id, { models: previous?.models ?? [], fetchedAt: Date.now() });
+      const previous = lists.get(key);
+      lists.set(key, { models: previous?.models ?? [], fetchedAt: Date.now() });
     } finally {
-      pending.delete(account.id);
+      pending.delete(key);
     }
   }
 
@@ -99,11 +107,11 @@ export function createModelCatalog(options: {
     known = accounts;
     const now = Date.now();
     for (const account of accounts) {
-      if (account.kind !== "oauth" || account.disabled || account.needsLogin) continue;
+      if (account.disabled || account.needsLogin) continue;
       // An expired token would only be refused; the refresh scheduler renews it first.
       if (account.expiresAt && account.expiresAt.getTime() <= now) continue;
-      if (pending.has(account.id) || configured(account)) continue;
-      const entry = lists.get(account.id);
+      if (pending.has(keyOf(account)) || configured(account)) continue;
+      const entry = lists.get(keyOf(account));
       if (entry && now - entry.fetchedAt < ttl) continue;
       void fetchList(account);
     }
@@ -114,12 +122,14 @@ export function createModelCatalog(options: {
   return {
     apply(accounts) {
       return accounts.map((account) => {
-        const entry = lists.get(account.id);
+        const entry = lists.get(keyOf(account));
         if (!entry?.models.length) return account;
         // Which API serves a model holds even when the config names the models.
         const modelEndpoints = entry.endpoints;
         if (configured(account)) return { ...account, modelEndpoints };
-        const models = withoutExcluded(entry.models, account.excludedModels ?? []);
+        const prefix = account.prefix ? `${account.prefix}/` : "";
+        const models = withoutExcluded(entry.models, account.excludedModels ?? [])
+          .map((name) => prefix + name);
         return { ...account, models, modelEndpoints };
       });
     },

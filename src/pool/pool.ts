@@ -5,21 +5,22 @@
  */
 import { apiError, type ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
+import type { Rest } from "./classify-failure.ts";
 import { type Cooldowns, createCooldowns } from "./cooldowns.ts";
-import { createSelector, type Selection, type Strategy } from "./select-accounts.ts";
+import { createSelector, type Resting, type Selection, type Strategy } from "./select-accounts.ts";
 import { createAffinity } from "./session-affinity.ts";
 
 export interface Pool {
   /** The ready accounts in order; with an affinity key, the conversation's account first. */
   select(
-    candidates: readonly Account[],
+    tiers: readonly (readonly Account[])[],
     model: string,
     strategy: Strategy,
     affinityKey?: string,
   ): Selection;
   /** Remembers which account served a conversation. */
   bind(affinityKey: string, account: Account): void;
-  rest(account: Account, model: string, reason: string, until?: number): void;
+  rest(account: Account, model: string, rest: Rest): void;
   succeed(account: Account, model: string): void;
   /** Counts a request's outcome on an account. */
   count(account: Account, ok: boolean): void;
@@ -42,8 +43,8 @@ export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
   const listeners: (() => void)[] = [];
   const changed = () => listeners.forEach((listener) => listener());
   return {
-    select(candidates, model, strategy, affinityKey) {
-      const selection = select(candidates, model, strategy, cooldowns);
+    select(tiers, model, strategy, affinityKey) {
+      const selection = select(tiers, model, strategy, cooldowns);
       const bound = affinityKey ? affinity.get(affinityKey) : undefined;
       const at = bound ? selection.ready.findIndex((a) => a.id === bound) : -1;
       if (at > 0) selection.ready.unshift(...selection.ready.splice(at, 1));
@@ -73,8 +74,8 @@ export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
     onChange(listener) {
       listeners.push(listener);
     },
-    rest: (account, model, reason, until) => {
-      cooldowns.rest(account.id, model, reason, until);
+    rest: (account, model, rest) => {
+      cooldowns.rest(account, model, rest);
       changed();
     },
     succeed: (account, model) => cooldowns.clear(account.id, model),
@@ -85,11 +86,25 @@ function clock(time: number): string {
   return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** 429 naming every resting account and when it is back; retry-after is the earliest. */
-export function allResting(model: string, resting: Selection["resting"]): ApiErrorException {
+/**
+ * The answer when every account for a model rests: 429 naming who is back when (retry-after the
+ * earliest) when a limit holds any of them; when only refused credentials do, 401 (or 403) naming
+ * the accounts, since waiting will not help but fixing the credentials will.
+ */
+export function everyoneResting(model: string, resting: readonly Resting[]): ApiErrorException {
   const soonest = resting[0]?.until ?? Date.now();
   const list = resting.map((r) => `${r.account.label} (${r.reason}) until ${clock(r.until)}`)
     .join("; ");
+  if (resting.length && resting.every((r) => r.kind === "auth")) {
+    const forbidden = resting.every((r) => r.reason === "forbidden");
+    return apiError(
+      forbidden ? "permission" : "authentication",
+      `The upstream refused the credentials of every account serving '${model}': ` +
+        resting.map((r) => `${r.account.label} (${r.reason})`).join("; ") +
+        ". Fix the key or log in again; subgate tries an account again as soon as its " +
+        "credentials change.",
+    );
+  }
   return apiError(
     "rate_limit",
     `Every account serving '${model}' is resting: ${list}. Retry after ${clock(soonest)}.`,

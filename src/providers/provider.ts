@@ -18,10 +18,21 @@ export interface ProviderDescriptor {
   /** Who the OpenAI model list names as `owned_by`. */
   readonly ownedBy: string;
   /**
-   * Models served when the provider cannot be asked for its own list yet.
-   * Later issues replace these with the upstream's live list where one exists.
+   * The seed list: models served until the upstream answers with its own list (and for
+   * providers that publish none). Names no list knows still reach the provider by `family`.
    */
   readonly models: readonly string[];
+  /**
+   * The model names this provider's own API serves (`claude-*` for Anthropic), so a name no
+   * list knows yet (a model released after this build) still reaches an account that may serve
+   * it, and the upstream answers for it.
+   */
+  readonly family?: RegExp;
+  /**
+   * Serves other vendors' models under names of its own (Copilot): for a name no list knows,
+   * tried after the accounts of the family that owns the name.
+   */
+  readonly aggregates?: boolean;
   /** The provider's API base URL. */
   readonly baseUrl: string;
   /** A second API some logins need (GitHub's REST API, Google's userinfo). */

@@ -16,6 +16,7 @@ import type { Account } from "../store/account.ts";
 import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";
 import { deadline } from "./deadlines.ts";
+import { describeFetchError, formatSeconds } from "./describe-fetch-error.ts";
 import { headerRecord } from "./forward-headers.ts";
 import type { Resolved } from "./resolve-model.ts";
 
@@ -51,12 +52,21 @@ export function parseBody(body: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** Longest model name accepted: no provider's names come near it. */
+export const MAX_MODEL_NAME = 256;
+
 export function modelOf(input: GenerateInput, body: Record<string, unknown>): string {
-  if (input.model !== undefined) return input.model;
-  if (typeof body.model !== "string" || body.model.trim() === "") {
+  const model = input.model ?? body.model;
+  if (typeof model !== "string" || model.trim() === "") {
     throw apiError("invalid_request", "model: required, a non-empty string naming the model.");
   }
-  return body.model;
+  if (model.length > MAX_MODEL_NAME) {
+    throw apiError(
+      "invalid_request",
+      `model: at most ${MAX_MODEL_NAME} characters (this one has ${model.length}).`,
+    );
+  }
+  return model;
 }
 
 /** The upstream's stream decoder, unwrapping each event first when the upstream wraps them. */
@@ -131,16 +141,25 @@ export async function send(
       return {
         kind: "api_error",
         status: 504,
-        message: `The upstream did not start answering within ${timeoutSeconds} s.`,
+        message: `The upstream (${hostOf(url)}) did not start answering: timed out after ` +
+          `${formatSeconds(timeoutSeconds)} (upstream-timeout).`,
       };
     }
     return {
       kind: "api_error",
       status: 502,
-      message: `Could not reach the upstream: ${(error as Error).message}`,
+      message: `Could not reach the upstream: ${describeFetchError(error, url)}.`,
     };
   } finally {
     answered();
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "unknown host";
   }
 }
 

@@ -4,15 +4,17 @@
  * client's body once, then try the model's accounts in the pool's order.
  * Each attempt either passes the request through untouched (same dialect both
  * sides) or translates it through the canonical model. A failure rests the
- * account and moves on, or ends the request when the request itself is at
- * fault. Nothing here knows a provider; upstreams and codecs do.
+ * account as `classify-failure.ts` says and moves on, or ends the request
+ * when the request itself is at fault. Nothing here knows a provider;
+ * upstreams and codecs do.
  */
 import type { DecodeContext } from "../dialects/codec.ts";
 import { CODECS } from "../dialects/registry.ts";
 import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
-import { classifyFailure } from "../pool/classify-failure.ts";
-import { allResting } from "../pool/pool.ts";
+import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
+import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
+import { apiError, ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,
@@ -24,10 +26,12 @@ import {
 } from "./attempt.ts";
 import { passthrough } from "./attempt-passthrough.ts";
 import { translate } from "./attempt-translate.ts";
-import { candidatesFor, resolvedFor } from "./resolve-model.ts";
+import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
 
 export { parseBody };
 export type { GenerateInput, PipelineContext };
+
+type Failed = Extract<Attempt, { ok: false }>;
 
 export async function handleGenerate(
   input: GenerateInput,
@@ -59,6 +63,17 @@ function modelName(body: string): string | undefined {
   }
 }
 
+/** What the loop over accounts has learnt so far. */
+interface Loop {
+  retriesLeft: number;
+  attempts: number;
+  rateLimited: boolean;
+  /** Accounts left out because their token could not be refreshed. */
+  skipped: { account: Account; needsLogin: boolean; reason: string }[];
+  /** The failure the client gets if no account answers: always set, so never undefined. */
+  last: Failed;
+}
+
 async function tryAccounts(
   input: GenerateInput,
   context: PipelineContext,
@@ -69,93 +84,182 @@ async function tryAccounts(
   const client = CODECS[input.dialect];
   const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
   const config = context.config();
-  const candidates = candidatesFor(context.accounts(), model, config.providers);
+  const tiers = candidatesFor(context.accounts(), model, config.providers);
   // Decoding first also checks the request, so a malformed one fails in its own terms.
   const canonical = client.decodeRequest(body, decodeContext);
   const prepared: Prepared = { input, model, body, canonical, context };
   const sessionKey = config.routing.sessionAffinity
     ? affinityKey(canonical, input.request.headers)
     : undefined;
-  const selection = context.pool.select(candidates, model, config.routing.strategy, sessionKey);
-  if (selection.ready.length === 0) throw allResting(model, selection.resting);
+  const selection = context.pool.select(tiers, model, config.routing.strategy, sessionKey);
+  if (selection.ready.length === 0) throw everyoneResting(model, selection.resting);
 
-  let retries = config.requestRetry;
-  let last: Extract<Attempt, { ok: false }> | undefined;
-  let rateLimited = false;
-  let attempts = 0;
-  const run = (account: Account) => {
-    const resolved = resolvedFor(account, model, config.providers, input.dialect);
-    const sameDialect = resolved.upstream.dialect === input.dialect &&
-      !resolved.upstream.unwrap && !client.needsTranslation?.(input.body);
-    return sameDialect ? passthrough(prepared, resolved) : translate(prepared, resolved);
+  const loop: Loop = {
+    retriesLeft: config.requestRetry,
+    attempts: 0,
+    rateLimited: false,
+    skipped: [],
+    last: noAccountTried(model, []),
   };
-  for (const listed of selection.ready) {
-    attempts++;
-    const fields = {
-      dialect: input.dialect,
-      model,
-      provider: listed.provider,
-      account: listed.label,
-    };
-    // An expired token is refreshed first (once, however many requests want it).
-    const fresh = await freshAccount(listed, { authDir: config.authDir, config, force: false });
-    if (!fresh.ok) {
-      context.log.warn("token refresh failed; trying another account", {
-        ...fields,
-        reason: fresh.outcome.status === "needs-login" ? "needs login" : "refresh failed",
-      });
-      context.pool.rest(listed, model, "token refresh failed");
-      continue;
-    }
-    let account = fresh.account;
-    let attempt = await run(account);
-    if (!attempt.ok && attempt.error.status === 401 && canRefresh(account)) {
-      // The token was refused: refresh it and try this account once more.
-      const again = await freshAccount(account, { authDir: config.authDir, config, force: true });
-      if (again.ok) {
-        account = again.account;
-        attempt = await run(account);
-      }
-    }
-    context.pool.count(account, attempt.ok);
-    if (attempt.ok) {
-      context.pool.succeed(account, model);
-      if (sessionKey) context.pool.bind(sessionKey, account);
+  for (const [index, listed] of selection.ready.entries()) {
+    const hasNext = index < selection.ready.length - 1;
+    const outcome = await attemptAccount(listed, prepared, loop, hasNext);
+    if (outcome.ok) {
       context.log.info("request", {
-        ...fields,
-        status: attempt.response.status,
+        dialect: input.dialect,
+        model,
+        provider: outcome.account.provider,
+        account: outcome.account.label,
+        status: outcome.response.status,
         ms: Math.round(performance.now() - started),
       });
-      return attempt.response;
+      if (sessionKey) context.pool.bind(sessionKey, outcome.account);
+      return outcome.response;
     }
-    last = attempt;
-    const verdict = classifyFailure(attempt.error, { canRefresh: false, refreshed: false });
-    context.log.warn("upstream failed", {
-      ...fields,
-      status: attempt.error.status,
-      next: verdict.action === "next" ? "another account" : "none",
-    });
-    if (verdict.action !== "next") return attempt.respond();
-    // The upstream may know better how long this account is spent (a subscription window).
-    const spentUntil = attempt.answer &&
-      resolvedFor(account, model, config.providers, input.dialect).upstream.restUntil?.(
-        attempt.error,
-        attempt.answer,
-      );
-    context.pool.rest(
-      account,
-      model,
-      spentUntil ? "quota spent" : verdict.reason,
-      spentUntil ?? verdict.restUntil,
-    );
-    rateLimited ||= verdict.reason === "rate limited" || spentUntil !== undefined;
-    if (verdict.countsAsRetry && retries-- <= 0) return attempt.respond();
+    if (outcome.stop) return loop.last.respond();
   }
   // Every ready account failed. One account: its own answer says it best. Several held back by
   // limits: say who is resting until when.
-  const after = context.pool.select(candidates, model, config.routing.strategy);
-  if (rateLimited && attempts > 1 && after.ready.length === 0) {
-    throw allResting(model, after.resting);
+  const after = context.pool.select(tiers, model, config.routing.strategy);
+  if (loop.rateLimited && loop.attempts > 1 && (after.ready.length === 0 || after.probe)) {
+    throw everyoneResting(model, after.resting);
   }
-  return last!.respond();
+  return loop.last.respond();
+}
+
+type AccountOutcome =
+  | { ok: true; account: Account; response: Response }
+  | { ok: false; stop: boolean };
+
+/** Tries one account: a fresh token, the call, one refresh-and-retry on a refused token. */
+async function attemptAccount(
+  listed: Account,
+  prepared: Prepared,
+  loop: Loop,
+  hasNext: boolean,
+): Promise<AccountOutcome> {
+  const { context, model, input } = prepared;
+  const config = context.config();
+  const fields = {
+    dialect: input.dialect,
+    model,
+    provider: listed.provider,
+    account: listed.label,
+  };
+  const refreshOptions = { authDir: config.authDir, config };
+  // An expired token is refreshed first (once, however many requests want it).
+  const fresh = await freshAccount(listed, { ...refreshOptions, force: false });
+  if (!fresh.ok) {
+    const outcome = fresh.outcome;
+    const needsLogin = outcome.status === "needs-login";
+    const reason = needsLogin
+      ? "needs login"
+      : "reason" in outcome
+      ? outcome.reason
+      : "refresh failed";
+    context.log.warn("token refresh failed", { ...fields, reason, next: next(hasNext) });
+    loop.skipped.push({ account: listed, needsLogin, reason });
+    if (loop.attempts === 0) loop.last = noAccountTried(model, loop.skipped);
+    if (!needsLogin) {
+      context.pool.rest(listed, model, { kind: "transient", reason: "token refresh failed" });
+    }
+    return { ok: false, stop: false };
+  }
+  let account = fresh.account;
+  let refreshed = fresh.refreshed;
+  loop.attempts++;
+  let { attempt, resolved } = await run(account, prepared);
+  let verdict: FailureAction | undefined;
+  while (!attempt.ok) {
+    verdict = classifyFailure(attempt.error, { canRefresh: canRefresh(account), refreshed });
+    if (verdict.action !== "refresh") break;
+    // The token was refused: refresh it and try this account once more.
+    refreshed = true;
+    const again = await freshAccount(account, { ...refreshOptions, force: true });
+    if (!again.ok) continue;
+    account = again.account;
+    ({ attempt, resolved } = await run(account, prepared));
+  }
+  context.pool.count(account, attempt.ok);
+  if (attempt.ok) {
+    context.pool.succeed(account, model);
+    return { ok: true, account, response: attempt.response };
+  }
+  loop.last = attempt;
+  const action = verdict ?? { action: "stop" };
+  const more = action.action === "next" && hasNext &&
+    !(action.countsAsRetry && loop.retriesLeft <= 0);
+  context.log.warn("upstream failed", {
+    ...fields,
+    status: attempt.error.status,
+    reason: attempt.error.message.slice(0, 200),
+    next: next(more),
+  });
+  if (action.action !== "next") return { ok: false, stop: true };
+  const rest = restFor(action, attempt, resolved);
+  if (rest) context.pool.rest(account, model, rest);
+  loop.rateLimited ||= rest?.kind === "limit";
+  if (action.countsAsRetry && loop.retriesLeft-- <= 0) return { ok: false, stop: true };
+  return { ok: false, stop: false };
+}
+
+const next = (more: boolean) => more ? "another account" : "none";
+
+async function run(
+  account: Account,
+  prepared: Prepared,
+): Promise<{ attempt: Attempt; resolved: Resolved }> {
+  const { input, model, context } = prepared;
+  const resolved = resolvedFor(account, model, context.config().providers, input.dialect);
+  const sameDialect = resolved.upstream.dialect === input.dialect && !resolved.upstream.unwrap &&
+    !CODECS[input.dialect].needsTranslation?.(input.body);
+  const attempt = sameDialect
+    ? await passthrough(prepared, resolved)
+    : await translate(prepared, resolved);
+  return { attempt, resolved };
+}
+
+/** How long the failed account rests: the upstream may know (a spent window), else the verdict. */
+function restFor(
+  action: Extract<FailureAction, { action: "next" }>,
+  attempt: Failed,
+  resolved: Resolved,
+): Rest | undefined {
+  const spentUntil = attempt.answer && resolved.upstream.restUntil?.(attempt.error, attempt.answer);
+  if (spentUntil) return { kind: "limit", reason: "quota spent", until: spentUntil };
+  return action.rest;
+}
+
+/**
+ * The answer when no account could even be tried: a login that needs renewing names the
+ * command that renews it; a refresh that failed for another reason (the token server down)
+ * is a 502 naming the account.
+ */
+function noAccountTried(model: string, skipped: Loop["skipped"]): Failed {
+  const needLogin = skipped.filter((s) => s.needsLogin);
+  const error = needLogin.length
+    ? apiError(
+      "authentication",
+      `No account can serve '${model}' now: ` +
+        needLogin.map((s) =>
+          `${s.account.provider} account ${s.account.label} needs login ` +
+          `(run \`subgate login ${s.account.provider}\`)`
+        ).join("; ") + ".",
+    ).error
+    : apiError(
+      "api_error",
+      skipped.length
+        ? `Could not refresh the token of ${
+          skipped.map((s) => `${s.account.label} (${s.reason})`).join("; ")
+        }.`
+        : `No account could be tried for '${model}'.`,
+      { status: skipped.length ? 502 : 503 },
+    ).error;
+  return {
+    ok: false,
+    error,
+    respond: () => {
+      throw new ApiErrorException(error);
+    },
+  };
 }

@@ -1,65 +1,37 @@
 /**
  * @module
- * Which account serves a model. For now the first usable account that lists
- * it and that subgate can reach; the account pool (rotation, cooldowns,
- * retries) replaces this choice without changing its callers.
+ * Which accounts may serve a model, best first. subgate does not decide
+ * which names exist: the upstream does. So a name goes, in this order, to
+ *
+ * 1. the accounts whose list names it (their upstream's own list, the
+ *    config's names and aliases, or a wildcard such as `claude-*`);
+ * 2. for a name no list knows, the accounts of the provider whose family
+ *    owns it (`claude-*` to Anthropic keys and Claude logins, `gemini-*` to
+ *    Google, `gpt-*` to OpenAI …), or with `provider/model` every account of
+ *    that provider;
+ * 3. then the aggregators that serve that family under names of their own
+ *    (Copilot),
+ *
+ * and the upstream's answer, a 404 included, reaches the client. subgate
+ * answers 404 itself only for a name that no list, pattern or family claims,
+ * and 401 when every account that could serve it needs a login.
  */
 import type { Config } from "../config/config-types.ts";
-import { apiError } from "../server/api-error.ts";
+import { apiError, type ApiErrorException } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { upstreamFor } from "../upstreams/index.ts";
-import { PROVIDERS } from "../providers/registry.ts";
+import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
+import type { ProviderId } from "../providers/provider.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 import type { DialectId } from "../dialects/codec.ts";
+import { matchesModel } from "../models/match-model.ts";
+import { suggestModels } from "../models/suggest-models.ts";
 
 export interface Resolved {
   account: Account;
   upstream: Upstream;
   /** The name the upstream knows the model by. */
   upstreamModel: string;
-}
-
-/** Edit distance, for suggesting the model the client probably meant. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
-}
-
-export function closestModels(model: string, available: string[], count = 3): string[] {
-  return [...new Set(available)]
-    .map((name) => ({ name, score: distance(model.toLowerCase(), name.toLowerCase()) }))
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
-    .slice(0, count)
-    .map((entry) => entry.name);
-}
-
-/** The accounts that serve `model` and that subgate can reach, in their listed order. */
-export function candidatesFor(
-  accounts: readonly Account[],
-  model: string,
-  providers: Config["providers"],
-): Account[] {
-  const usable = accounts.filter((a) => !a.disabled && !a.needsLogin);
-  const candidates = usable.filter((a) => a.models.includes(model) && upstreamFor(a, providers));
-  if (candidates.length) return candidates;
-  // `claude/claude-sonnet-4-6` pins the provider: only its accounts serve the model.
-  const pinned = pinnedModel(model);
-  if (pinned) {
-    const onProvider = usable.filter((a) =>
-      a.provider === pinned.provider && a.models.includes(pinned.model) && upstreamFor(a, providers)
-    );
-    if (onProvider.length) return onProvider;
-  }
-  return notServed(usable, model);
 }
 
 /** `provider/model` split, when the part before the slash names a provider. */
@@ -72,6 +44,53 @@ export function pinnedModel(model: string): { provider: string; model: string } 
     : undefined;
 }
 
+/** The provider whose own API serves names like this one (`claude-*` → claude). */
+export function familyOf(model: string): ProviderId | undefined {
+  return PROVIDER_IDS.find((id) => PROVIDERS[id].family?.test(model));
+}
+
+/** Whether the account's list or one of its patterns names the model. */
+function lists(account: Account, model: string): boolean {
+  return account.models.includes(model) ||
+    (account.patterns?.some((pattern) => matchesModel(pattern, model)) ?? false);
+}
+
+function excludes(account: Account, model: string): boolean {
+  return account.excludedModels?.some((pattern) => matchesModel(pattern, model)) ?? false;
+}
+
+const usable = (account: Account) => !account.disabled && !account.needsLogin;
+
+/**
+ * The accounts that may serve `model`, in tiers (the strategy rotates within a tier, never
+ * across): those listing it, then the family's own accounts, then aggregators. Throws 404 when
+ * nothing claims the name, 401 when every account that could serve it needs a login.
+ */
+export function candidatesFor(
+  accounts: readonly Account[],
+  model: string,
+  providers: Config["providers"],
+): Account[][] {
+  const pinned = pinnedModel(model);
+  const name = pinned?.model ?? model;
+  const family = pinned ? undefined : familyOf(name);
+  const reachable = accounts.filter((account) =>
+    (!pinned || account.provider === pinned.provider) && !excludes(account, name) &&
+    upstreamFor(account, providers) !== undefined
+  );
+  const listing = reachable.filter((account) => lists(account, model) || lists(account, name));
+  const rest = reachable.filter((account) => !listing.includes(account));
+  const own = pinned ? rest : rest.filter((account) => family && account.provider === family);
+  const aggregators = family
+    ? rest.filter((account) => PROVIDERS[account.provider as ProviderId]?.aggregates === true)
+    : [];
+  const tiers = [listing, own, aggregators];
+  if (tiers.every((tier) => tier.length === 0)) throw notServed(accounts, model, family);
+  const ready = tiers.map((tier) => tier.filter(usable)).filter((tier) => tier.length > 0);
+  if (ready.length === 0) throw needsAttention(model, tiers.flat());
+  return ready;
+}
+
 /** The account's upstream for the model, on the API that suits the client best. */
 export function resolvedFor(
   account: Account,
@@ -79,8 +98,13 @@ export function resolvedFor(
   providers: Config["providers"],
   client: DialectId,
 ): Resolved {
-  const name = account.models.includes(model) ? model : pinnedModel(model)?.model ?? model;
-  const upstreamModel = account.upstreamModels?.[name] ?? name;
+  const pinned = pinnedModel(model);
+  const name = !lists(account, model) && pinned?.provider === account.provider
+    ? pinned.model
+    : model;
+  const prefix = account.prefix ? `${account.prefix}/` : "";
+  const upstreamModel = account.upstreamModels?.[name] ??
+    (prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name);
   const upstream = upstreamFor(account, providers)!;
   return {
     account,
@@ -89,30 +113,61 @@ export function resolvedFor(
   };
 }
 
+/** The first account that may serve the model (for a token count). */
 export function resolveModel(
   accounts: readonly Account[],
   model: string,
   providers: Config["providers"],
   client: DialectId,
 ): Resolved {
-  return resolvedFor(candidatesFor(accounts, model, providers)[0], model, providers, client);
+  return resolvedFor(candidatesFor(accounts, model, providers)[0][0], model, providers, client);
 }
 
-function notServed(usable: Account[], model: string): never {
-  const listed = usable.some((a) => a.models.includes(model));
-  if (listed) {
-    throw apiError(
+/** What to do to add an account of a provider. */
+function howToAdd(provider: ProviderId): string {
+  const key = { claude: "claude-api-key", gemini: "gemini-api-key", codex: "codex-api-key" }[
+    provider as string
+  ];
+  const login = `run \`subgate login ${provider}\``;
+  return key ? `add a ${key} entry to config.yaml, or ${login}` : login;
+}
+
+function notServed(
+  accounts: readonly Account[],
+  model: string,
+  family: ProviderId | undefined,
+): ApiErrorException {
+  if (family) {
+    return apiError(
       "not_found",
-      `The model '${model}' belongs to a subscription login, which this subgate version cannot ` +
-        `forward yet; use an API-key or OpenAI-compatible upstream for it.`,
+      `The model '${model}' is not served by any account in subgate: it is a ` +
+        `${PROVIDERS[family].title} model and no such account is set up (${howToAdd(family)}).`,
     );
   }
-  const suggestions = closestModels(model, usable.flatMap((a) => a.models));
-  throw apiError(
+  const ready = accounts.filter(usable);
+  const suggestions = suggestModels(model, ready.flatMap((account) => account.models));
+  return apiError(
     "not_found",
     `The model '${model}' is not served by any account in subgate.` +
       (suggestions.length
         ? ` Closest available: ${suggestions.join(", ")}.`
+        : ready.length
+        ? " See GET /v1/models for the models served."
         : " No accounts are loaded."),
+  );
+}
+
+/** Every account that could serve the model needs a login or is disabled: say which and how. */
+function needsAttention(model: string, accounts: readonly Account[]): ApiErrorException {
+  const each = accounts.map((account) => {
+    const who = `${account.provider} account ${account.label}`;
+    if (account.needsLogin) {
+      return `${who} needs login (run \`subgate login ${account.provider}\`)`;
+    }
+    return `${who} is disabled` + (account.file ? ` (in ${account.file})` : "");
+  });
+  return apiError(
+    "authentication",
+    `No account can serve '${model}' now: ${each.join("; ")}.`,
   );
 }

@@ -25,10 +25,19 @@ export interface Account {
   lastError?: string;
   /** Linked import: the vendor CLI's file holds the tokens. */
   linked?: { tool: string; path: string };
-  /** Model names clients may ask for on this account. */
+  /** Model names clients may ask for on this account (listed by `GET /v1/models`). */
   models: string[];
-  /** The file's own `excluded_models` (wildcards), kept to apply to a configured model list. */
+  /**
+   * Where `models` came from: the provider's built-in seed, which the upstream's own list
+   * replaces once it answers, or the config (which the upstream's list never overrides).
+   */
+  modelSource: "built-in" | "config";
+  /** Wildcard names (`claude-*`) this account also serves: routing patterns, never listed. */
+  patterns?: string[];
+  /** Names this account never serves (wildcards): the config's and the file's exclusions. */
   excludedModels?: string[];
+  /** The entry's `prefix`: clients ask for `<prefix>/<model>`, the upstream gets `<model>`. */
+  prefix?: string;
   /** Upstream model name → the API paths the upstream serves it on, when it said (Copilot). */
   modelEndpoints?: Record<string, string[]>;
   /** Client-visible name → the upstream's name, where they differ (aliases, prefixes). */

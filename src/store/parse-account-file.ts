@@ -126,6 +126,7 @@ export function parseAccountFile(fileName: string, text: string): ParsedAccount 
       lastError: typeof record.last_error === "string" ? record.last_error : undefined,
       linked: link,
       models: withoutExcluded(provider.models, excluded),
+      modelSource: "built-in",
       excludedModels: excluded,
       ownedBy: provider.ownedBy,
       credentials: record,

@@ -8,9 +8,11 @@
 import type { Account } from "../store/account.ts";
 import { claudeRestUntil } from "./claude-rate-limits.ts";
 import {
+  getModelList,
   joinUrl,
   type Upstream,
   type UpstreamCall,
+  type UpstreamModel,
   type UpstreamTarget,
   withConfiguredHeaders,
 } from "./upstream.ts";
@@ -32,18 +34,46 @@ export function messagesTarget(
   return { url: joinUrl(base, path) + (search ? `?${search}` : ""), headers: out };
 }
 
+interface AnthropicModelList {
+  data?: { id?: unknown }[];
+  has_more?: unknown;
+  last_id?: unknown;
+}
+
+/** `GET /v1/models`, page after page (a few pages at most); `authorize` sets the credentials. */
+export async function listAnthropicModels(
+  base: string,
+  authorize: (headers: Headers) => void,
+): Promise<UpstreamModel[]> {
+  const headers = new Headers({ "anthropic-version": DEFAULT_VERSION });
+  authorize(headers);
+  const out: UpstreamModel[] = [];
+  let after = "";
+  for (let pages = 0; pages < 10; pages++) {
+    const query = `?limit=1000${after ? `&after_id=${encodeURIComponent(after)}` : ""}`;
+    const list = await getModelList(joinUrl(base, `/v1/models${query}`), headers) as
+      | AnthropicModelList
+      | null;
+    for (const model of list?.data ?? []) {
+      if (typeof model.id === "string") out.push({ id: model.id });
+    }
+    if (list?.has_more !== true || typeof list.last_id !== "string") break;
+    after = list.last_id;
+  }
+  return out;
+}
+
 export function anthropicApiUpstream(account: Account): Upstream {
   const base = (account.credentials.base_url as string | undefined) ?? DEFAULT_BASE;
+  const authorize = (headers: Headers) => {
+    headers.set("x-api-key", String(account.credentials.api_key));
+    withConfiguredHeaders(headers, account.credentials.headers);
+  };
   return {
     dialect: "anthropic",
     countsTokens: true,
     restUntil: claudeRestUntil,
-    target: (call) => {
-      const target = messagesTarget(base, call, (headers) => {
-        headers.set("x-api-key", String(account.credentials.api_key));
-      });
-      withConfiguredHeaders(target.headers, account.credentials.headers);
-      return target;
-    },
+    listModels: () => listAnthropicModels(base, authorize),
+    target: (call) => messagesTarget(base, call, authorize),
   };
 }

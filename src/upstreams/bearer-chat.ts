@@ -5,6 +5,7 @@
  */
 import type { ApiError } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
+import { listOpenAIModels } from "./openai-api.ts";
 import { joinUrl, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
 /** Qwen names its API host per account (`resource_url`), without scheme or `/v1`. */
@@ -40,6 +41,11 @@ export function bearerChatUpstream(
     dialect: "openai-chat",
     countsTokens: false,
     restUntil,
+    listModels: () =>
+      listOpenAIModels(
+        baseUrl,
+        new Headers({ authorization: `Bearer ${account.credentials.access_token}` }),
+      ),
     target({ headers }) {
       const out = headers;
       out.set("authorization", `Bearer ${account.credentials.access_token}`);

@@ -6,7 +6,7 @@
  * adds no identity prompt, user agent or fingerprint of another client.
  */
 import type { Account } from "../store/account.ts";
-import { messagesTarget } from "./anthropic-api.ts";
+import { listAnthropicModels, messagesTarget } from "./anthropic-api.ts";
 import { claudeRestUntil } from "./claude-rate-limits.ts";
 import type { Upstream } from "./upstream.ts";
 
@@ -20,15 +20,17 @@ export function withOAuthBeta(betas: string | null): string {
 }
 
 export function claudeOAuthUpstream(account: Account, baseUrl: string): Upstream {
+  const authorize = (headers: Headers) => {
+    headers.delete("x-api-key");
+    headers.set("authorization", `Bearer ${account.credentials.access_token}`);
+    headers.set("anthropic-beta", withOAuthBeta(headers.get("anthropic-beta")));
+  };
   return {
     dialect: "anthropic",
     countsTokens: true,
     restUntil: claudeRestUntil,
-    target: (call) =>
-      messagesTarget(baseUrl, call, (headers) => {
-        headers.delete("x-api-key");
-        headers.set("authorization", `Bearer ${account.credentials.access_token}`);
-        headers.set("anthropic-beta", withOAuthBeta(headers.get("anthropic-beta")));
-      }),
+    // Where the login may list models; where it may not, the seed list and the family stand.
+    listModels: () => listAnthropicModels(baseUrl, authorize),
+    target: (call) => messagesTarget(baseUrl, call, authorize),
   };
 }

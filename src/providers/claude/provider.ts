@@ -21,6 +21,7 @@ export const claude: ProviderDescriptor = {
     "claude-sonnet-4-5-20250929",
     "claude-haiku-4-5-20251001",
   ],
+  family: /^claude-/i,
   baseUrl: "https://api.anthropic.com",
   login: {
     clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",

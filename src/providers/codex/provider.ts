@@ -27,6 +27,7 @@ export const codex: ProviderDescriptor = {
   fileTypes: ["codex", "openai"],
   ownedBy: "openai",
   models: ["gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.3-codex", "gpt-5.2-codex"],
+  family: /^(gpt-|o\d|codex-|chatgpt-|computer-use-)/i,
   baseUrl: "https://chatgpt.com/backend-api/codex",
   login: {
     clientId: "app_EMoamEEZ73f0CkXaXp7hrann",

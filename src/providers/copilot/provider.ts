@@ -41,6 +41,7 @@ export const copilot: ProviderDescriptor = {
   fileTypes: ["copilot", "github-copilot"],
   ownedBy: "github-copilot",
   models: ["gpt-4.1", "gpt-5-mini", "claude-sonnet-4.5", "gemini-2.5-pro"],
+  aggregates: true,
   baseUrl: "https://api.githubcopilot.com",
   apiUrl: "https://api.github.com",
   login: {

@@ -7,6 +7,7 @@ export const gemini: ProviderDescriptor = {
   fileTypes: ["gemini", "gemini-cli"],
   ownedBy: "google",
   models: ["gemini-3.1-pro-preview", "gemini-3-flash", "gemini-2.5-pro", "gemini-2.5-flash"],
+  family: /^(gemini-|gemma-|learnlm-)/i,
   baseUrl: "https://cloudcode-pa.googleapis.com/v1internal",
   apiUrl: "https://www.googleapis.com/oauth2/v2/userinfo",
   login: {

@@ -18,6 +18,7 @@ export const kimi: ProviderDescriptor = {
   fileTypes: ["kimi"],
   ownedBy: "moonshot",
   models: ["kimi-k2.6", "kimi-k2.5", "kimi-k2-thinking", "kimi-k2"],
+  family: /^kimi-/i,
   baseUrl: "https://api.kimi.com/coding/v1",
   login: {
     clientId: "17e5f671-d194-4dfb-9706-5516cb48c098",

@@ -18,6 +18,7 @@ export const qwen: ProviderDescriptor = {
   fileTypes: ["qwen"],
   ownedBy: "qwen",
   models: ["qwen3-coder-plus", "qwen3-coder-flash"],
+  family: /^(qwen|qwq-)/i,
   baseUrl: "https://dashscope.aliyuncs.com/compatible-mode/v1",
   login: {
     clientId: "f0304373b74a44d2b584a3fb70ca9e56",
