@@ -2,6 +2,7 @@ import { Anthropic, OpenAI } from "./helpers/npm.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
 import { writeAccount } from "./helpers/fixtures.ts";
+import { startModelUpstream } from "./helpers/model-upstream.ts";
 import { startProviderApi } from "./helpers/provider-api.ts";
 import { type ReplayUpstream, startReplayUpstream } from "./helpers/replay-upstream.ts";
 import { eventually, runSubgate, startSubgate, withTempHome } from "./helpers/subgate-process.ts";
@@ -17,7 +18,7 @@ interface CopilotWorld {
 /** Copilot logins (GitHub's token exchange and Copilot's API both local) behind a running subgate. */
 function withCopilot(
   fn: (world: CopilotWorld) => Promise<void>,
-  options: { logins?: string[]; models?: unknown } = {},
+  options: { logins?: string[]; models?: unknown; config?: string } = {},
 ) {
   return withTempHome(async (home) => {
     const github = startProviderApi();
@@ -33,7 +34,8 @@ function withCopilot(
     }
     await Deno.writeTextFile(
       `${dir}/config.yaml`,
-      `providers:\n  copilot:\n    api-url: ${github.url}\n    base-url: ${upstream.url}\n`,
+      `providers:\n  copilot:\n    api-url: ${github.url}\n    base-url: ${upstream.url}\n` +
+        (options.config ?? ""),
     );
     const server = await startSubgate([], { home });
     try {
@@ -216,3 +218,27 @@ Deno.test("Copilot: a model Copilot serves on Messages or Responses is called th
       ],
     },
   }));
+
+Deno.test("Copilot: for a name no list knows, the family's own accounts answer first, then Copilot", async () => {
+  // An Anthropic key whose upstream does not know the name, beside a Copilot login.
+  const anthropic = startModelUpstream({ knows: () => false, list: [] });
+  try {
+    await withCopilot(async ({ upstream, anthropic: client }) => {
+      const text = CAPTURES.text["openai-chat"]();
+      upstream.answer("openai-chat", { body: text.body });
+      const answer = await client.messages.create({
+        model: "claude-next-9",
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(answer.content[0].type === "text" && answer.content[0].text, text.text);
+      assertEquals(anthropic.calls.map((c) => c.model), ["claude-next-9"], "the key went first");
+      assertEquals(upstream.requests.at(-1)?.json.model, "claude-next-9", "then Copilot");
+    }, {
+      config: `claude-api-key:\n  - api-key: ant-key\n    base-url: ${anthropic.url}\n` +
+        "    models: [claude-sonnet-4-6]\n",
+    });
+  } finally {
+    await anthropic.close();
+  }
+});
