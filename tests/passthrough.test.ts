@@ -120,3 +120,30 @@ Deno.test("an upstream error passes through with its status, body and retry-afte
     assertEquals(await response.text(), error);
     assert(upstream.requests.length === 1);
   }));
+
+Deno.test("the client's key reaches no upstream, whichever of the four ways it was sent", () =>
+  withMatrixWorld(async ({ server, upstream }) => {
+    const sse = chunksAsSse("anthropic-messages", "anthropic-text.chunks.txt");
+    const ways: [string, Record<string, string>][] = [
+      [`?key=${KEY}&beta=true`, {}],
+      ["?beta=true", { authorization: `Bearer ${KEY}` }],
+      ["?beta=true", { "x-api-key": KEY }],
+      ["?beta=true", { "x-goog-api-key": KEY }],
+    ];
+    for (const [query, auth] of ways) {
+      upstream.answer("anthropic", { body: sse });
+      const response = await fetch(`${server.url}/v1/messages${query}`, {
+        method: "POST",
+        headers: { "anthropic-version": "2023-06-01", ...auth },
+        body: `{"model":"via-anthropic","max_tokens":8,"stream":true,` +
+          `"messages":[{"role":"user","content":"hi"}]}`,
+      });
+      assertEquals(response.status, 200, query);
+      await response.body?.cancel();
+      const seen = upstream.requests.at(-1)!;
+      assertEquals(seen.search, "?beta=true", "the client's own query goes on, without its key");
+      const everything: string[] = [seen.path, seen.search, seen.text];
+      seen.headers.forEach((value, name) => everything.push(`${name}: ${value}`));
+      assert(!everything.join("\n").includes(KEY), `the key leaked via ${JSON.stringify(auth)}`);
+    }
+  }));

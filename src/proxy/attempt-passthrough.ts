@@ -14,7 +14,7 @@ import {
   turnOf,
   upstreamDecoder,
 } from "./attempt.ts";
-import { passthroughHeaders, responseHeaders } from "./forward-headers.ts";
+import { forwardedQuery, passthroughHeaders, responseHeaders } from "./forward-headers.ts";
 import { peekStream } from "./peek-stream.ts";
 import type { Resolved } from "./resolve-model.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
@@ -41,7 +41,7 @@ export async function passthrough(prepared: Prepared, resolved: Resolved): Promi
     stream: clientStreams || collect,
     action: input.action,
     headers: passthroughHeaders(input.request.headers),
-    query: new URL(input.request.url).searchParams,
+    query: forwardedQuery(input.request.url),
     turn: turnOf(prepared.canonical),
   });
   const upstream = await send(target.url, {

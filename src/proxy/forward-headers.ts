@@ -22,12 +22,25 @@ const REQUEST_DROP = new Set([
   "transfer-encoding",
   "upgrade",
   "content-length",
+  // subgate sends the body it read (decoded), never the client's encoding of it.
+  "content-encoding",
   "accept-encoding",
   "authorization",
   "x-api-key",
   "x-goog-api-key",
   "cookie",
 ]);
+
+/**
+ * The client's query string as it goes upstream (Claude Code's `?beta=true`), without the key it
+ * may have sent subgate as `?key=`: that is subgate's secret, never the upstream's.
+ */
+export function forwardedQuery(url: string): URLSearchParams {
+  const at = url.indexOf("?");
+  const query = new URLSearchParams(at === -1 ? "" : url.slice(at + 1));
+  query.delete("key");
+  return query;
+}
 
 /** Passthrough: the request as the client made it, minus its auth and hop-by-hop headers. */
 export function passthroughHeaders(headers: Headers): Headers {
