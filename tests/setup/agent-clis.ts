@@ -88,7 +88,11 @@ function codexBinary(dir: string): string | undefined {
   return undefined;
 }
 
-/** Node when it is on PATH (what Gemini CLI is written for), else Deno's Node compatibility. */
+/**
+ * Node when it is on PATH (what Gemini CLI is written for), else Deno's Node compatibility: Gemini
+ * CLI 0.61.0 runs whole under Deno 2.9.6, tool calls included, so a machine with only Deno runs
+ * its tests too.
+ */
 export function javascriptRuntime(): Launch {
   const node = findOnPath("node");
   if (node) return { command: node, args: [] };

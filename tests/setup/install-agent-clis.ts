@@ -55,7 +55,11 @@ function denoInstall(cli: AgentCli, dir: string): Promise<CommandResult> {
   const { name, scripts } = AGENT_PACKAGES[cli];
   const args = ["install", "--quiet", "--node-modules-dir=auto"];
   if (scripts) args.push(`--allow-scripts=npm:${name}`);
-  return runCommand(Deno.execPath(), args, { cwd: dir, timeoutMs: INSTALL_TIMEOUT_MS });
+  return runCommand(Deno.execPath(), args, {
+    cwd: dir,
+    timeoutMs: INSTALL_TIMEOUT_MS,
+    env: { NO_COLOR: "1" },
+  });
 }
 
 function npmInstall(dir: string): Promise<CommandResult> {
