@@ -2,7 +2,7 @@ import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import * as oauth4webapi from "oauth4webapi";
 import { CLIENTS, freePort, withLoginWorld } from "./helpers/login-setup.ts";
 import { eventually, runSubgate, spawnSubgate, startSubgate } from "./helpers/subgate-process.ts";
-import { approveInBrowser, withBrowser } from "./helpers/browser.ts";
+import { approveInBrowser, browserTest, withBrowser } from "./helpers/browser.ts";
 
 const isPosix = Deno.build.os !== "windows";
 
@@ -284,25 +284,28 @@ Deno.test("gemini login finds or onboards the Code Assist project and stores it"
     );
   }));
 
-Deno.test("a real Chromium clicks through login and consent to subgate's callback", () =>
-  withLoginWorld(async ({ home, authDir, ports }) => {
-    const login = await spawnSubgate(
-      ["login", "claude", "--callback-port", String(ports.claude), "--timeout", "60"],
-      // No opener on PATH: subgate prints the URL, the "person" opens it.
-      { home, env: { PATH: "/nonexistent" } },
-    );
-    try {
-      const url = await printedUrl(login);
-      const landing = await withBrowser((page) => approveInBrowser(page, url));
-      assertMatch(landing.text, /Logged in/);
-      assertMatch(landing.text, /ada@example\.com/);
-      assertEquals((await login.status).code, 0, login.output());
-      assert((await Deno.stat(`${authDir}/claude-ada@example.com.json`)).isFile);
-    } finally {
-      login.kill();
-      await login.status;
-    }
-  }));
+browserTest(
+  "a real Chromium clicks through login and consent to subgate's callback",
+  () =>
+    withLoginWorld(async ({ home, authDir, ports }) => {
+      const login = await spawnSubgate(
+        ["login", "claude", "--callback-port", String(ports.claude), "--timeout", "60"],
+        // No opener on PATH: subgate prints the URL, the "person" opens it.
+        { home, env: { PATH: "/nonexistent" } },
+      );
+      try {
+        const url = await printedUrl(login);
+        const landing = await withBrowser((page) => approveInBrowser(page, url));
+        assertMatch(landing.text, /Logged in/);
+        assertMatch(landing.text, /ada@example\.com/);
+        assertEquals((await login.status).code, 0, login.output());
+        assert((await Deno.stat(`${authDir}/claude-ada@example.com.json`)).isFile);
+      } finally {
+        login.kill();
+        await login.status;
+      }
+    }),
+);
 
 Deno.test("logging in again to the same account replaces its file; another account adds one", () =>
   withLoginWorld(async ({ home, authDir, oauth }) => {

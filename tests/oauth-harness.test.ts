@@ -4,7 +4,12 @@
  */
 import * as oauth from "oauth4webapi";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { approveDeviceInBrowser, approveInBrowser, withBrowser } from "./helpers/browser.ts";
+import {
+  approveDeviceInBrowser,
+  approveInBrowser,
+  browserTest,
+  withBrowser,
+} from "./helpers/browser.ts";
 import {
   type OAuthClientSpec,
   type OAuthServer,
@@ -485,109 +490,112 @@ Deno.test("oauth harness: device code past its TTL → expired_token", async () 
   });
 });
 
-Deno.test("oauth harness: Chromium clicks through the real pages to a loopback callback", async () => {
-  const received: URL[] = [];
-  const callback = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const url = new URL(request.url);
-    received.push(url);
-    const text = url.searchParams.has("code")
-      ? "Login complete. You can close this window."
-      : `Login failed: ${url.searchParams.get("error")}`;
-    return new Response(`<!doctype html><p>${text}</p>`, {
-      headers: { "content-type": "text/html" },
-    });
-  });
-  const redirectUri = `http://127.0.0.1:${callback.addr.port}/callback`;
-  try {
-    await withServer({
-      clients: [{ ...CLI, redirect_uris: [...CLI.redirect_uris, redirectUri] }],
-      deviceInterval: 1,
-    }, async (server, as) => {
-      const client: oauth.Client = { client_id: CLI.client_id };
-      await withBrowser(async (page) => {
-        // Deny first (login, then Cancel at consent) …
-        const denied = await approveInBrowser(
-          page,
-          authorizationUrl(as, {
-            clientId: client.client_id,
-            redirectUri,
-            challenge: (await pkce()).challenge,
-            state: "st-deny",
-            scope: "openid email",
-          }),
-          { deny: true, login: "ken@example.com" },
-        );
-        assertEquals(denied.url.searchParams.get("error"), "access_denied");
-        assertMatch(denied.text, /Login failed: access_denied/);
-
-        // … then approve in the same browser session.
-        const { verifier, challenge } = await pkce();
-        const state = oauth.generateRandomState();
-        const landing = await approveInBrowser(
-          page,
-          authorizationUrl(as, {
-            clientId: client.client_id,
-            redirectUri,
-            challenge,
-            state,
-            scope: "openid email offline_access",
-          }, { prompt: "login" }),
-          { login: "ken@example.com" },
-        );
-        assertEquals(landing.url.origin + landing.url.pathname, redirectUri);
-        assertEquals([landing.status, landing.blocked], [200, false]);
-        assertMatch(landing.text, /Login complete/);
-        const got = received.at(-1)!;
-        assertEquals(got.searchParams.get("state"), state);
-        assertEquals(got.searchParams.get("code"), landing.url.searchParams.get("code"));
-        const tokens = await oauth.processAuthorizationCodeResponse(
-          as,
-          client,
-          await oauth.authorizationCodeGrantRequest(
-            as,
-            client,
-            oauth.None(),
-            oauth.validateAuthResponse(as, client, got, state),
-            redirectUri,
-            verifier,
-            insecure,
-          ),
-        );
-        assertEquals(oauth.getValidatedIdTokenClaims(tokens)?.sub, "ken@example.com");
-
-        // A non-loopback redirect_uri is never fetched: the browser cannot resolve its name.
-        const manual = await approveInBrowser(
-          page,
-          authorizationUrl(as, {
-            clientId: client.client_id,
-            redirectUri: "https://platform.claude.com/oauth/code/callback",
-            challenge,
-            state: "st-manual",
-            scope: "user:inference",
-          }, { code: "true" }),
-        );
-        assertEquals(manual.url.host, "platform.claude.com");
-        assert(manual.url.searchParams.get("code"));
-        assertEquals([manual.blocked, manual.text], [true, ""]);
-        assertEquals(manual.url.searchParams.get("state"), "st-manual");
-
-        // Device flow through the browser (verification_uri_complete posts the code itself).
-        const { device, poll } = await startDevice(as);
-        const done = await approveDeviceInBrowser(
-          page,
-          device.verification_uri_complete!,
-          undefined,
-        );
-        assertMatch(done, /Sign-in Success/);
-        const deviceTokens = await poll();
-        assertEquals(oauth.getValidatedIdTokenClaims(deviceTokens)?.sub, "ken@example.com");
-        assertEquals(server.grants.map((g) => g.grantType), [
-          "authorization_code",
-          "urn:ietf:params:oauth:grant-type:device_code",
-        ]);
+browserTest(
+  "oauth harness: Chromium clicks through the real pages to a loopback callback",
+  async () => {
+    const received: URL[] = [];
+    const callback = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+      const url = new URL(request.url);
+      received.push(url);
+      const text = url.searchParams.has("code")
+        ? "Login complete. You can close this window."
+        : `Login failed: ${url.searchParams.get("error")}`;
+      return new Response(`<!doctype html><p>${text}</p>`, {
+        headers: { "content-type": "text/html" },
       });
     });
-  } finally {
-    await callback.shutdown();
-  }
-});
+    const redirectUri = `http://127.0.0.1:${callback.addr.port}/callback`;
+    try {
+      await withServer({
+        clients: [{ ...CLI, redirect_uris: [...CLI.redirect_uris, redirectUri] }],
+        deviceInterval: 1,
+      }, async (server, as) => {
+        const client: oauth.Client = { client_id: CLI.client_id };
+        await withBrowser(async (page) => {
+          // Deny first (login, then Cancel at consent) …
+          const denied = await approveInBrowser(
+            page,
+            authorizationUrl(as, {
+              clientId: client.client_id,
+              redirectUri,
+              challenge: (await pkce()).challenge,
+              state: "st-deny",
+              scope: "openid email",
+            }),
+            { deny: true, login: "ken@example.com" },
+          );
+          assertEquals(denied.url.searchParams.get("error"), "access_denied");
+          assertMatch(denied.text, /Login failed: access_denied/);
+
+          // … then approve in the same browser session.
+          const { verifier, challenge } = await pkce();
+          const state = oauth.generateRandomState();
+          const landing = await approveInBrowser(
+            page,
+            authorizationUrl(as, {
+              clientId: client.client_id,
+              redirectUri,
+              challenge,
+              state,
+              scope: "openid email offline_access",
+            }, { prompt: "login" }),
+            { login: "ken@example.com" },
+          );
+          assertEquals(landing.url.origin + landing.url.pathname, redirectUri);
+          assertEquals([landing.status, landing.blocked], [200, false]);
+          assertMatch(landing.text, /Login complete/);
+          const got = received.at(-1)!;
+          assertEquals(got.searchParams.get("state"), state);
+          assertEquals(got.searchParams.get("code"), landing.url.searchParams.get("code"));
+          const tokens = await oauth.processAuthorizationCodeResponse(
+            as,
+            client,
+            await oauth.authorizationCodeGrantRequest(
+              as,
+              client,
+              oauth.None(),
+              oauth.validateAuthResponse(as, client, got, state),
+              redirectUri,
+              verifier,
+              insecure,
+            ),
+          );
+          assertEquals(oauth.getValidatedIdTokenClaims(tokens)?.sub, "ken@example.com");
+
+          // A non-loopback redirect_uri is never fetched: the browser cannot resolve its name.
+          const manual = await approveInBrowser(
+            page,
+            authorizationUrl(as, {
+              clientId: client.client_id,
+              redirectUri: "https://platform.claude.com/oauth/code/callback",
+              challenge,
+              state: "st-manual",
+              scope: "user:inference",
+            }, { code: "true" }),
+          );
+          assertEquals(manual.url.host, "platform.claude.com");
+          assert(manual.url.searchParams.get("code"));
+          assertEquals([manual.blocked, manual.text], [true, ""]);
+          assertEquals(manual.url.searchParams.get("state"), "st-manual");
+
+          // Device flow through the browser (verification_uri_complete posts the code itself).
+          const { device, poll } = await startDevice(as);
+          const done = await approveDeviceInBrowser(
+            page,
+            device.verification_uri_complete!,
+            undefined,
+          );
+          assertMatch(done, /Sign-in Success/);
+          const deviceTokens = await poll();
+          assertEquals(oauth.getValidatedIdTokenClaims(deviceTokens)?.sub, "ken@example.com");
+          assertEquals(server.grants.map((g) => g.grantType), [
+            "authorization_code",
+            "urn:ietf:params:oauth:grant-type:device_code",
+          ]);
+        });
+      });
+    } finally {
+      await callback.shutdown();
+    }
+  },
+);
