@@ -1,6 +1,6 @@
 /**
  * @module
- * The HTTP app: client keys, routes (the generation routes read bodies within
+ * The HTTP app: preflights, client keys, routes (the generation routes read bodies within
  * `body-limit`), and the one place errors are turned into responses in the
  * client's dialect.
  */
@@ -11,6 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Account } from "../store/account.ts";
 import { ApiErrorException } from "./api-error.ts";
 import { clientKeys } from "./client-keys.ts";
+import { preflightAndCors } from "./cors.ts";
 import { detectDialect } from "./dialect.ts";
 import { renderError } from "./render-error.ts";
 import { health } from "./routes/health.ts";
@@ -30,6 +31,7 @@ export interface AppContext {
 
 export function createApp(context: AppContext): Hono {
   const app = new Hono();
+  app.use(preflightAndCors(() => context.config().cors.allowOrigins));
   app.use(clientKeys(() => context.config().apiKeys));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts(), context.catalog));
