@@ -23,6 +23,8 @@ Deno.test("a config with problems names the key and line of every one and does n
         "gemini-api-key:", //                               line 14
         "  - api-key: 98765432109876543210", //             line 15
         "api-keys: [{key: sk-proj-ABCDEFGHIJKLMNOPQRSTUV}]", // line 16
+        "cors:", //                                         line 17
+        '  allow-origins: ["http://localhost:3000/app", "*.example.com"]', // line 18
       ].join("\n"),
     );
     const result = await runSubgate(["serve", "--config", file, "--port", "0"], { home });
@@ -45,6 +47,11 @@ Deno.test("a config with problems names the key and line of every one and does n
     assertMatch(err, /line 13: body-limit: must be a size such as 32MB/);
     assertMatch(err, /line 15: gemini-api-key\[0\]\.api-key: must be text, found a number/);
     assertMatch(err, /line 16: api-keys\[0\]: must be text, found a mapping/);
+    assertMatch(
+      err,
+      /line 18: cors\.allow-origins\[0\]: "http:\/\/localhost:3000\/app" is not an origin; write it as scheme:\/\/host\[:port\]/,
+    );
+    assertMatch(err, /line 18: cors\.allow-origins\[1\]: "\*\.example\.com" is not an origin/);
     for (const secret of ["SECRETSECRET", "98765432109876543210", "ABCDEFGHIJKLMNOPQRSTUV"]) {
       assert(!err.includes(secret), `the key ${secret} must not be printed`);
     }

@@ -3,6 +3,10 @@ import { KEY, withMatrixWorld } from "./helpers/matrix-world.ts";
 
 type Case = { body: string; problem: RegExp };
 
+/** What is wrong and where, never a quote of the body. */
+const JSON_PROBLEM =
+  /^The request body is not valid JSON \([^"]* at position \d+ \(line \d+ column \d+\)\)\.$/;
+
 /** Per endpoint: where to send, how the dialect's error reads, and broken bodies. */
 const ENDPOINTS = [
   {
@@ -10,7 +14,7 @@ const ENDPOINTS = [
     path: "/v1/chat/completions",
     message: (body: Record<string, Record<string, string>>) => body.error.message,
     cases: [
-      { body: `{"model":"via-chat","messages":[}`, problem: /not valid JSON/ },
+      { body: `{"model":"via-chat","messages":[}`, problem: JSON_PROBLEM },
       { body: `[1,2]`, problem: /must be a JSON object/ },
       { body: `{"messages":[{"role":"user","content":"hi"}]}`, problem: /model/ },
       { body: `{"model":"via-chat","messages":[]}`, problem: /messages/ },
@@ -26,7 +30,7 @@ const ENDPOINTS = [
     path: "/v1/responses",
     message: (body: Record<string, Record<string, string>>) => body.error.message,
     cases: [
-      { body: `{"model":`, problem: /not valid JSON/ },
+      { body: `{"model":`, problem: JSON_PROBLEM },
       { body: `{"input":"hi"}`, problem: /model/ },
       { body: `{"model":"via-responses","input":[]}`, problem: /input/ },
       {
@@ -40,7 +44,7 @@ const ENDPOINTS = [
     path: "/v1/messages",
     message: (body: Record<string, Record<string, string>>) => body.error.message,
     cases: [
-      { body: `not json`, problem: /not valid JSON/ },
+      { body: `not json`, problem: JSON_PROBLEM },
       { body: `{"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`, problem: /model/ },
       { body: `{"model":"via-anthropic","max_tokens":5,"messages":[]}`, problem: /messages/ },
       {
@@ -60,7 +64,7 @@ const ENDPOINTS = [
     path: "/v1beta/models/via-gemini:generateContent",
     message: (body: Record<string, Record<string, string>>) => body.error.message,
     cases: [
-      { body: `{"contents":`, problem: /not valid JSON/ },
+      { body: `{"contents":`, problem: JSON_PROBLEM },
       { body: `{"contents":[]}`, problem: /contents/ },
       { body: `{"contents":[{"role":"robot","parts":[{"text":"hi"}]}]}`, problem: /role/ },
       { body: `{"contents":"hi"}`, problem: /contents/ },

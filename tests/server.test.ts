@@ -119,6 +119,28 @@ Deno.test("unknown endpoints and models get 404 in the client's format", () =>
     assertEquals([gemini.status, gemini.body.error.status], [404, "NOT_FOUND"]);
   }));
 
+Deno.test("OPTIONS is answered on any path without a key; with no cors config, no CORS headers", () =>
+  withKeyedServer(async (server) => {
+    const origin = "http://localhost:3000";
+    for (const path of ["/v1/chat/completions", "/v1beta/models/x:generateContent", "/nowhere"]) {
+      const preflight = await fetch(`${server.url}${path}`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
+      await preflight.body?.cancel();
+      assertEquals(preflight.status, 204);
+      assertEquals(preflight.headers.get("allow"), "GET, HEAD, POST, OPTIONS");
+      for (const [name] of preflight.headers) assert(!name.startsWith("access-control-"), name);
+    }
+    const models = await fetch(`${server.url}/v1/models`, {
+      headers: { "x-api-key": KEY, origin },
+    });
+    await models.body?.cancel();
+    assertEquals(models.status, 200);
+    for (const [name] of models.headers) assert(!name.startsWith("access-control-"), name);
+    assert(!/request refused/.test(server.log()), "a preflight is not a refusal");
+  }));
+
 Deno.test("bodies over body-limit get 413, with or without a content-length", () =>
   withKeyedServer(async (server) => {
     const headers = { "x-api-key": KEY, "anthropic-version": "2023-06-01" };

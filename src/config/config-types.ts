@@ -74,6 +74,8 @@ export interface Config {
   openaiCompatibility: OpenAICompatibilityEntry[];
   providers: Partial<Record<ProviderId, ProviderOverride>>;
   routing: { strategy: "round-robin" | "fill-first"; sessionAffinity: boolean };
+  /** Browser origins given CORS headers (`"*"`: any); none, the default, adds no CORS headers. */
+  cors: { allowOrigins: string[] };
 }
 
 /** Values given on the command line; they win over the file. */

@@ -26,5 +26,6 @@ export function defaultConfig(): Config {
     openaiCompatibility: [],
     providers: {},
     routing: { strategy: "round-robin", sessionAffinity: false },
+    cors: { allowOrigins: [] },
   };
 }

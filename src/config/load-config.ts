@@ -133,6 +133,10 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
       sessionAffinity: ((raw.routing as Raw | undefined)?.sessionAffinity as boolean | undefined) ??
         base.routing.sessionAffinity,
     },
+    cors: {
+      allowOrigins: ((raw.cors as Raw | undefined)?.allowOrigins as string[] | undefined) ??
+        base.cors.allowOrigins,
+    },
   };
 }
 

@@ -11,6 +11,8 @@ export type Spec =
   | { kind: "int"; min: number; max: number }
   | { kind: "bool" }
   | { kind: "url" }
+  /** A browser origin, `scheme://host[:port]`, or `*`. */
+  | { kind: "origin" }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
   | { kind: "duration" }
@@ -211,6 +213,10 @@ export const CONFIG_SPEC: Spec = {
         "session-affinity": { kind: "bool" },
       },
       ignored: { "session-affinity-ttl": NOT_YET },
+    },
+    cors: {
+      kind: "object",
+      fields: { "allow-origins": { kind: "list", of: { kind: "origin" } } },
     },
   },
   ignored: IGNORED_TOP_LEVEL,

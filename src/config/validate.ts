@@ -94,6 +94,24 @@ export function urlProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** `text` as a browser origin (`*` or `scheme://host[:port]`), or why it is not one. */
+export function parseOrigin(text: string): { origin: string } | { problem: string } {
+  if (text === "*") return { origin: text };
+  const hint = `write it as scheme://host[:port], e.g. "http://localhost:3000", or "*" for any`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { problem: `"${text}" is not an origin; ${hint}` };
+  }
+  const extra = url.username || url.password || url.search || url.hash || url.pathname !== "/";
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname || extra) {
+    return { problem: `"${text}" is not an origin; ${hint}` };
+  }
+  // Browsers send origins lowercased, without a default port or a slash: compared so.
+  return { origin: url.origin };
+}
+
 function camelCase(key: string): string {
   return key.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
@@ -160,6 +178,13 @@ function checkNode(
       if (typeof scalar !== "string") return fail(`must be a URL, found ${typeName(node, path)}`);
       const problem = urlProblem(scalar.trim());
       return problem ? fail(problem) : scalar.trim().replace(/\/+$/, "");
+    }
+    case "origin": {
+      if (typeof scalar !== "string") {
+        return fail(`must be an origin, found ${typeName(node, path)}`);
+      }
+      const parsed = parseOrigin(scalar.trim());
+      return "origin" in parsed ? parsed.origin : fail(parsed.problem);
     }
     case "enum":
       if (typeof scalar !== "string" || !spec.values.includes(scalar)) {

@@ -14,7 +14,8 @@ import {
   turnOf,
   upstreamDecoder,
 } from "./attempt.ts";
-import type { ApiError } from "../server/api-error.ts";
+import { type ApiError, apiError } from "../server/api-error.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-problem.ts";
 import { translationHeaders } from "./forward-headers.ts";
 import { peekStream } from "./peek-stream.ts";
 import type { Resolved } from "./resolve-model.ts";
@@ -22,6 +23,14 @@ import { translateStream } from "./translate-stream.ts";
 
 export async function translate(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
   const { input, model, canonical, context } = prepared;
+  // Translation walks the request recursively; passthrough never does, so it is checked here.
+  if (nestsDeeperThan(input.body, MAX_JSON_DEPTH)) {
+    throw apiError(
+      "invalid_request",
+      `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; ` +
+        "subgate translates requests up to that depth.",
+    );
+  }
   const client = CODECS[input.dialect];
   const target = CODECS[resolved.upstream.dialect];
   const encodeContext = {

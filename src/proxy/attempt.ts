@@ -18,6 +18,7 @@ import { collectStream } from "./collect-stream.ts";
 import { deadline } from "./deadlines.ts";
 import { describeFetchError, formatSeconds } from "./describe-fetch-error.ts";
 import { headerRecord } from "./forward-headers.ts";
+import { jsonProblem } from "./json-problem.ts";
 import type { Resolved } from "./resolve-model.ts";
 
 export interface GenerateInput {
@@ -43,8 +44,10 @@ export function parseBody(body: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    const detail = (error as Error).message.replace(/^Unexpected token.*?,\s*/, "");
-    throw apiError("invalid_request", `The request body is not valid JSON (${detail}).`);
+    throw apiError(
+      "invalid_request",
+      `The request body is not valid JSON (${jsonProblem(body, error as SyntaxError)}).`,
+    );
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw apiError("invalid_request", "The request body must be a JSON object.");
@@ -169,7 +172,8 @@ export function failed(error: ApiError, answer?: UpstreamAnswer): Extract<Attemp
     error,
     answer,
     respond: () => {
-      throw new ApiErrorException(error);
+      // Called once the pipeline has logged the failure ("upstream failed").
+      throw new ApiErrorException(error, { logged: true });
     },
   };
 }

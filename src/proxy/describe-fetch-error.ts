@@ -34,7 +34,10 @@ export function describeFetchError(error: unknown, url: string): string {
     return `${host} closed the connection before answering`;
   }
   if (/network is unreachable|no route to host/i.test(cause)) return `no route to ${host}`;
-  return `could not reach ${host}`;
+  // Anything else: the cause itself, without any URL in it (a query may hold a key).
+  const plain = cause.replace(/\(?\b[a-z][a-z0-9+.-]*:\/\/[^\s)]*\)?/gi, "").replace(/\s+/g, " ")
+    .trim().slice(0, 160);
+  return `could not reach ${host}` + (plain ? ` (${plain})` : "");
 }
 
 /** `600` → `10m`, `90` → `90s`: the timeout as the config writes it. */

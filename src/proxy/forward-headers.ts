@@ -10,7 +10,10 @@
  * headers, more than the rest of the proxy's own work.
  */
 
-/** Never forwarded upstream: connection-level, or the client's key for subgate. */
+/**
+ * Never forwarded upstream: connection-level, the client's key for subgate, or the body's
+ * encoding (subgate has decoded a compressed body; it goes up as plain text).
+ */
 const REQUEST_DROP = new Set([
   "host",
   "connection",

@@ -7,10 +7,10 @@
 import type { DialectId } from "../dialects/codec.ts";
 import { CODECS } from "../dialects/registry.ts";
 import type { CanonicalRequest } from "../ir/request.ts";
-import { apiError, ApiErrorException } from "../server/api-error.ts";
+import { apiError, ApiErrorException, withModel } from "../server/api-error.ts";
 import { translationHeaders } from "./forward-headers.ts";
 import type { GenerateInput, PipelineContext } from "./handle-generate.ts";
-import { handleGenerate, parseBody } from "./handle-generate.ts";
+import { handleGenerate, modelName, parseBody } from "./handle-generate.ts";
 import { estimateInputTokens } from "./estimate-tokens.ts";
 import { resolveModel } from "./resolve-model.ts";
 
@@ -68,6 +68,14 @@ export async function handleCountTokens(
   input: GenerateInput,
   context: PipelineContext,
 ): Promise<Response> {
+  try {
+    return await countTokens(input, context);
+  } catch (error) {
+    throw withModel(error, () => input.model ?? modelName(input.body));
+  }
+}
+
+async function countTokens(input: GenerateInput, context: PipelineContext): Promise<Response> {
   const body = parseBody(input.body);
   const shape = COUNTING[input.dialect];
   if (!shape) throw apiError("not_found", `${input.dialect} has no token-counting endpoint.`);
@@ -111,6 +119,7 @@ export async function handleCountTokens(
     if (!response.ok) {
       throw new ApiErrorException(
         target.decodeError(response.status, await response.text(), response.headers),
+        { fields: { provider: resolved.account.provider, account: resolved.account.label } },
       );
     }
     return Response.json(shape.answer(upstreamShape.read(await response.json())));

@@ -14,7 +14,7 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
 import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
-import { apiError, ApiErrorException } from "../server/api-error.ts";
+import { apiError, ApiErrorException, withModel } from "../server/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,
@@ -41,7 +41,9 @@ export async function handleGenerate(
   try {
     return await tryAccounts(input, context, started);
   } catch (error) {
-    if (!input.request.signal.aborted) throw error;
+    if (!input.request.signal.aborted) {
+      throw withModel(error, () => input.model ?? modelName(input.body));
+    }
     // The client went away while its upstream call was under way; that call was cancelled
     // with it. Nobody is left to read an answer, and nothing failed on subgate's side.
     context.log.info("client went away", {
@@ -54,7 +56,7 @@ export async function handleGenerate(
 }
 
 /** The model a body names, for a log line. */
-function modelName(body: string): string | undefined {
+export function modelName(body: string): string | undefined {
   try {
     const model = (JSON.parse(body) as Record<string, unknown> | null)?.model;
     return typeof model === "string" ? model : undefined;

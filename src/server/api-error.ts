@@ -1,8 +1,9 @@
 /**
  * @module
  * Errors as typed values. Handlers throw `ApiErrorException`; `app.onError`
- * renders it once, in the dialect the client spoke.
+ * renders it once, in the dialect the client spoke, and logs it once.
  */
+import type { LogFields } from "../log/logger.ts";
 
 export type ErrorKind =
   | "invalid_request"
@@ -37,11 +38,61 @@ const DEFAULT_STATUS: Record<ErrorKind, number> = {
   overloaded: 503,
 };
 
+export interface ApiErrorOptions {
+  /** What the refusal's log line adds to method, path and dialect: the request's model. */
+  fields?: LogFields;
+  /**
+   * True for an upstream's own error handed to the client: the pipeline has logged it as
+   * "upstream failed", so the error handler does not log it again.
+   */
+  logged?: boolean;
+}
+
 export class ApiErrorException extends Error {
-  constructor(readonly error: ApiError) {
+  readonly fields: LogFields;
+  readonly logged: boolean;
+
+  constructor(readonly error: ApiError, options: ApiErrorOptions = {}) {
     super(error.message);
     this.name = "ApiErrorException";
+    this.fields = { ...options.fields };
+    this.logged = options.logged ?? false;
   }
+}
+
+/**
+ * The error as a refusal when the client's input caused it: an `ApiErrorException` as it is, and
+ * the runtime's errors that only input causes (a URL that does not decode, a body nested deeper
+ * than the code walking it can follow). Undefined for anything else: a fault of subgate's own.
+ */
+export function refusalOf(error: unknown): ApiErrorException | undefined {
+  if (error instanceof ApiErrorException) return error;
+  // strictUrl refuses URLs that do not decode before any route runs; this is the safety net,
+  // also for a name from the request that cannot be put into an upstream's URL.
+  if (error instanceof URIError) {
+    return apiError(
+      "invalid_request",
+      `The request's URL, or a name from the request put into a URL, is not valid (${error.message}).`,
+    );
+  }
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return apiError(
+      "invalid_request",
+      "The request body is nested too deeply for subgate to process.",
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The error, as a refusal naming the request's model when the client caused it: the pipeline
+ * knows the model, the error handler that logs the refusal does not.
+ */
+export function withModel(error: unknown, model: () => string | undefined): unknown {
+  const refusal = refusalOf(error);
+  if (!refusal) return error;
+  if (!refusal.logged) refusal.fields.model ??= model();
+  return refusal;
 }
 
 export function apiError(

@@ -1,21 +1,23 @@
 /**
  * @module
- * The HTTP app: client keys, routes (the generation routes read bodies within
- * `body-limit`), and the one place errors are turned into responses in the
- * client's dialect.
+ * The HTTP app: preflights, URL and client-key checks, routes (the generation
+ * routes read bodies within `body-limit`), and the one place errors are turned
+ * into responses in the client's dialect, each refusal logged there once.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config } from "../config/config-types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { LogFields, Logger } from "../log/logger.ts";
 import type { Account } from "../store/account.ts";
-import { ApiErrorException } from "./api-error.ts";
+import { type ApiError, apiError, refusalOf } from "./api-error.ts";
 import { clientKeys } from "./client-keys.ts";
+import { preflightAndCors } from "./cors.ts";
 import { detectDialect } from "./dialect.ts";
 import { renderError } from "./render-error.ts";
 import { health } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { generateRoutes } from "./routes/generate.ts";
+import { strictUrl } from "./strict-url.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
 
@@ -30,6 +32,8 @@ export interface AppContext {
 
 export function createApp(context: AppContext): Hono {
   const app = new Hono();
+  app.use(preflightAndCors(() => context.config().cors.allowOrigins));
+  app.use(strictUrl);
   app.use(clientKeys(() => context.config().apiKeys));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts(), context.catalog));
@@ -43,33 +47,50 @@ export function createApp(context: AppContext): Hono {
     }),
   );
 
-  app.notFound((c) => {
+  /** A request subgate itself refuses: one log line (info, warn from 500 on), then its answer. */
+  const refuse = (c: Context, error: ApiError, fields: LogFields = {}) => {
     const dialect = detectDialect(c.req.path, c.req.raw.headers);
-    return renderError(dialect, {
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      dialect,
+      ...fields,
+      status: error.status,
+      reason: error.message,
+    };
+    if (error.status >= 500) context.log.warn("request failed", line);
+    else context.log.info("request refused", line);
+    return renderError(dialect, error);
+  };
+
+  app.notFound((c) =>
+    refuse(c, {
       kind: "not_found",
       status: 404,
       message: `Unknown endpoint: ${c.req.method} ${c.req.path}`,
-    });
-  });
+    })
+  );
 
   app.onError((error, c) => {
-    const dialect = detectDialect(c.req.path, c.req.raw.headers);
-    if (error instanceof ApiErrorException) return renderError(dialect, error.error);
-    if (error instanceof HTTPException && error.status < 500) {
-      return renderError(dialect, {
-        kind: "invalid_request",
-        status: error.status,
-        message: error.message || "Bad request",
-      });
+    const refusal = error instanceof HTTPException && error.status < 500
+      ? apiError("invalid_request", error.message || "Bad request", { status: error.status })
+      : refusalOf(error);
+    // An upstream's error handed over as it is was logged by the pipeline already.
+    if (refusal?.logged) {
+      return renderError(detectDialect(c.req.path, c.req.raw.headers), refusal.error);
     }
+    if (refusal) return refuse(c, refusal.error, refusal.fields);
     if (c.req.raw.signal.aborted) {
       // The client left mid-request (a body upload, a token count); nobody reads this answer.
       context.log.info("client went away", { method: c.req.method, path: c.req.path });
       return new Response(null, { status: 499 });
     }
+    const dialect = detectDialect(c.req.path, c.req.raw.headers);
     context.log.error("request failed", {
       method: c.req.method,
       path: c.req.path,
+      dialect,
+      status: 500,
       reason: error instanceof Error ? error.message : String(error),
     });
     return renderError(dialect, {

@@ -1,11 +1,28 @@
 /**
  * @module
- * A request's body as text, refused with 413 past `body-limit`: at once when its
- * content-length says so, else as soon as the bytes read pass it (a chunked upload).
- * Read here, where the routes need the text anyway, rather than by a middleware that
- * would wrap every request's body in a stream of its own first.
+ * A request's body as text. Refused with 413 past `body-limit`: at once when its
+ * content-length says so, else as soon as the bytes read pass it (a chunked upload,
+ * or a compressed body, whose limit applies to what it decodes to). A gzip or
+ * deflate body is decoded as it arrives; other encodings get 415, a corrupt
+ * compressed body or text that is not UTF-8 gets 400. Read here, where the routes
+ * need the text anyway, rather than by a middleware that would wrap every
+ * request's body in a stream of its own first.
  */
-import { apiError } from "./api-error.ts";
+import { apiError, ApiErrorException } from "./api-error.ts";
+
+/** The content codings subgate decodes, by their names in `content-encoding`. */
+const DECODABLE: Record<string, CompressionFormat> = {
+  gzip: "gzip",
+  "x-gzip": "gzip",
+  deflate: "deflate",
+};
+
+/**
+ * Largest piece of compressed input decoded at once. Deno's decompressor hands out everything a
+ * piece decodes to in one chunk, and deflate expands up to about 1,000 times: small pieces keep
+ * each chunk near a megabyte, so a zip bomb is stopped at the limit, not after filling memory.
+ */
+const COMPRESSED_PIECE = 1024;
 
 function formatBytes(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
@@ -13,28 +30,87 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-function tooLarge(limit: number) {
+function tooLarge(limit: number, decoded: boolean) {
   return apiError(
     "request_too_large",
-    `Request body is larger than subgate's body-limit of ${formatBytes(limit)}.`,
+    `Request body is larger than subgate's body-limit of ${formatBytes(limit)}` +
+      (decoded ? " once decompressed." : "."),
   );
 }
 
+/** The decoders `content-encoding` asks for, in the order to apply them; 415 for unknown ones. */
+function decodersFor(header: string | null): CompressionFormat[] {
+  if (header === null) return [];
+  const codings = header.split(",").map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  const unknown = codings.find((coding) => !(coding in DECODABLE));
+  if (unknown !== undefined) {
+    throw apiError(
+      "invalid_request",
+      `Request bodies with content-encoding '${unknown}' are not accepted; send gzip, ` +
+        `deflate or an uncompressed body.`,
+      { status: 415 },
+    );
+  }
+  // Codings are listed in the order they were applied, so they come off last first.
+  return codings.map((coding) => DECODABLE[coding]).reverse();
+}
+
+/** Cuts each chunk into pieces of at most `size` bytes (views, not copies). */
+function inPieces(size: number): TransformStream<Uint8Array<ArrayBuffer>, BufferSource> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (let at = 0; at < chunk.length; at += size) {
+        controller.enqueue(chunk.subarray(at, at + size));
+      }
+    },
+  });
+}
+
 export async function readBody(request: Request, limit: number): Promise<string> {
+  const decoders = decodersFor(request.headers.get("content-encoding"));
   const length = request.headers.get("content-length");
-  if (length !== null && !request.headers.has("transfer-encoding")) {
-    if (Number(length) > limit) throw tooLarge(limit);
-    return await request.text();
+  // (With transfer-encoding the content-length means nothing.)
+  if (length !== null && !request.headers.has("transfer-encoding") && Number(length) > limit) {
+    throw tooLarge(limit, false);
   }
   if (!request.body) return "";
-  const decoder = new TextDecoder();
+  let body: ReadableStream<Uint8Array<ArrayBuffer>> = request.body;
+  for (const format of decoders) {
+    body = body.pipeThrough(inPieces(COMPRESSED_PIECE)).pipeThrough(
+      new DecompressionStream(format),
+    );
+  }
+  // Read in chunks as they come, never into one buffer sized by what the client announced.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   let text = "";
   let size = 0;
-  // Leaving the loop early (the throw) cancels the upload.
-  for await (const chunk of request.body) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    text += decoder.decode(chunk, { stream: true });
+  try {
+    // Leaving the loop early (a throw) cancels the upload and any decoding.
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit, decoders.length > 0);
+      text += utf8(decoder, chunk, true);
+    }
+  } catch (error) {
+    // A decompressor failing is the body's fault; an upload failing is the connection's.
+    if (error instanceof ApiErrorException || !decoders.length || request.signal.aborted) {
+      throw error;
+    }
+    throw apiError(
+      "invalid_request",
+      `The request body is not valid ${request.headers.get("content-encoding")} data ` +
+        `(${(error as Error).message}).`,
+    );
   }
-  return text + decoder.decode();
+  return text + utf8(decoder, new Uint8Array(), false);
+}
+
+/** UTF-8, strictly: JSON must be UTF-8, and a replaced byte would change what goes upstream. */
+function utf8(decoder: TextDecoder, bytes: Uint8Array, more: boolean): string {
+  try {
+    return decoder.decode(bytes, { stream: more });
+  } catch {
+    throw apiError("invalid_request", "The request body is not valid UTF-8 text.");
+  }
 }

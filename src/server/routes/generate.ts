@@ -29,7 +29,9 @@ export function generateRoutes(context: PipelineContext) {
 
   /** `models/{model}:{method}`, as the Gemini API and Gemini CLI call it. */
   const gemini = async (c: Context) => {
-    const target = decodeURIComponent(c.req.param("target") ?? "");
+    // Hono has decoded the parameter once (strictUrl refused escapes that do not decode);
+    // decoding again would turn an encoded '%' into an escape.
+    const target = c.req.param("target") ?? "";
     const colon = target.lastIndexOf(":");
     const method = GEMINI_METHODS[target.slice(colon + 1)];
     if (colon <= 0 || !method) {
