@@ -147,10 +147,41 @@ export async function exchangeCode(
   );
 }
 
+/** The tokens a token answer carries, read as sent, before any check. */
+export type RawTokens = Partial<TokenSet>;
+
+/** A successful token answer's tokens, or undefined when it carries none (or is an error). */
+async function rawTokens(response: Response): Promise<RawTokens | undefined> {
+  if (!response.ok) return undefined;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return undefined;
+  }
+  if (!body || typeof body !== "object") return undefined;
+  const raw = body as Record<string, unknown>;
+  const text = (key: string) => typeof raw[key] === "string" && raw[key] ? raw[key] : undefined;
+  if (!text("refresh_token") && !text("access_token")) return undefined;
+  return {
+    ...raw,
+    access_token: text("access_token") as string,
+    refresh_token: text("refresh_token") as string | undefined,
+    id_token: text("id_token") as string | undefined,
+    expires_in: typeof raw.expires_in === "number" ? raw.expires_in : undefined,
+  };
+}
+
+/**
+ * Refreshes the tokens. `keep` receives the answer's tokens before oauth4webapi checks them: the
+ * token server has rotated the refresh token by then, so it must be kept even when the answer
+ * then fails a check (a wrong id_token issuer, a missing token_type).
+ */
 export async function refreshTokens(
   spec: LoginSpec,
   context: OAuthContext,
   refreshToken: string,
+  keep: (raw: RawTokens) => Promise<void>,
 ): Promise<ExchangeResult> {
   const response = await oauth.refreshTokenGrantRequest(
     context.as,
@@ -159,6 +190,8 @@ export async function refreshTokens(
     refreshToken,
     { ...context.options, additionalParameters: spec.refreshParams },
   );
+  const raw = await rawTokens(response);
+  if (raw) await keep(raw);
   return toTokenSet(await oauth.processRefreshTokenResponse(context.as, context.client, response));
 }
 

@@ -9,6 +9,9 @@ import { formatAgo, formatExpiresIn } from "./format-duration.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import { readPublishedState } from "../pool/publish-state.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
+import { join } from "node:path";
+import { isLocked } from "../auth/refresh/lock-file.ts";
+import { INTERRUPTED } from "../store/refresh-marks.ts";
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -67,7 +70,13 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
   console.log(table([header, ...rows]));
   if (errors.length) {
     console.log("");
-    for (const account of errors) console.log(`${account.file}: last error: ${account.lastError}`);
+    for (const account of errors) {
+      // The in-flight mark of a refresh that a live process is doing right now is no error.
+      const busy = account.lastError === INTERRUPTED &&
+        await isLocked(join(config.authDir, account.file!));
+      const said = busy ? "a refresh is under way" : `last error: ${account.lastError}`;
+      console.log(`${account.file}: ${said}`);
+    }
   }
   if (store.problems().size) {
     console.log("");

@@ -3,6 +3,7 @@
  * `subgate refresh [account]`: refreshes tokens now. Safe next to a running
  * server or another `refresh`: the lock and re-read make it one refresh.
  */
+import { flushUnsavedTokens } from "../auth/refresh/durable-tokens.ts";
 import { refreshAccount } from "../auth/refresh/refresh-account.ts";
 import { redact } from "../log/redact.ts";
 import { PROVIDERS } from "../providers/registry.ts";
@@ -40,6 +41,7 @@ export async function refreshCommand(command: ParsedCommand): Promise<number> {
     switch (outcome.status) {
       case "refreshed":
         console.log(`${who}: refreshed${outcome.expired ? `, expires ${outcome.expired}` : ""}`);
+        if (outcome.warning) console.error(redact(`${who}: ${outcome.warning}`));
         break;
       case "fresh":
         console.log(`${who}: ${outcome.reason}`);
@@ -53,6 +55,11 @@ export async function refreshCommand(command: ParsedCommand): Promise<number> {
         console.error(redact(`${who}: ${outcome.reason}`));
         break;
     }
+  }
+  // Tokens a full disk kept in memory: one last try before this process ends.
+  for (const file of await flushUnsavedTokens()) {
+    failures++;
+    console.error(`subgate: refreshed tokens for ${file} could not be written: log in again`);
   }
   return failures ? 1 : 0;
 }

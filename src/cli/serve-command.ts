@@ -16,6 +16,7 @@ import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
 import { createAuthStore } from "../store/auth-store.ts";
 import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
+import { flushUnsavedTokens, reportUnsavedTokensTo } from "../auth/refresh/durable-tokens.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { withProviderModels } from "../store/provider-models.ts";
 import { createModelCatalog } from "../pool/model-catalog.ts";
@@ -46,6 +47,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   if (!startup) return 1;
   let config: Config = startup.config;
   const log = createLogger(config.logLevel);
+  reportUnsavedTokensTo(log);
 
   const exposure = exposureProblem(config.host, config.apiKeys);
   if (exposure) {
@@ -156,6 +158,13 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   }
 
   await server.finished;
+  // Refreshed tokens a full disk kept in memory get one last try; lost otherwise, so say so.
+  const unwritten = await flushUnsavedTokens();
+  if (unwritten.length) {
+    log.error("refreshed tokens could not be written before exit; log in again to these", {
+      files: unwritten.join(", "),
+    });
+  }
   await published.close();
   for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);
   log.info("stopped");

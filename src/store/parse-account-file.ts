@@ -8,6 +8,7 @@
 import { withoutExcluded } from "../models/match-model.ts";
 import { PROVIDER_IDS, providerForFileType } from "../providers/registry.ts";
 import type { Account } from "./account.ts";
+import { IN_FLIGHT_KEY, INTERRUPTED } from "./refresh-marks.ts";
 
 export type ParsedAccount = { ok: true; account: Account } | { ok: false; reason: string };
 
@@ -123,7 +124,11 @@ export function parseAccountFile(fileName: string, text: string): ParsedAccount 
       disabled: record.disabled === true,
       needsLogin: record.needs_login === true,
       lastRefresh: parseTime(record.last_refresh),
-      lastError: typeof record.last_error === "string" ? record.last_error : undefined,
+      lastError: typeof record.last_error === "string"
+        ? record.last_error
+        : IN_FLIGHT_KEY in record
+        ? INTERRUPTED
+        : undefined,
       linked: link,
       models: withoutExcluded(provider.models, excluded),
       modelSource: "built-in",

@@ -10,7 +10,7 @@ import type { Config } from "../../config/config-types.ts";
 import { PROVIDERS } from "../../providers/registry.ts";
 import type { ProviderId } from "../../providers/provider.ts";
 import type { Account } from "../../store/account.ts";
-import { readAccountRecord } from "../account-file.ts";
+import { currentRecord } from "./durable-tokens.ts";
 import { readLinkedTokens } from "../import/linked-file.ts";
 import { refreshAccount, type RefreshOutcome } from "./refresh-account.ts";
 
@@ -43,7 +43,7 @@ export async function freshAccount(
   if (outcome.status === "failed" || outcome.status === "needs-login") {
     return { ok: false, outcome };
   }
-  const record = await readAccountRecord(join(options.authDir, account.file!));
+  const record = await currentRecord(join(options.authDir, account.file!));
   if (!record) {
     return { ok: false, outcome: { status: "failed", reason: "the account file vanished" } };
   }

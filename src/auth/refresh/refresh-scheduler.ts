@@ -74,6 +74,9 @@ export function startRefreshScheduler(options: {
             ...fields,
             expires: outcome.expired,
           });
+          if (outcome.warning) {
+            options.log.warn("token answer kept", { ...fields, reason: outcome.warning });
+          }
         } else if (outcome.status === "fresh") {
           backoff.delete(account.file!);
           options.log.debug("token already fresh", { ...fields, reason: outcome.reason });
