@@ -385,20 +385,24 @@ Deno.test("refused requests: a 4xx in the client's dialect and one log line each
       );
     });
 
-    await t.step("an upstream's malformed answer is a 5xx logged at warn", async () => {
-      world.upstream.answer("anthropic", { body: "[1]", contentType: "application/json" });
-      const answer = await send(world, "/v1/chat/completions", {
-        method: "POST",
-        headers: openai,
-        body: chat("via-anthropic"),
-      });
-      assertEquals(answer.status, 502);
-      assertLogged(
-        answer,
-        { dialect: "openai", model: "via-anthropic", status: "502" },
-        /not a JSON object/,
-      );
-    });
+    await t.step(
+      "an upstream's malformed answer is a failed attempt, logged once at warn",
+      async () => {
+        world.upstream.answer("anthropic", { body: "[1]", contentType: "application/json" });
+        const from = world.server.log().length;
+        const answer = await send(world, "/v1/chat/completions", {
+          method: "POST",
+          headers: openai,
+          body: chat("via-anthropic"),
+        }, false);
+        assertEquals(answer.status, 502);
+        assertMatch(answer.body.error.message, /not a JSON object/);
+        assertEquals(answer.lines, [], "the upstream's fault, not a refusal of subgate's");
+        const failures = world.server.log().slice(from).match(/WARN +upstream failed .*/g) ?? [];
+        assertEquals(failures.length, 1, failures.join("\n"));
+        assertMatch(failures[0]!, /model=via-anthropic .*status=502 .*not a JSON object/);
+      },
+    );
 
     await t.step(
       "everyone resting; the upstream's own 429 before it is logged once, by the pipeline",

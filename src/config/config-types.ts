@@ -65,6 +65,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** Largest upstream answer read whole (a plain answer, an error body, a collected stream). */
+  upstreamBodyLimit: number;
+  /** Largest single event of an upstream stream subgate parses. */
+  sseEventLimit: number;
   requestRetry: number;
   /** Seconds an upstream may take to start answering before the next account is tried. */
   upstreamTimeout: number;

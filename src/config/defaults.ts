@@ -17,6 +17,8 @@ export function defaultConfig(): Config {
     apiKeys: [],
     logLevel: "info",
     bodyLimit: 32 * 1024 * 1024,
+    upstreamBodyLimit: 64 * 1024 * 1024,
+    sseEventLimit: 16 * 1024 * 1024,
     requestRetry: 3,
     // A plain (non-streaming) answer only starts when the model has finished: allow minutes.
     upstreamTimeout: 600,

@@ -120,6 +120,8 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     apiKeys: (raw.apiKeys as string[] | undefined) ?? base.apiKeys,
     logLevel: (raw.logLevel as LogLevel | undefined) ?? base.logLevel,
     bodyLimit: (raw.bodyLimit as number | undefined) ?? base.bodyLimit,
+    upstreamBodyLimit: (raw.upstreamBodyLimit as number | undefined) ?? base.upstreamBodyLimit,
+    sseEventLimit: (raw.sseEventLimit as number | undefined) ?? base.sseEventLimit,
     requestRetry: (raw.requestRetry as number | undefined) ?? base.requestRetry,
     upstreamTimeout: (raw.upstreamTimeout as number | undefined) ?? base.upstreamTimeout,
     claudeApiKey: apiKeyEntries(raw.claudeApiKey),

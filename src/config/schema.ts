@@ -199,6 +199,8 @@ export const CONFIG_SPEC: Spec = {
     "api-keys": { kind: "list", of: { kind: "string" } },
     "log-level": { kind: "enum", values: ["debug", "info", "warn", "error"] },
     "body-limit": { kind: "size" },
+    "upstream-body-limit": { kind: "size" },
+    "sse-event-limit": { kind: "size" },
     "request-retry": { kind: "int", min: 0, max: 20 },
     "upstream-timeout": { kind: "duration" },
     "claude-api-key": { kind: "list", of: apiKeyEntry },

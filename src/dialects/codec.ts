@@ -65,6 +65,12 @@ export interface DialectCodec {
   createStreamDecoder(): StreamDecoder;
   /** An upstream error response (status and raw body) as a canonical error. */
   decodeError(status: number, body: string, headers: Headers): ApiError;
+  /**
+   * The text that ends a stream of this dialect with an error, written after events someone else
+   * produced (a passthrough stream that broke): the error event alone, nothing that assumes this
+   * codec began the stream.
+   */
+  streamError(error: ApiError): string;
 
   /**
    * Called when a request decoded from this dialect goes to another one: what

@@ -2,13 +2,16 @@
  * @module
  * An attempt where client and upstream speak the same dialect: the body goes
  * up untouched but for the model (and any fields the upstream itself
- * demands), and the answer comes back as the upstream sent it, piped.
+ * demands), and the answer comes back as the upstream sent it, piped (a
+ * stream watched for a break), a plain answer read within its bound.
  */
 import { CODECS } from "../dialects/registry.ts";
 import {
   type Attempt,
   collected,
   failed,
+  limitsOf,
+  type OnFault,
   type Prepared,
   send,
   turnOf,
@@ -16,11 +19,17 @@ import {
 } from "./attempt.ts";
 import { forwardedQuery, passthroughHeaders, responseHeaders } from "./forward-headers.ts";
 import { peekStream } from "./peek-stream.ts";
+import { readBounded, readText } from "../http/read-upstream.ts";
+import { watchedStream } from "./watch-stream.ts";
 import type { Resolved } from "./resolve-model.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
 
 /** Same dialect both sides: the body goes up untouched but for the model, the answer comes back as sent. */
-export async function passthrough(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
+export async function passthrough(
+  prepared: Prepared,
+  resolved: Resolved,
+  onFault: OnFault,
+): Promise<Attempt> {
   const { input, model, body } = prepared;
   const { upstream: via } = resolved;
   const clientStreams = input.stream ?? body.stream === true;
@@ -60,32 +69,10 @@ export async function passthrough(prepared: Prepared, resolved: Resolved): Promi
       prepared.canonical,
     );
   }
-  if (upstream.ok) {
-    let body: ReadableStream<Uint8Array> | null = upstream.body;
-    if (via.errorsInStream && body && clientStreams) {
-      const peeked = await peekStream(body, CODECS[input.dialect].createStreamDecoder());
-      const answer = () =>
-        new Response(peeked.stream, {
-          status: upstream.status,
-          headers: responseHeaders(upstream.headers),
-        });
-      // The client would see the upstream's own error event; another account may do better.
-      if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
-      body = peeked.stream;
-    }
-    // A plain answer is small and whole: handing over its bytes is cheaper for Deno's server
-    // than piping a stream. Streams are piped as they come.
-    const payload = clientStreams ? body : await upstream.arrayBuffer();
-    return {
-      ok: true,
-      response: new Response(payload, {
-        status: upstream.status,
-        headers: responseHeaders(upstream.headers),
-      }),
-    };
-  }
+  if (upstream.ok) return await answered(prepared, upstream, via, clientStreams, onFault);
   // The error is already in the client's dialect: read it to judge it, hand it over as sent.
-  const errorText = await upstream.text();
+  const errorText = await readText(upstream, limitsOf(prepared).body);
+  if (typeof errorText !== "string") return failed(errorText);
   return {
     ok: false,
     error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
@@ -95,5 +82,54 @@ export async function passthrough(prepared: Prepared, resolved: Resolved): Promi
         status: upstream.status,
         headers: responseHeaders(upstream.headers),
       }),
+  };
+}
+
+/** A successful answer handed over: a stream as it comes (watched for a break), a plain body whole. */
+async function answered(
+  prepared: Prepared,
+  upstream: Response,
+  via: Resolved["upstream"],
+  clientStreams: boolean,
+  onFault: OnFault,
+): Promise<Attempt> {
+  const codec = CODECS[prepared.input.dialect];
+  if (!clientStreams) {
+    // A plain answer is small and whole: handing over its bytes is cheaper for Deno's server
+    // than piping a stream; it is read within upstream-body-limit.
+    const payload = await readBounded(upstream, limitsOf(prepared).body);
+    if (!(payload instanceof Uint8Array)) return failed(payload);
+    return {
+      ok: true,
+      response: new Response(payload, {
+        status: upstream.status,
+        headers: responseHeaders(upstream.headers),
+      }),
+    };
+  }
+  let body: ReadableStream<Uint8Array> | null = upstream.body;
+  if (via.errorsInStream && body) {
+    const peeked = await peekStream(body, codec.createStreamDecoder(), limitsOf(prepared).event);
+    const answer = () =>
+      new Response(peeked.stream, {
+        status: upstream.status,
+        headers: responseHeaders(upstream.headers),
+      });
+    // The client would see the upstream's own error event; another account may do better.
+    if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
+    body = peeked.stream;
+  }
+  const watched = body &&
+    watchedStream(
+      body,
+      onFault,
+      (reason) => codec.streamError({ kind: "api_error", status: 502, message: reason }),
+    );
+  return {
+    ok: true,
+    response: new Response(watched, {
+      status: upstream.status,
+      headers: responseHeaders(upstream.headers),
+    }),
   };
 }

@@ -9,19 +9,26 @@ import {
   type Attempt,
   collected,
   failed,
+  limitsOf,
+  type OnFault,
   type Prepared,
   send,
   turnOf,
   upstreamDecoder,
 } from "./attempt.ts";
-import { type ApiError, apiError } from "../server/api-error.ts";
+import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
+import { readJson, readText } from "../http/read-upstream.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-problem.ts";
 import { translationHeaders } from "./forward-headers.ts";
 import { peekStream } from "./peek-stream.ts";
 import type { Resolved } from "./resolve-model.ts";
 import { translateStream } from "./translate-stream.ts";
 
-export async function translate(prepared: Prepared, resolved: Resolved): Promise<Attempt> {
+export async function translate(
+  prepared: Prepared,
+  resolved: Resolved,
+  onFault: OnFault,
+): Promise<Attempt> {
   const { input, model, canonical, context } = prepared;
   // Translation walks the request recursively; passthrough never does, so it is checked here.
   if (nestsDeeperThan(input.body, MAX_JSON_DEPTH)) {
@@ -67,8 +74,11 @@ export async function translate(prepared: Prepared, resolved: Resolved): Promise
     signal: input.request.signal,
   }, context.config().upstreamTimeout);
   if (!(upstream instanceof Response)) return failed(upstream);
+  const limits = limitsOf(prepared);
   if (!upstream.ok) {
-    const error = target.decodeError(upstream.status, await upstream.text(), upstream.headers);
+    const text = await readText(upstream, limits.body);
+    if (typeof text !== "string") return failed(text);
+    const error = target.decodeError(upstream.status, text, upstream.headers);
     return failed(error, { status: upstream.status, headers: upstream.headers });
   }
   if (collect) {
@@ -80,7 +90,7 @@ export async function translate(prepared: Prepared, resolved: Resolved): Promise
     }
     let body: ReadableStream<Uint8Array> | null = upstream.body;
     if (resolved.upstream.errorsInStream) {
-      const peeked = await peekStream(body, upstreamDecoder(resolved));
+      const peeked = await peekStream(body, upstreamDecoder(resolved), limits.event);
       if (peeked.error) {
         await peeked.stream.cancel();
         return failed(peeked.error);
@@ -95,6 +105,7 @@ export async function translate(prepared: Prepared, resolved: Resolved): Promise
           upstreamDecoder(resolved),
           client.createStreamEncoder(canonical),
           target.id,
+          { maxEvent: limits.event, onFault },
         ),
         {
           headers: {
@@ -105,8 +116,16 @@ export async function translate(prepared: Prepared, resolved: Resolved): Promise
       ),
     };
   }
-  const json = await upstream.json();
-  const answer = target.decodeResponse(resolved.upstream.unwrap?.(json) ?? json);
+  const json = await readJson(upstream, limits.body);
+  if (!json.ok) return failed(json.error);
+  let answer;
+  try {
+    answer = target.decodeResponse(resolved.upstream.unwrap?.(json.value) ?? json.value);
+  } catch (error) {
+    // An answer its own dialect cannot read is the upstream's fault: another account may do better.
+    if (error instanceof ApiErrorException) return failed(error.error);
+    throw error;
+  }
   // An answer that is itself a failure (a Responses `failed` status) is an error for the client.
   const failure = answer.providerData?.[target.id]?.error as ApiError | undefined;
   if (answer.stopReason === "error" && failure?.kind) return failed(failure);

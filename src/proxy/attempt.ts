@@ -102,6 +102,15 @@ export function turnOf(request: CanonicalRequest): { toolResults: boolean; image
   return { toolResults, images };
 }
 
+/** Tells the account loop that an answer already handed to the client broke (a server fault). */
+export type OnFault = (reason: string) => void;
+
+/** The configured bounds on what an upstream may send. */
+export function limitsOf(prepared: Prepared): { body: number; event: number } {
+  const config = prepared.context.config();
+  return { body: config.upstreamBodyLimit, event: config.sseEventLimit };
+}
+
 /** What one attempt on one account gave: the client's answer, or a failure to classify. */
 export type Attempt =
   | { ok: true; response: Response }
@@ -191,12 +200,17 @@ export async function collected(
     return failed({ kind: "api_error", status: 502, message: "The upstream sent no stream." });
   }
   try {
-    const answer = await collectStream(upstream.body, decoder, target.id);
+    const answer = await collectStream(upstream.body, decoder, target.id, limitsOf(prepared));
     answer.model = prepared.model;
     const client = CODECS[prepared.input.dialect];
     return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
   } catch (error) {
     if (error instanceof ApiErrorException) return failed(error.error);
-    throw error;
+    // A stream that broke off, or one event too large: the upstream's fault, not the client's.
+    return failed({
+      kind: "api_error",
+      status: 502,
+      message: `The upstream's stream failed: ${(error as Error).message}`,
+    });
   }
 }

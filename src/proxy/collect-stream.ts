@@ -11,12 +11,14 @@ import type { CanonicalResponse } from "../ir/response.ts";
 import { emptyUsage, mergeUsage } from "../ir/usage.ts";
 import { ApiErrorException } from "../server/api-error.ts";
 import { createSseParser } from "../sse/parse-sse.ts";
+import { tooLarge } from "../http/read-upstream.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";
 
 export async function collectStream(
   body: ReadableStream<Uint8Array>,
   decoder: StreamDecoder,
   origin: string,
+  limits: { body: number; event: number },
 ): Promise<CanonicalResponse> {
   const answer: CanonicalResponse = {
     id: "",
@@ -91,9 +93,13 @@ export async function collectStream(
         throw new ApiErrorException(event.error);
     }
   };
-  const parser = createSseParser();
+  const parser = createSseParser(limits.event);
   const text = new TextDecoder();
+  let size = 0;
   for await (const chunk of body) {
+    size += chunk.length;
+    // Leaving the loop (the throw) cancels the upstream body.
+    if (size > limits.body) throw new ApiErrorException(tooLarge(limits.body));
     for (const event of parser.push(text.decode(chunk, { stream: true }))) {
       for (const canonical of decoder.decode(event)) apply(canonical);
     }

@@ -12,6 +12,8 @@ import { translationHeaders } from "./forward-headers.ts";
 import type { GenerateInput, PipelineContext } from "./handle-generate.ts";
 import { handleGenerate, modelName, parseBody } from "./handle-generate.ts";
 import { estimateInputTokens } from "./estimate-tokens.ts";
+import { send } from "./attempt.ts";
+import { readJson, readText } from "../http/read-upstream.ts";
 import { resolveModel } from "./resolve-model.ts";
 
 /** The count-request body and the count answer, for the dialects that count. */
@@ -110,19 +112,25 @@ async function countTokens(input: GenerateInput, context: PipelineContext): Prom
       headers: translationHeaders(input.request.headers),
       query: new URLSearchParams(),
     });
-    const response = await fetch(call.url, {
+    const config = context.config();
+    const fields = { provider: resolved.account.provider, account: resolved.account.label };
+    const response = await send(call.url, {
       method: "POST",
       headers: call.headers,
       body: JSON.stringify(upstreamShape.body(encoded, resolved.upstreamModel)),
       signal: input.request.signal,
-    });
+    }, config.upstreamTimeout);
+    if (!(response instanceof Response)) throw new ApiErrorException(response, { fields });
     if (!response.ok) {
-      throw new ApiErrorException(
-        target.decodeError(response.status, await response.text(), response.headers),
-        { fields: { provider: resolved.account.provider, account: resolved.account.label } },
-      );
+      const text = await readText(response, config.upstreamBodyLimit);
+      const error = typeof text === "string"
+        ? target.decodeError(response.status, text, response.headers)
+        : text;
+      throw new ApiErrorException(error, { fields });
     }
-    return Response.json(shape.answer(upstreamShape.read(await response.json())));
+    const read = await readJson(response, config.upstreamBodyLimit);
+    if (!read.ok) throw new ApiErrorException(read.error, { fields });
+    return Response.json(shape.answer(upstreamShape.read(read.value as Record<string, unknown>)));
   }
   return Response.json(shape.answer(estimateInputTokens(canonical)));
 }

@@ -215,9 +215,20 @@ async function run(
   const resolved = resolvedFor(account, model, context.config().providers, input.dialect);
   const sameDialect = resolved.upstream.dialect === input.dialect && !resolved.upstream.unwrap &&
     !CODECS[input.dialect].needsTranslation?.(input.body);
+  // An answer already on its way to the client that breaks off still counts against the account.
+  const onFault = (reason: string) => {
+    context.pool.rest(account, model, { kind: "transient", reason: "stream broke off" });
+    context.log.warn("upstream stream broke off", {
+      dialect: input.dialect,
+      model,
+      provider: account.provider,
+      account: account.label,
+      reason: reason.slice(0, 200),
+    });
+  };
   const attempt = sameDialect
-    ? await passthrough(prepared, resolved)
-    : await translate(prepared, resolved);
+    ? await passthrough(prepared, resolved, onFault)
+    : await translate(prepared, resolved, onFault);
   return { attempt, resolved };
 }
 

@@ -22,31 +22,39 @@ export interface Peeked {
 export async function peekStream(
   body: ReadableStream<Uint8Array>,
   decoder: StreamDecoder,
+  maxEvent: number,
 ): Promise<Peeked> {
   const reader = body.getReader();
   const seen: Uint8Array[] = [];
-  const parser = createSseParser();
+  const parser = createSseParser(maxEvent);
   const text = new TextDecoder();
   let bytes = 0;
   let error: ApiError | undefined;
   let done = false;
-  look: while (bytes < LOOK_AHEAD_LIMIT) {
-    const next = await reader.read();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    seen.push(next.value);
-    bytes += next.value.length;
-    for (const event of parser.push(text.decode(next.value, { stream: true }))) {
-      for (const canonical of decoder.decode(event)) {
-        if (canonical.type === "error") {
-          error = canonical.error;
-          break look;
+  try {
+    look: while (bytes < LOOK_AHEAD_LIMIT) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      seen.push(next.value);
+      bytes += next.value.length;
+      for (const event of parser.push(text.decode(next.value, { stream: true }))) {
+        for (const canonical of decoder.decode(event)) {
+          if (canonical.type === "error") {
+            error = canonical.error;
+            break look;
+          }
+          if (canonical.type !== "start" && canonical.type !== "usage") break look;
         }
-        if (canonical.type !== "start" && canonical.type !== "usage") break look;
       }
     }
+  } catch (broken) {
+    // The stream broke, or sent an event too large, before any content: a failed attempt.
+    await reader.cancel().catch(() => {});
+    const message = `The upstream's stream failed: ${(broken as Error).message}`;
+    return { error: { kind: "api_error", status: 502, message }, stream: new ReadableStream() };
   }
   let index = 0;
   const stream = new ReadableStream<Uint8Array>({

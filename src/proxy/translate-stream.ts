@@ -12,7 +12,7 @@
  */
 import type { StreamDecoder, StreamEncoder } from "../dialects/codec.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";
-import { createSseParser, type SseEvent } from "../sse/parse-sse.ts";
+import { createSseParser, type SseEvent, SseEventTooLarge } from "../sse/parse-sse.ts";
 import { loopTurn } from "./loop-turn.ts";
 
 /**
@@ -30,9 +30,10 @@ export function translateStream(
   encoder: StreamEncoder,
   /** The upstream's dialect: every signature in this stream is that provider's. */
   origin: string,
+  options: { maxEvent: number; onFault(reason: string): void },
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const parser = createSseParser();
+  const parser = createSseParser(options.maxEvent);
   const text = new TextDecoder();
   const bytes = new TextEncoder();
 
@@ -84,6 +85,7 @@ export function translateStream(
   // nothing would leave before the last event was translated. (A turn between later batches
   // cost more than it gave.)
   let turnFirst = false;
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -119,20 +121,24 @@ export function translateStream(
           } else queue = parser.push(chunk);
           at = 0;
         }
-      } catch {
+      } catch (error) {
+        // The client left: its cancel ended the upstream read; nothing failed.
+        if (cancelled) return;
+        const message = error instanceof SseEventTooLarge
+          ? error.message
+          : "The upstream connection failed in the middle of the answer.";
+        options.onFault(message);
+        await reader.cancel().catch(() => {});
         const out = encoder.encode({
           type: "error",
-          error: {
-            kind: "api_error",
-            status: 502,
-            message: "The upstream connection failed in the middle of the answer.",
-          },
+          error: { kind: "api_error", status: 502, message },
         }) + encoder.end();
         controller.enqueue(bytes.encode(out));
         controller.close();
       }
     },
     cancel(reason) {
+      cancelled = true;
       return reader.cancel(reason);
     },
   });

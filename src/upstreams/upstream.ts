@@ -7,6 +7,7 @@
  */
 import type { DialectId } from "../dialects/codec.ts";
 import type { ApiError } from "../server/api-error.ts";
+import { readJson } from "../http/read-upstream.ts";
 
 export type UpstreamAction = "generate" | "count-tokens";
 
@@ -82,6 +83,9 @@ export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, "") + path;
 }
 
+/** Largest model list read: the biggest real ones are a few hundred kilobytes. */
+const MODEL_LIST_LIMIT = 16 * 1024 * 1024;
+
 /** GETs a model list as JSON; an HTTP error is thrown as a sentence without secrets. */
 export async function getModelList(url: string, headers: HeadersInit): Promise<unknown> {
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
@@ -89,7 +93,9 @@ export async function getModelList(url: string, headers: HeadersInit): Promise<u
     await response.body?.cancel();
     throw new Error(`the model list answered HTTP ${response.status}`);
   }
-  return await response.json();
+  const read = await readJson(response, MODEL_LIST_LIMIT);
+  if (!read.ok) throw new Error(read.error.message);
+  return read.value;
 }
 
 /** Adds the config entry's own headers (`headers:` in the config) last, so they win. */

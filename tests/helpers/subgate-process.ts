@@ -65,6 +65,8 @@ export async function runSubgate(
 
 export interface RunningSubgate {
   url: string;
+  /** The server's process id (for its memory use, or a signal). */
+  pid: number;
   /** Everything printed on stderr so far (the log). */
   log(): string;
   /** Waits until the log matches `pattern`, or fails after `timeoutMs`. */
@@ -133,6 +135,7 @@ export async function startSubgate(
   }
   return {
     url,
+    pid: child.pid,
     log: () => text,
     waitForLog,
     status,

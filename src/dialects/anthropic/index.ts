@@ -5,6 +5,8 @@
  * side; the Anthropic API and Claude subscriptions on the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
+import { errorBody } from "../../server/render-error.ts";
+import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
 import { decodeResponse } from "./decode-response.ts";
@@ -23,6 +25,7 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  streamError: (error) => formatSse(JSON.stringify(errorBody("anthropic", error)), "error"),
   // Another provider's reasoning, wrapped by subgate for the client, must not reach Anthropic.
   needsTranslation: (rawBody) => rawBody.includes(FOREIGN_PREFIX),
 };

@@ -5,6 +5,8 @@
  * envelope (`{"response": …}`) belongs to the provider, not here.
  */
 import type { DialectCodec } from "../codec.ts";
+import { errorBody } from "../../server/render-error.ts";
+import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
 import { decodeResponse } from "./decode-response.ts";
@@ -23,4 +25,5 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  streamError: (error) => formatSse(JSON.stringify(errorBody("gemini", error))),
 };

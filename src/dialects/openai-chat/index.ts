@@ -5,6 +5,8 @@
  * servers on the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
+import { errorBody } from "../../server/render-error.ts";
+import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
 import { decodeResponse } from "./decode-response.ts";
@@ -23,4 +25,7 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  // Chat clients wait for `[DONE]` after an error chunk too (as vLLM and OpenRouter send it).
+  streamError: (error) =>
+    formatSse(JSON.stringify(errorBody("openai", error))) + "data: [DONE]\n\n",
 };

@@ -4,6 +4,8 @@
  * Codex backend speaks): one codec for the client side and the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
+import { errorBody } from "../../server/render-error.ts";
+import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
 import { decodeResponse } from "./decode-response.ts";
@@ -23,5 +25,18 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  streamError: (error) => {
+    const wire = (errorBody("openai", error) as { error: { type: string; code: string | null } })
+      .error;
+    return formatSse(
+      JSON.stringify({
+        type: "error",
+        code: wire.code ?? wire.type,
+        message: error.message,
+        param: null,
+      }),
+      "error",
+    );
+  },
   leaveDialect,
 };
