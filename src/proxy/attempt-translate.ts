@@ -16,9 +16,9 @@ import {
   turnOf,
   upstreamDecoder,
 } from "./attempt.ts";
-import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
+import { type ApiError, ApiErrorException } from "../server/api-error.ts";
 import { readJson, readText } from "../http/read-upstream.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-problem.ts";
+import { checkTranslatable } from "./json-problem.ts";
 import { translationHeaders } from "./forward-headers.ts";
 import { peekStream } from "./peek-stream.ts";
 import type { Resolved } from "./resolve-model.ts";
@@ -31,13 +31,7 @@ export async function translate(
 ): Promise<Attempt> {
   const { input, model, canonical, context } = prepared;
   // Translation walks the request recursively; passthrough never does, so it is checked here.
-  if (nestsDeeperThan(input.body, MAX_JSON_DEPTH)) {
-    throw apiError(
-      "invalid_request",
-      `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; ` +
-        "subgate translates requests up to that depth.",
-    );
-  }
+  checkTranslatable(input.body);
   const client = CODECS[input.dialect];
   const target = CODECS[resolved.upstream.dialect];
   const encodeContext = {

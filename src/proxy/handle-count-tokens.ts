@@ -12,7 +12,8 @@ import { translationHeaders } from "./forward-headers.ts";
 import type { GenerateInput, PipelineContext } from "./handle-generate.ts";
 import { handleGenerate, modelName, parseBody } from "./handle-generate.ts";
 import { estimateInputTokens } from "./estimate-tokens.ts";
-import { send } from "./attempt.ts";
+import { modelOf, send } from "./attempt.ts";
+import { checkTranslatable } from "./json-problem.ts";
 import { readJson, readText } from "../http/read-upstream.ts";
 import { resolveModel } from "./resolve-model.ts";
 
@@ -81,10 +82,7 @@ async function countTokens(input: GenerateInput, context: PipelineContext): Prom
   const body = parseBody(input.body);
   const shape = COUNTING[input.dialect];
   if (!shape) throw apiError("not_found", `${input.dialect} has no token-counting endpoint.`);
-  const model = input.model ?? (typeof body.model === "string" ? body.model : "");
-  if (!model) {
-    throw apiError("invalid_request", "model: required, a non-empty string naming the model.");
-  }
+  const model = modelOf(input, body);
   const resolved = resolveModel(
     context.accounts(),
     model,
@@ -94,6 +92,7 @@ async function countTokens(input: GenerateInput, context: PipelineContext): Prom
   if (resolved.upstream.countsTokens && resolved.upstream.dialect === input.dialect) {
     return await handleGenerate({ ...input, action: "count-tokens" }, context);
   }
+  checkTranslatable(input.body);
   const canonical: CanonicalRequest = CODECS[input.dialect].decodeRequest(
     asGenerateBody(input.dialect, body),
     { model: input.model, stream: false },

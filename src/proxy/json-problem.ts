@@ -6,6 +6,7 @@
  * secret, and lands in the log) and for a text that ends too soon it says
  * nothing of where: for those the position is found here.
  */
+import { apiError } from "../server/api-error.ts";
 
 const SPACE = /[ \t\n\r]*/y;
 // deno-lint-ignore no-control-regex -- JSON strings may not hold control characters unescaped.
@@ -119,4 +120,15 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
     } else if (code === 0x7d || code === 0x5d) depth--;
   }
   return false;
+}
+
+/** Refuses (400) a request too deeply nested to translate: the codecs walk it recursively. */
+export function checkTranslatable(body: string): void {
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw apiError(
+      "invalid_request",
+      `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; ` +
+        "subgate translates requests up to that depth.",
+    );
+  }
 }
