@@ -101,6 +101,17 @@ Deno.test("a missing or wrong key gets 401 in the client's own error format", ()
     assertEquals(gemini.body.error.status, "UNAUTHENTICATED");
     assertEquals(gemini.body.error.code, 401);
     assertMatch(gemini.body.error.message, /Missing API key/);
+
+    // The route decides the shape, whatever header carried the key.
+    for (const path of ["/v1/chat/completions", "/v1/responses"]) {
+      const chat = await call(`${server.url}${path}`, {
+        method: "POST",
+        headers: { "x-goog-api-key": "nope", "anthropic-version": "2023-06-01" },
+        body: "{}",
+      });
+      assertEquals([chat.status, chat.body.error.type], [401, "authentication_error"], path);
+      assertEquals(chat.body.error.code, "invalid_api_key", path);
+    }
   }));
 
 Deno.test("unknown endpoints and models get 404 in the client's format", () =>
