@@ -6,7 +6,7 @@
  * with the usage chunk and `[DONE]`, or as one completion.
  */
 import type { DialectFake } from "./dialect.ts";
-import { openaiError } from "./openai-responses.ts";
+import { openaiFake } from "./openai-responses.ts";
 import {
   fakeId,
   isObject,
@@ -121,20 +121,7 @@ function answer(scripted: Reply, call: { model: string; stream: boolean; body: J
   });
 }
 
-export const openaiChatFake: DialectFake = {
-  name: "Chat Completions",
-  authorized: (headers, key) => headers.get("authorization") === `Bearer ${key}`,
-  route(method, path) {
-    if (method === "GET" && path === "/v1/models") return "models";
-    return method === "POST" && path === "/v1/chat/completions" ? "generate" : undefined;
-  },
-  modelOf: (_path, body) => String(body.model ?? ""),
-  streams: (_path, body) => body.stream === true,
+export const openaiChatFake = openaiFake("Chat Completions", "/v1/chat/completions", {
   read,
   answer,
-  modelList: (id) => ({
-    object: "list",
-    data: [{ id, object: "model", created: 1767225600, owned_by: "openai" }],
-  }),
-  error: openaiError,
-};
+});

@@ -171,23 +171,34 @@ function answer(reply: Reply, { model, stream }: { model: string; stream: boolea
   return new Response(body, { headers: { "content-type": "text/event-stream" } });
 }
 
-export const openaiResponsesFake: DialectFake = {
-  name: "OpenAI Responses",
-  authorized: (headers, key) => headers.get("authorization") === `Bearer ${key}`,
-  route(method, path) {
-    if (method === "GET" && path === "/v1/models") return "models";
-    return method === "POST" && path === "/v1/responses" ? "generate" : undefined;
-  },
-  modelOf: (_path, body) => String(body.model ?? ""),
-  streams: (_path, body) => body.stream === true,
+/** What OpenAI's two APIs share: Bearer keys, `/v1/models`, the model in the body, errors. */
+export function openaiFake(
+  name: string,
+  generatePath: string,
+  dialect: Pick<DialectFake, "read" | "answer">,
+): DialectFake {
+  return {
+    name,
+    authorized: (headers, key) => headers.get("authorization") === `Bearer ${key}`,
+    route(method, path) {
+      if (method === "GET" && path === "/v1/models") return "models";
+      return method === "POST" && path === generatePath ? "generate" : undefined;
+    },
+    modelOf: (_path, body) => String(body.model ?? ""),
+    streams: (_path, body) => body.stream === true,
+    ...dialect,
+    modelList: (id) => ({
+      object: "list",
+      data: [{ id, object: "model", created: 1767225600, owned_by: "openai" }],
+    }),
+    error: openaiError,
+  };
+}
+
+export const openaiResponsesFake = openaiFake("OpenAI Responses", "/v1/responses", {
   read,
   answer,
-  modelList: (id) => ({
-    object: "list",
-    data: [{ id, object: "model", created: 1767225600, owned_by: "openai" }],
-  }),
-  error: openaiError,
-};
+});
 
 /** OpenAI's error shape, shared with the Chat Completions fake. */
 export function openaiError(status: number, message: string): Response {
