@@ -5,7 +5,6 @@
  * tests/fixtures/openai-chat/openai-text.chunks.txt and deepseek-tool-call.chunks.txt, ending
  * with the usage chunk and `[DONE]`, or as one completion.
  */
-import type { DialectFake } from "./dialect.ts";
 import { openaiFake } from "./openai-responses.ts";
 import {
   fakeId,
