@@ -12,6 +12,7 @@ import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
 import { encodeResponse, FOREIGN_PREFIX } from "./encode-response.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
+import { leaveDialect } from "./leave-dialect.ts";
 
 export const codec: DialectCodec = {
   id: "anthropic",
@@ -23,6 +24,7 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  leaveDialect,
   // Another provider's reasoning, wrapped by subgate for the client, must not reach Anthropic.
   needsTranslation: (rawBody) => rawBody.includes(FOREIGN_PREFIX),
 };

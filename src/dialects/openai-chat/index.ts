@@ -11,6 +11,7 @@ import { decodeResponse } from "./decode-response.ts";
 import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
 import { encodeResponse } from "./encode-response.ts";
+import { leaveDialect } from "./leave-dialect.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
 
 export const codec: DialectCodec = {
@@ -23,4 +24,5 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  leaveDialect,
 };

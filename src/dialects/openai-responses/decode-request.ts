@@ -61,6 +61,7 @@ import {
   memoData,
   requireString,
 } from "./decode-common.ts";
+import { decodeKnownParts, remember as rememberFor } from "../kept-parts.ts";
 import { decodeAdditionalTools, decodeTools, ToolSet } from "./decode-tools.ts";
 import { decodeCallName, flatToolName } from "./tool-names.ts";
 import type {
@@ -219,40 +220,27 @@ function outputPart(part: Json, path: string): TextPart | FilePart | undefined {
 
 /** Adds `fields` to a part's memo. */
 function remember(part: { providerData?: ProviderData }, fields: PartMemo): void {
-  const memo = (part.providerData?.[DIALECT] ?? {}) as PartMemo;
-  part.providerData = { ...part.providerData, [DIALECT]: { ...memo, ...fields } };
+  rememberFor(part, DIALECT, fields as Record<string, unknown>);
 }
 
 /**
  * A list of parts: the known ones decoded, the ones of types subgate does not know kept
- * verbatim on their neighbours (`before` the next known part, `after` the last one), so a
- * Responses upstream gets them back in place and other dialects leave them out. Undefined
- * when there are unknown parts and no known one to carry them.
+ * verbatim on their neighbours (`kept-parts.ts`), so a Responses upstream gets them back in
+ * place and other dialects leave them out. Undefined when there are unknown parts and no
+ * known one to carry them.
  */
 function decodeParts<T extends { providerData?: ProviderData }>(
   raw: unknown[],
   path: string,
   decode: (part: Json, path: string) => T | undefined,
 ): T[] | undefined {
-  const parts: T[] = [];
-  let pending: UnknownPart[] = [];
-  raw.forEach((entry, index) => {
+  const { parts, unknown } = decodeKnownParts(raw, DIALECT, (entry, index) => {
     const at = `${path}[${index}]`;
     if (!isObject(entry)) invalid(at, `must be an object, got ${describe(entry)}`);
     if (typeof entry.type !== "string") invalid(`${at}.type`, "must be a string");
-    const part = decode(entry, at);
-    if (!part) {
-      pending.push(entry as UnknownPart);
-      return;
-    }
-    if (pending.length > 0) remember(part, { before: pending });
-    pending = [];
-    parts.push(part);
+    return decode(entry, at);
   });
-  if (pending.length === 0) return parts;
-  if (parts.length === 0) return undefined;
-  remember(parts[parts.length - 1], { after: pending });
-  return parts;
+  return parts.length === 0 && unknown.length > 0 ? undefined : parts;
 }
 
 /** A tool result from a function_call_output or custom_tool_call_output item. */

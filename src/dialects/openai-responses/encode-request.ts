@@ -40,6 +40,7 @@ import type {
   ToolResultPart,
 } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig, ToolDefinition } from "../../ir/request.ts";
+import { withKeptParts as keptAround } from "../kept-parts.ts";
 import { DIALECT } from "./decode-request.ts";
 import { callNameFields, type WireToolName, wireToolNames } from "./tool-names.ts";
 import type {
@@ -72,17 +73,12 @@ export function isRefusal(part: TextPart): boolean {
   return partMemo(part).refusal === true || part.providerData?.["openai-chat"]?.refusal === true;
 }
 
-/**
- * `wire` as the content of an item, with the parts of unknown types that stood around it
- * (kept by decode-request) back in place.
- */
+/** `wire` with the parts of unknown types that stood around it (kept by decode-request) in place. */
 export function withKeptParts<T>(
   part: { providerData?: ProviderData },
   wire: T,
 ): Array<T | UnknownPart> {
-  const memo = partMemo(part);
-  if (!memo.before && !memo.after) return [wire];
-  return [...memo.before ?? [], wire, ...memo.after ?? []];
+  return keptAround(part, DIALECT, wire) as Array<T | UnknownPart>;
 }
 
 /** A custom tool call's input from canonical `{"input": …}` arguments (the raw text otherwise). */

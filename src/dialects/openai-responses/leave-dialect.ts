@@ -8,7 +8,9 @@
  * `previous_response_id` (state only OpenAI holds) would change the answer,
  * so they are refused.
  */
+import type { ProviderData } from "../../ir/message.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
+import { keptPartCount } from "../kept-parts.ts";
 import { apiError } from "../../server/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { DIALECT } from "./decode-common.ts";
@@ -61,10 +63,9 @@ function refuseChanges(memo: RequestMemo): void {
 /** How many content parts of unknown types ride on the request's parts. */
 function keptParts(request: CanonicalRequest): number {
   let count = 0;
-  const add = (part: { providerData?: Record<string, Record<string, unknown>> }) => {
+  const add = (part: { providerData?: ProviderData }) => {
     const memo = part.providerData?.[DIALECT] as PartMemo | undefined;
-    if (!memo) return;
-    count += (memo.before?.length ?? 0) + (memo.after?.length ?? 0) + (memo.output?.length ?? 0);
+    count += keptPartCount(part, DIALECT) + (memo?.output?.length ?? 0);
   };
   for (const message of request.messages) {
     for (const part of message.content) {
