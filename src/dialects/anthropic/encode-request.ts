@@ -251,28 +251,21 @@ function encodeMessages(
         }
         return;
       }
-      case "user": {
-        const content = blocksOf(
-          message.content,
-          (part, j) => encodeUserPart(part, `messages[${i}].content[${j}]`),
-          data?.opaque,
-        );
-        // A user message that held only parts another dialect keeps for itself has nothing
-        // left to say, and Anthropic refuses an empty one.
+      case "user":
+      case "assistant": {
+        const content = message.role === "user"
+          ? blocksOf(
+            message.content,
+            (part, j) => encodeUserPart(part, `messages[${i}].content[${j}]`),
+            data?.opaque,
+          )
+          : blocksOf(message.content, (part) => encodeAssistantPart(part, tally), data?.opaque);
+        // A message that held only parts another dialect keeps for itself has nothing left to
+        // say, and Anthropic refuses an empty one.
         if (content.length === 0) return;
-        out.push({ role: "user", content });
+        out.push({ role: message.role, content });
         break;
       }
-      case "assistant":
-        out.push({
-          role: "assistant",
-          content: blocksOf(
-            message.content,
-            (part) => encodeAssistantPart(part, tally),
-            data?.opaque,
-          ),
-        });
-        break;
       case "tool": {
         const blocks = message.content.map((part, j) =>
           encodeToolResult(part, `messages[${i}].content[${j}]`)

@@ -12,6 +12,7 @@ import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
 import { encodeResponse } from "./encode-response.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
+import { leaveDialect } from "./leave-dialect.ts";
 
 export const codec: DialectCodec = {
   id: "gemini",
@@ -23,4 +24,5 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  leaveDialect,
 };
