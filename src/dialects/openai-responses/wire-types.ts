@@ -183,35 +183,6 @@ export type OutputItem =
   | (CustomToolCallItem & { id: string })
   | BuiltinItem;
 
-/**
- * Built-in input item types, kept verbatim for a Responses upstream. Item types subgate does
- * not know are kept the same way (the upstream is the judge of them); this list only lets a
- * dropped item be named as built-in.
- */
-export const BUILTIN_ITEM_TYPES: ReadonlySet<string> = new Set([
-  "item_reference",
-  "web_search_call",
-  "file_search_call",
-  "computer_call",
-  "computer_call_output",
-  "image_generation_call",
-  "code_interpreter_call",
-  "local_shell_call",
-  "local_shell_call_output",
-  "shell_call",
-  "shell_call_output",
-  "apply_patch_call",
-  "apply_patch_call_output",
-  "mcp_list_tools",
-  "mcp_approval_request",
-  "mcp_approval_response",
-  "mcp_call",
-  "tool_search_call",
-  "tool_search_output",
-  "compaction",
-  "compaction_summary",
-]);
-
 // ---------------------------------------------------------------- tools and request
 
 export interface FunctionTool {
