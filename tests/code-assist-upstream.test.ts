@@ -88,6 +88,25 @@ Deno.test("a Gemini login serves through Code Assist: envelope with the project 
         })
       ) chat += chunk.choices[0]?.delta?.content ?? "";
       assertEquals(chat, streamed.text);
+
+      // Code Assist goes through the codec: what subgate does not know must still get there.
+      upstream.answer("gemini", {
+        body: JSON.stringify({ response: readJsonFixture("gemini", "google-text.json") }),
+      });
+      const unknown = {
+        contents: [{ role: "user", parts: [{ text: "hi" }, { futurePart: { x: 1 } }] }],
+        toolConfig: { functionCallingConfig: { mode: "FUTURE_MODE" } },
+      };
+      const response = await fetch(`${server.url}/v1beta/models/gemini-2.5-pro:generateContent`, {
+        method: "POST",
+        headers: { "x-goog-api-key": "any", "content-type": "application/json" },
+        body: JSON.stringify(unknown),
+      });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+      const inner = upstream.requests.at(-1)!.json.request as Record<string, unknown>;
+      assertEquals(inner.contents, unknown.contents);
+      assertEquals(inner.toolConfig, unknown.toolConfig);
       assertEquals(upstream.violations, []);
     } finally {
       await server.stop();

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { KEY, MODELS, withMatrixWorld } from "./helpers/matrix-world.ts";
-import { chunksAsSse } from "./helpers/provider-fixtures.ts";
+import { chunksAsSse, type FixtureDialect } from "./helpers/provider-fixtures.ts";
+import type { UpstreamDialect } from "./helpers/replay-upstream.ts";
 
 /** A stream as the provider sends it, plus the keep-alive comment some proxies add. */
 function withKeepAlive(sse: string): string {
@@ -146,4 +147,83 @@ Deno.test("the client's key reaches no upstream, whichever of the four ways it w
       seen.headers.forEach((value, name) => everything.push(`${name}: ${value}`));
       assert(!everything.join("\n").includes(KEY), `the key leaked via ${JSON.stringify(auth)}`);
     }
+  }));
+
+Deno.test("what subgate does not know reaches a same-dialect upstream byte for byte, in all four dialects", () =>
+  withMatrixWorld(async ({ server, upstream }) => {
+    const cases: Array<{
+      dialect: UpstreamDialect;
+      path: string;
+      headers: Record<string, string>;
+      body: string;
+      fixture: string;
+      sent: (body: string) => string;
+    }> = [
+      {
+        // Codex CLI's code mode, and an item, a part and a tool of types no API has yet.
+        dialect: "openai-responses",
+        path: "/v1/responses",
+        headers: { authorization: `Bearer ${KEY}` },
+        body: `{"model":"via-responses","input":[{"type":"additional_tools","role":"developer",` +
+          `"tools":[{"type":"namespace","name":"functions","tools":[{"type":"custom","name":"exec"}]}]},` +
+          `{"type":"future_item","x":1},{"type":"message","role":"user","content":[` +
+          `{"type":"input_text","text":"hi"},{"type":"input_hologram","data":"h"}]}],` +
+          `"tools":[{"type":"future_tool"}],"text":{"format":{"type":"future_format"}},"stream":true}`,
+        fixture: "openai-phase.1.chunks.txt",
+        sent: (body) => body.replace("via-responses", MODELS["openai-responses"].upstream),
+      },
+      {
+        dialect: "openai-chat",
+        path: "/v1/chat/completions",
+        headers: { authorization: `Bearer ${KEY}` },
+        body:
+          `{"model":"via-chat","messages":[{"role":"user","content":[{"type":"text","text":"hi"},` +
+          `{"type":"video_url","video_url":{"url":"https://x.test/v.mp4"}}]}],` +
+          `"tools":[{"type":"custom","custom":{"name":"g"}}],` +
+          `"tool_choice":{"type":"custom","custom":{"name":"g"}},"stream":true}`,
+        fixture: "openai-text.chunks.txt",
+        sent: (body) => body.replace("via-chat", MODELS["openai-chat"].upstream),
+      },
+      {
+        dialect: "anthropic",
+        path: "/v1/messages",
+        headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+        body: `{"model":"via-anthropic","max_tokens":8,"system":[{"type":"text","text":"s"},` +
+          `{"type":"future_block"}],"messages":[{"role":"user","content":"hi"},` +
+          `{"role":"system","content":[{"type":"image","source":{"type":"x"}}]}],` +
+          `"tool_choice":{"type":"future_choice"},"stream":true}`,
+        fixture: "anthropic-text.chunks.txt",
+        sent: (body) => body.replace("via-anthropic", MODELS.anthropic.upstream),
+      },
+      {
+        dialect: "gemini",
+        path: "/v1beta/models/via-gemini:streamGenerateContent?alt=sse",
+        headers: { "x-goog-api-key": KEY },
+        body: `{"contents":[{"role":"user","parts":[{"text":"hi"},{"futurePart":{"x":1}}]}],` +
+          `"systemInstruction":{"parts":[{"futureHint":{}}]},` +
+          `"toolConfig":{"functionCallingConfig":{"mode":"FUTURE_MODE"}}}`,
+        fixture: "google-tool-call-gemini3.chunks.txt",
+        sent: (body) => body,
+      },
+    ];
+    const folder: Record<UpstreamDialect, FixtureDialect> = {
+      anthropic: "anthropic-messages",
+      "openai-chat": "openai-chat",
+      "openai-responses": "openai-responses",
+      gemini: "gemini",
+    };
+    for (const { dialect, path, headers, body, fixture, sent } of cases) {
+      const sse = chunksAsSse(folder[dialect], fixture);
+      upstream.answer(dialect, { body: sse });
+      const response = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body,
+      });
+      assertEquals(response.status, 200, dialect);
+      assertEquals(await response.text(), sse, `${dialect}: the upstream's answer`);
+      assertEquals(upstream.requests.at(-1)!.text, sent(body), `${dialect}: the client's body`);
+    }
+    assertEquals(upstream.violations, []);
+    assert(!/status=4\d\d/.test(server.log()), "subgate refused nothing");
   }));

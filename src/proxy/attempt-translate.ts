@@ -44,7 +44,9 @@ export async function translate(
         detail,
       }),
   };
-  client.leaveDialect?.(canonical, encodeContext);
+  // Only another dialect loses what the client's dialect kept; the same one (Code Assist's
+  // wrapped Gemini, an Anthropic body with a foreign signature) gets it all back.
+  if (target.id !== client.id) client.leaveDialect?.(canonical, encodeContext);
   const collect = resolved.upstream.streamsOnly === true && !canonical.stream;
   const encoded = target.encodeRequest(
     collect ? { ...canonical, stream: true } : canonical,

@@ -22,6 +22,7 @@ import { Anthropic } from "../helpers/npm.ts";
 import { encodeRequest } from "../../src/dialects/anthropic/encode-request.ts";
 import { encodeResponse } from "../../src/dialects/anthropic/encode-response.ts";
 import { codec } from "../../src/dialects/anthropic/index.ts";
+import { CODECS } from "../../src/dialects/registry.ts";
 import type { EncodeContext } from "../../src/dialects/codec.ts";
 import type { CanonicalRequest } from "../../src/ir/request.ts";
 import type { StreamEvent } from "../../src/ir/stream-event.ts";
@@ -728,9 +729,12 @@ Deno.test("malformed requests are refused as invalid_request naming the field", 
       { ...ok, messages: [{ role: "user", content: [{ type: "image", source: "x" }] }] },
       /content\[0\]\.source: must be an object/,
     ],
+    // Blocks a system message or `system` cannot hold as text, and tool choices of types
+    // subgate does not know, are no longer refused here (the upstream judges them): see
+    // "what subgate does not know …" below.
     [
-      { ...ok, messages: [{ role: "system", content: [{ type: "image", source: {} }] }] },
-      /system message holds only text/,
+      { ...ok, messages: [{ role: "system", content: [{ source: {} }] }] },
+      /content\[0\]: must be a content block with a type/,
     ],
     [{ ...ok, max_tokens: "lots" }, /^max_tokens: must be a positive integer, found 'lots'/],
     [{ ...ok, max_tokens: 0 }, /^max_tokens: must be a positive integer/],
@@ -740,11 +744,11 @@ Deno.test("malformed requests are refused as invalid_request naming the field", 
     [{ ...ok, stream: "yes" }, /^stream: must be true or false/],
     [{ ...ok, stop_sequences: "END" }, /^stop_sequences: must be an array/],
     [{ ...ok, system: 5 }, /^system: must be a string or an array/],
-    [{ ...ok, system: [{ type: "image" }] }, /^system\[0\]: must be a text block/],
+    [{ ...ok, system: ["text"] }, /^system\[0\]: must be a content block with a type/],
     [{ ...ok, tools: {} }, /^tools: must be an array/],
     [{ ...ok, tools: [{ name: "a" }] }, /^tools\[0\]\.input_schema: must be a JSON Schema object/],
     [
-      { ...ok, tool_choice: { type: "sometimes" } },
+      { ...ok, tool_choice: { type: 3 } },
       /^tool_choice\.type: must be auto, any, tool or none/,
     ],
     [{ ...ok, tool_choice: { type: "tool" } }, /^tool_choice\.name: must be a string/],
@@ -755,6 +759,46 @@ Deno.test("malformed requests are refused as invalid_request naming the field", 
     [{ ...ok, metadata: "u" }, /^metadata: must be an object/],
   ];
   for (const [body, pattern] of cases) throwsInvalid(() => codec.decodeRequest(body, {}), pattern);
+});
+
+Deno.test("what subgate does not know goes up as sent; across dialects it is dropped or refused", () => {
+  const body = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    stream: false,
+    system: [{ type: "text", text: "Be brief." }, { type: "system_hologram", data: "h" }],
+    messages: [
+      { role: "user", content: [{ type: "text", text: "hi" }] },
+      {
+        role: "system",
+        content: [{ type: "text", text: "Rules." }, { type: "image", source: { type: "x" } }],
+      },
+      { role: "user", content: [{ type: "future_block", x: 1 }] },
+    ],
+  };
+  const canonical = codec.decodeRequest(structuredClone(body), {});
+  assertEquals(codec.encodeRequest(canonical, recordingContext("claude-sonnet-4-5")), body);
+  assertEquals(canonical.system.map((part) => part.text), ["Be brief."]);
+  const warnings = recordingContext("m");
+  codec.leaveDialect!(canonical, warnings);
+  assertEquals(warnings.warnings, [
+    "content: 3 block(s) only Anthropic reads (server tools …) dropped",
+  ]);
+  // The message that held only an unknown block has nothing to say elsewhere.
+  const chat = CODECS["openai-chat"].encodeRequest(canonical, recordingContext("m"));
+  assertEquals((chat.messages as Json[]).map((message) => message.role), [
+    "system",
+    "user",
+    "system",
+  ]);
+
+  const forced = { ...structuredClone(body), tool_choice: { type: "future_choice", x: 1 } };
+  const request = codec.decodeRequest(structuredClone(forced), {});
+  assertEquals(codec.encodeRequest(request, recordingContext("claude-sonnet-4-5")), forced);
+  throwsInvalid(
+    () => codec.leaveDialect!(request, recordingContext("m")),
+    /^tool_choice: the type "future_choice"/,
+  );
 });
 
 // ---- Requests from other dialects --------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import { OpenAI } from "../helpers/npm.ts";
 import { codec } from "../../src/dialects/openai-chat/index.ts";
+import { CODECS } from "../../src/dialects/registry.ts";
 import type { EncodeContext } from "../../src/dialects/codec.ts";
 import type { CanonicalRequest } from "../../src/ir/request.ts";
 import type { CanonicalResponse, Usage } from "../../src/ir/response.ts";
@@ -1065,9 +1066,11 @@ Deno.test("openai-chat request decode: malformed bodies name the problem", () =>
       { model: "m", messages: [{ role: "user", content: 5 }] },
       /^messages\[0\]\.content: must be a string or an array/,
     ],
+    // Parts, tools and calls of types subgate does not know are no longer refused here (the
+    // upstream judges them): see "what subgate does not know …" below.
     [
-      { model: "m", messages: [{ role: "user", content: [{ type: "video", video: {} }] }] },
-      /^messages\[0\]\.content\[0\]\.type: unsupported content part type "video"/,
+      { model: "m", messages: [{ role: "user", content: [{ video: {} }] }] },
+      /^messages\[0\]\.content\[0\]\.type: must be a string/,
     ],
     [
       { model: "m", messages: [{ role: "user", content: [{ type: "text" }] }] },
@@ -1108,8 +1111,8 @@ Deno.test("openai-chat request decode: malformed bodies name the problem", () =>
     ],
     [{ model: "m", messages: [user], tools: {} }, /^tools: must be an array, got an object/],
     [
-      { model: "m", messages: [user], tools: [{ type: "custom", custom: { name: "x" } }] },
-      /^tools\[0\]\.type: only "function" tools are supported/,
+      { model: "m", messages: [user], tools: [{ function: { name: "x" } }] },
+      /^tools\[0\]\.type: must be a string/,
     ],
     [
       { model: "m", messages: [user], tools: [{ type: "function", function: {} }] },
@@ -1117,7 +1120,7 @@ Deno.test("openai-chat request decode: malformed bodies name the problem", () =>
     ],
     [{ model: "m", messages: [user], tool_choice: "sometimes" }, /^tool_choice: must be "auto"/],
     [
-      { model: "m", messages: [user], response_format: { type: "yaml" } },
+      { model: "m", messages: [user], response_format: { json_schema: {} } },
       /^response_format\.type: must be/,
     ],
     [
@@ -1143,6 +1146,91 @@ Deno.test("openai-chat request decode: malformed bodies name the problem", () =>
     } catch (error) {
       assert(error instanceof ApiErrorException, String(error));
       assertEquals(error.error.kind, "invalid_request");
+      assertEquals(error.error.status, 400);
+      assertMatch(error.error.message, pattern);
+    }
+  }
+});
+
+Deno.test("openai-chat: what subgate does not know goes up as sent; across dialects it is dropped or refused", () => {
+  const body = {
+    model: "gpt-x",
+    messages: [
+      { role: "system", content: [{ type: "text", text: "Sys" }, { type: "note", note: "n" }] },
+      {
+        role: "user",
+        content: [
+          { type: "video_url", video_url: { url: "https://x.test/v.mp4" } },
+          { type: "text", text: "Watch." },
+        ],
+      },
+      { role: "user", content: [{ type: "hologram", data: "h" }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "c1", content: [{ type: "chart", chart: {} }] },
+    ],
+    tools: [
+      { type: "function", function: { name: "f", parameters: { type: "object" } } },
+      { type: "custom", custom: { name: "grammar_tool", format: { type: "text" } } },
+    ],
+    stream: false,
+  };
+  const decoded = codec.decodeRequest(structuredClone(body), {});
+  assertEquals(codec.encodeRequest(decoded, context("gpt-x")), body);
+  assertEquals(decoded.tools.map((tool) => tool.name), ["f"]);
+  assertEquals(decoded.messages[0].content.map((part) => part.type === "text" && part.text), [
+    "Watch.",
+  ]);
+
+  // Elsewhere, the user message that held only an unknown part has nothing left to say.
+  const anthropic = CODECS.anthropic.encodeRequest(decoded, context("claude-x"));
+  assertEquals((anthropic.messages as Array<{ role: string }>).map((message) => message.role), [
+    "user",
+    "assistant",
+    "user",
+  ]);
+
+  const leaving = context();
+  codec.leaveDialect!(decoded, leaving);
+  assertEquals(leaving.warnings, [
+    'tools: tool type "custom" dropped',
+    "content: 4 content part(s) of a type subgate does not know dropped",
+  ]);
+
+  // What would change the answer across dialects is refused there, never here.
+  const refusals: Array<[Record<string, unknown>, RegExp]> = [
+    [
+      { tool_choice: { type: "custom", custom: { name: "grammar_tool" } } },
+      /^tool_choice: "custom"/,
+    ],
+    [{ response_format: { type: "grammar", grammar: "start: x" } }, /^response_format: "grammar"/],
+    [
+      {
+        messages: [
+          { role: "user", content: "hi" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: "c2", type: "custom", custom: { name: "g", input: "x" } }],
+          },
+          { role: "tool", tool_call_id: "c2", content: "done" },
+        ],
+      },
+      /^tool_calls: "custom" tool calls cannot be sent/,
+    ],
+  ];
+  for (const [fields, pattern] of refusals) {
+    const sent = { ...structuredClone(body), ...fields };
+    const request = codec.decodeRequest(structuredClone(sent), {});
+    assertEquals(codec.encodeRequest(request, context("gpt-x")), sent);
+    try {
+      codec.leaveDialect!(request, context());
+      throw new Error(`translated: ${JSON.stringify(fields)}`);
+    } catch (error) {
+      assert(error instanceof ApiErrorException, String(error));
       assertEquals(error.error.status, 400);
       assertMatch(error.error.message, pattern);
     }

@@ -7,6 +7,7 @@
  */
 import { OpenAI } from "../helpers/npm.ts";
 import { codec } from "../../src/dialects/openai-responses/index.ts";
+import { CODECS } from "../../src/dialects/registry.ts";
 import type { EncodeContext } from "../../src/dialects/codec.ts";
 import type { AssistantPart } from "../../src/ir/message.ts";
 import type { CanonicalRequest } from "../../src/ir/request.ts";
@@ -1088,15 +1089,14 @@ Deno.test("malformed requests throw invalid_request naming the problem", () => {
     [{ model: "m", input: "" }, /^input: must not be empty/],
     [{ model: "m", input: [] }, /^input: must not be empty/],
     [{ model: "m", input: [5] }, /^input\[0\]: must be an object/],
-    [
-      { model: "m", input: [{ type: "bogus" }] },
-      /^input\[0\]\.type: unknown input item type "bogus"/,
-    ],
+    // Items, content parts and text formats of types subgate does not know are no longer
+    // refused here (the upstream judges them): see "what subgate does not know …" below.
+    [{ model: "m", input: [{ id: "x" }] }, /^input\[0\]\.type: must be a string/],
     [{ model: "m", input: [{ role: "wizard", content: "x" }] }, /^input\[0\]\.role: unknown role/],
     [{ model: "m", input: [{ role: "user", content: 5 }] }, /^input\[0\]\.content: must be/],
     [
-      { model: "m", input: [{ role: "user", content: [{ type: "input_audio" }] }] },
-      /^input\[0\]\.content\[0\]\.type: unknown content part type "input_audio"/,
+      { model: "m", input: [{ role: "user", content: [{ text: "no type" }] }] },
+      /^input\[0\]\.content\[0\]\.type: must be a string/,
     ],
     [
       {
@@ -1159,10 +1159,7 @@ Deno.test("malformed requests throw invalid_request naming the problem", () => {
     [{ model: "m", input: "hi", temperature: "hot" }, /^temperature: must be a number/],
     [{ model: "m", input: "hi", max_output_tokens: "10" }, /^max_output_tokens: must be a number/],
     [{ model: "m", input: "hi", reasoning: { effort: "extreme" } }, /^reasoning\.effort: must be/],
-    [
-      { model: "m", input: "hi", text: { format: { type: "yaml" } } },
-      /^text\.format\.type: unknown/,
-    ],
+    [{ model: "m", input: "hi", text: { format: { name: "x" } } }, /^text\.format\.type: must be/],
     [
       { model: "m", input: "hi", text: { format: { type: "json_schema", name: "x" } } },
       /^text\.format\.schema: must be a JSON Schema object/,
@@ -1226,6 +1223,358 @@ Deno.test("request fields map to the canonical request", () => {
     format: { type: "json_schema", name: "out", schema: { type: "object" }, strict: true },
   });
   assertEquals(body.previous_response_id, "resp_prev");
+});
+
+// ---------------------------------------------------------------- Codex CLI code mode
+
+/** Codex CLI 0.171's second request in code mode: our own capture (tests/fixtures/README.md). */
+const CODE_MODE = JSON.parse(
+  Deno.readTextFileSync(new URL("../fixtures/codex-cli/code-mode.2.request.json", import.meta.url)),
+) as Json;
+const CODE_MODE_ITEMS = CODE_MODE.input as Json[];
+const EXEC_INPUT = CODE_MODE_ITEMS[7].input as string;
+
+/** The namespace tools of the captured `additional_tools` item, by name. */
+function namespaces(): Map<string, Json[]> {
+  const tools = CODE_MODE_ITEMS[0].tools as Json[];
+  return new Map(tools.map((tool) => [tool.name as string, tool.tools as Json[]]));
+}
+
+/** The captured request with `items` appended (later turns Codex would send). */
+function codeModeTurn(items: Json[] = []): CanonicalRequest {
+  return codec.decodeRequest({
+    ...structuredClone(CODE_MODE),
+    input: [...CODE_MODE_ITEMS, ...items],
+  }, {});
+}
+
+Deno.test("code mode: the captured request decodes whole and goes back to a Responses upstream as sent", () => {
+  const request = codeModeTurn();
+  const warnings: string[] = [];
+  const encoded = codec.encodeRequest(request, context("gpt-6.2-sol", warnings));
+  assertEquals(warnings, []);
+  // The documented normalisations, except that the additional_tools item is kept whole, id too.
+  const expected = normalised(CODE_MODE);
+  (expected.input as Json[])[0] = CODE_MODE_ITEMS[0];
+  assertEquals(encoded, expected);
+  assertEquals(encoded.tools, undefined, "the tools are not repeated in `tools`");
+
+  const byNamespace = namespaces();
+  assertEquals(request.tools.map((tool) => tool.name), [
+    ...byNamespace.get("functions")!.map((tool) => tool.name),
+    "clock__sleep",
+    ...byNamespace.get("collaboration")!.map((tool) => `collaboration__${tool.name}`),
+  ]);
+  const [exec, wait] = request.tools;
+  assertEquals(exec.parameters.required, ["input"]);
+  assertEquals(exec.description, byNamespace.get("functions")![0].description);
+  assertEquals(wait.parameters, byNamespace.get("functions")![1].parameters);
+  const sleep = request.tools.find((tool) => tool.name === "clock__sleep")!;
+  assertEquals(sleep.parameters, byNamespace.get("clock")![0].parameters);
+  assertEquals(sleep.strict, false);
+
+  assertEquals(request.system, []);
+  assertEquals(request.messages.map((message) => message.role), [
+    "system",
+    "system",
+    "system",
+    "system",
+    "user",
+    "user",
+    "assistant",
+    "tool",
+  ]);
+  const [call] = request.messages[6].content as AssistantPart[];
+  assert(call.type === "tool-call");
+  assertEquals(call.name, "exec");
+  assertEquals(JSON.parse(call.arguments), { input: EXEC_INPUT });
+  const [result] = request.messages[7].content;
+  assert(result.type === "tool-result" && typeof result.content !== "string");
+  assertEquals(result.toolCallId, call.id);
+  assertEquals(result.toolName, "exec");
+  assertMatch(
+    result.content.map((part) => part.type === "text" ? part.text : "").join(""),
+    /tool-ran-ok/,
+  );
+});
+
+type Target = "openai-chat" | "anthropic" | "gemini";
+
+/** The tool names of a request body in `target`'s dialect. */
+function targetToolNames(target: Target, body: Record<string, unknown>): string[] {
+  if (target === "openai-chat") {
+    return (body.tools as Array<{ function: { name: string } }>).map((tool) => tool.function.name);
+  }
+  if (target === "anthropic") {
+    return (body.tools as Array<{ name: string }>).map((tool) => tool.name);
+  }
+  const [declarations] = body.tools as Array<{ functionDeclarations: Array<{ name: string }> }>;
+  return declarations.functionDeclarations.map((declaration) => declaration.name);
+}
+
+/** The arguments of the (one) call of `name` in a request body in `target`'s dialect. */
+function targetCallArguments(target: Target, body: Record<string, unknown>, name: string): unknown {
+  const parts = target === "openai-chat"
+    ? (body.messages as Json[]).flatMap((message) => (message.tool_calls ?? []) as Json[])
+      .map((call) => call.function as Json)
+      .map((fn) => ({ name: fn.name, args: JSON.parse(fn.arguments as string) }))
+    : target === "anthropic"
+    ? (body.messages as Json[]).flatMap((message) => message.content as Json[])
+      .filter((block) => block.type === "tool_use").map((block) => ({
+        name: block.name,
+        args: block.input,
+      }))
+    : (body.contents as Json[]).flatMap((content) => content.parts as Json[])
+      .map((part) => part.functionCall as Json | undefined).filter((call) => call !== undefined)
+      .map((call) => ({ name: call.name, args: call.args }));
+  return parts.find((call) => call.name === name)?.args;
+}
+
+Deno.test("code mode: other dialects' upstreams get the tools, the call and its result", () => {
+  for (const target of ["openai-chat", "anthropic", "gemini"] as const) {
+    const request = codeModeTurn();
+    const warnings: string[] = [];
+    codec.leaveDialect!(request, context("m", warnings));
+    const body = CODECS[target].encodeRequest(request, context("m", warnings));
+    assertEquals(targetToolNames(target, body), request.tools.map((tool) => tool.name), target);
+    // Nothing of code mode is dropped on the way (other warnings are the target's own).
+    assertEquals(warnings.filter((warning) => /^(tools|input|content):/.test(warning)), [], target);
+    assertEquals(targetCallArguments(target, body, "exec"), { input: EXEC_INPUT }, target);
+    assertMatch(JSON.stringify(body), /tool-ran-ok/, `${target}: the tool's output`);
+  }
+  const chat = CODECS["openai-chat"].encodeRequest(codeModeTurn(), context("m"));
+  const [assistant, tool] = (chat.messages as Json[]).slice(-2);
+  assertEquals(assistant.tool_calls, [{
+    id: CODE_MODE_ITEMS[7].call_id,
+    type: "function",
+    function: { name: "exec", arguments: JSON.stringify({ input: EXEC_INPUT }) },
+  }]);
+  assertEquals(tool.tool_call_id, CODE_MODE_ITEMS[7].call_id);
+});
+
+/** The model's calls of exec (freeform) and clock's sleep, as an upstream of another dialect streams them. */
+function codeModeCalls(): StreamEvent[] {
+  const sleepArgs = JSON.stringify({ duration_ms: 1 });
+  return [
+    { type: "start", id: "chatcmpl-1", model: "gpt-6.2-sol" },
+    { type: "tool-call-start", index: 0, id: "call_exec", name: "exec" },
+    { type: "tool-call-delta", index: 0, argumentsDelta: JSON.stringify({ input: EXEC_INPUT }) },
+    { type: "tool-call-end", index: 0 },
+    { type: "tool-call-start", index: 1, id: "call_sleep", name: "clock__sleep" },
+    { type: "tool-call-delta", index: 1, argumentsDelta: sleepArgs },
+    { type: "tool-call-end", index: 1 },
+    { type: "finish", stopReason: "tool-calls", usage: { inputTokens: 1, outputTokens: 1 } },
+  ];
+}
+
+Deno.test("code mode: the model's calls go back to Codex as it named the tools, and round trip", () => {
+  const request = codeModeTurn();
+  const wire = parseWire(encodeEvents(codeModeCalls(), request));
+  const done = wire.filter((event) => event.event === "response.output_item.done")
+    .map((event) => event.data.item as Json);
+  const wanted = [
+    // The default namespace's tools are called by their bare names (Codex runs both forms).
+    { type: "custom_tool_call", name: "exec", input: EXEC_INPUT },
+    {
+      type: "function_call",
+      namespace: "clock",
+      name: "sleep",
+      arguments: JSON.stringify({ duration_ms: 1 }),
+    },
+  ];
+  assertEquals(
+    done.map(({ type, namespace, name, input, arguments: args }) =>
+      JSON.parse(JSON.stringify({ type, namespace, name, input, arguments: args }))
+    ),
+    wanted,
+  );
+  const completed = wire.find((event) => event.event === "response.completed")!.data;
+  assertEquals((completed.response as Json).output, done);
+  // The whole answer: the same items.
+  const whole = codec.encodeResponse({
+    id: "r",
+    model: "m",
+    content: [
+      {
+        type: "tool-call",
+        id: "call_exec",
+        name: "exec",
+        arguments: JSON.stringify({ input: EXEC_INPUT }),
+      },
+      { type: "tool-call", id: "call_sleep", name: "clock__sleep", arguments: "{}" },
+    ],
+    stopReason: "tool-calls",
+    usage: { inputTokens: 1, outputTokens: 1 },
+  }, request) as { output: Json[] };
+  assertEquals(whole.output.map((item) => [item.type, item.namespace, item.name]), [
+    ["custom_tool_call", undefined, "exec"],
+    ["function_call", "clock", "sleep"],
+  ]);
+
+  // Codex sends the calls back as it got them (namespace included), with their outputs.
+  const next = codeModeTurn([
+    ...done,
+    { type: "custom_tool_call_output", call_id: "call_exec", output: "tool-ran-ok" },
+    { type: "function_call_output", call_id: "call_sleep", output: "Sleep completed." },
+  ]);
+  const [, , , , , , , , calls, results] = next.messages;
+  assertEquals(calls.content.map((part) => part.type === "tool-call" && part.name), [
+    "exec",
+    "clock__sleep",
+  ]);
+  assertEquals(results.content.map((part) => part.type === "tool-result" && part.toolName), [
+    "exec",
+    "clock__sleep",
+  ]);
+  const again = codec.encodeRequest(next, context("gpt-6.2-sol"));
+  const sent = (again.input as Json[]).slice(-4);
+  assertEquals(sent.slice(0, 2).map(({ type, namespace, name }) => ({ type, namespace, name })), [
+    { type: "custom_tool_call", namespace: undefined, name: "exec" },
+    { type: "function_call", namespace: "clock", name: "sleep" },
+  ]);
+  assertEquals(sent[2].type, "custom_tool_call_output");
+  // A call that named the default namespace keeps it on the way back up.
+  const named = {
+    type: "custom_tool_call",
+    call_id: "c",
+    namespace: "functions",
+    name: "exec",
+    input: "1",
+  };
+  const kept = codec.encodeRequest(codeModeTurn([named]), context("m")).input as Json[];
+  assertEquals(kept.at(-1), named);
+  const chat = CODECS["openai-chat"].encodeRequest(next, context("m"));
+  const assistant = (chat.messages as Json[]).at(-3)!;
+  assertEquals(
+    (assistant.tool_calls as Array<{ function: Json }>).map((call) => call.function.name),
+    ["exec", "clock__sleep"],
+  );
+});
+
+Deno.test("a Responses upstream's namespaced calls decode to the flat names", () => {
+  const item = {
+    type: "function_call",
+    id: "fc_1",
+    call_id: "call_1",
+    namespace: "clock",
+    name: "sleep",
+    arguments: "{}",
+    status: "completed",
+  };
+  const events = decodeSse(
+    [
+      { type: "response.created", response: { id: "resp_1", model: "m", output: [] } },
+      { type: "response.output_item.added", output_index: 0, item: { ...item, arguments: "" } },
+      { type: "response.function_call_arguments.delta", output_index: 0, delta: "{}" },
+      { type: "response.output_item.done", output_index: 0, item },
+      { type: "response.completed", response: { id: "resp_1", model: "m", status: "completed" } },
+    ].map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(""),
+  );
+  const start = events.find((event) => event.type === "tool-call-start");
+  assertEquals(start?.type === "tool-call-start" && start.name, "clock__sleep");
+  const response = codec.decodeResponse({
+    id: "resp_1",
+    object: "response",
+    created_at: 1,
+    status: "completed",
+    error: null,
+    incomplete_details: null,
+    model: "m",
+    output: [item],
+    usage: null,
+  });
+  const [call] = response.content;
+  assert(call.type === "tool-call");
+  assertEquals(call.name, "clock__sleep");
+  // Back to a Responses client, even one that did not offer the tool: as the upstream named it.
+  const output = (codec.encodeResponse(response, simpleRequest()) as { output: Json[] }).output;
+  assertEquals([output[0].namespace, output[0].name], ["clock", "sleep"]);
+});
+
+Deno.test("what subgate does not know goes up as sent; across dialects it is dropped with a warning", () => {
+  const body: Json = {
+    model: "m",
+    input: [
+      { type: "bogus_item", payload: { x: 1 } },
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_audio", input_audio: { data: "AAA", format: "wav" } },
+          { type: "input_text", text: "Listen." },
+          { type: "input_video", url: "https://x/v.mp4" },
+        ],
+      },
+      { type: "message", role: "assistant", content: [{ type: "output_hologram", data: "h" }] },
+      { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+      {
+        type: "function_call_output",
+        call_id: "c1",
+        output: [{ type: "input_text", text: "ok" }, { type: "output_chart", chart: {} }],
+      },
+      { type: "function_call", call_id: "c2", name: "f", arguments: "{}" },
+      {
+        type: "function_call_output",
+        call_id: "c2",
+        output: [{ type: "output_chart", chart: {} }],
+      },
+    ],
+    tools: [
+      {
+        type: "function",
+        name: "f",
+        parameters: { type: "object", properties: {} },
+        strict: false,
+      },
+      { type: "future_tool", setting: true },
+      {
+        type: "namespace",
+        name: "crm",
+        description: "CRM tools",
+        tools: [{ type: "function", name: "lookup", parameters: { type: "object" }, strict: true }],
+      },
+    ],
+  };
+  const request = codec.decodeRequest(structuredClone(body), {});
+  const warnings: string[] = [];
+  assertEquals(codec.encodeRequest(request, context("m", warnings)), normalised(body));
+  assertEquals(warnings, []);
+  assertEquals(request.tools.map((tool) => tool.name), ["f", "crm__lookup"]);
+  const [user] = request.messages;
+  assertEquals(user.content.map((part) => part.type === "text" && part.text), ["Listen."]);
+
+  codec.leaveDialect!(request, context("m", warnings));
+  assertEquals(warnings, [
+    'tools: tool type "future_tool" dropped',
+    'input: 2 item(s) of type "bogus_item", "message" dropped',
+    "content: 4 content part(s) of a type subgate does not know dropped",
+  ]);
+  const chat = CODECS["openai-chat"].encodeRequest(request, context("m"));
+  assertEquals(
+    (chat.tools as Array<{ function: Json }>).map((tool) => tool.function.name),
+    ["f", "crm__lookup"],
+  );
+  const text = JSON.stringify(chat);
+  for (const lost of ["bogus_item", "input_audio", "input_video", "hologram", "output_chart"]) {
+    assert(!text.includes(lost), `${lost} does not reach a Chat upstream`);
+  }
+  const [, , , , lastResult] = chat.messages as Json[];
+  assertEquals(lastResult, { role: "tool", tool_call_id: "c2", content: "" });
+});
+
+Deno.test("a text format subgate does not know goes up as sent, and translating it is refused", () => {
+  const body: Json = { model: "m", input: "hi", text: { format: { type: "yaml", strict: true } } };
+  const request = codec.decodeRequest(body, {});
+  assertEquals(codec.encodeRequest(request, context("m")).text, body.text);
+  let caught: unknown;
+  try {
+    codec.leaveDialect!(request, context("m"));
+  } catch (error) {
+    caught = error;
+  }
+  assert(caught instanceof ApiErrorException);
+  assertEquals(caught.error.status, 400);
+  assertMatch(caught.error.message, /^text\.format: the format type "yaml"/);
 });
 
 // ---------------------------------------------------------------- errors

@@ -15,7 +15,12 @@
  * - A block's fields without a canonical place (`cache_control`, `citations`,
  *   …) go to the part's `providerData.anthropic`; the request's unknown
  *   top-level fields, server tools and the unmodelled rest of `thinking`,
- *   `metadata` and `output_config` go to the request's (see `wire-types.ts`).
+ *   `metadata` and `output_config` go to the request's (see `wire-types.ts`),
+ *   and so do non-text blocks of the top-level `system` (`systemOpaque`) and a
+ *   `tool_choice` of a type subgate does not know. Blocks a system message
+ *   cannot hold as text are kept like any other unmodelled block: a type
+ *   subgate does not know is never refused here (`leave-dialect.ts` says what
+ *   other dialects lose).
  */
 import type {
   AssistantPart,
@@ -252,7 +257,9 @@ function decodeContent(
     }
     const type = block.type;
     if (role === "system" && type !== "text") {
-      fail(at, `a system message holds only text blocks, found '${type}'`);
+      // A system message's canonical parts are text; anything else goes up verbatim.
+      opaque.push({ at: i, block });
+      continue;
     }
     switch (type) {
       case "text":
@@ -310,18 +317,23 @@ function decodeMessage(value: unknown, i: number): Message {
   return withData(message as Message, data.opaque || data.inMessages ? { ...data } : undefined);
 }
 
-function decodeSystem(system: unknown): TextPart[] {
-  if (system === undefined || system === null || system === "") return [];
-  if (typeof system === "string") return [{ type: "text", text: system }];
+/** The top-level `system`: text parts, and the blocks of other types kept verbatim in place. */
+function decodeSystem(system: unknown): { parts: TextPart[]; opaque: OpaqueBlock[] } {
+  const opaque: OpaqueBlock[] = [];
+  if (system === undefined || system === null || system === "") return { parts: [], opaque };
+  if (typeof system === "string") return { parts: [{ type: "text", text: system }], opaque };
   if (!Array.isArray(system)) {
     fail("system", `must be a string or an array of text blocks, found ${found(system)}`);
   }
-  return system.map((block, i) => {
-    if (!isObject(block) || block.type !== "text") {
-      fail(`system[${i}]`, `must be a text block, found ${found(block)}`);
+  const parts: TextPart[] = [];
+  system.forEach((block, i) => {
+    if (!isObject(block) || typeof block.type !== "string") {
+      fail(`system[${i}]`, `must be a content block with a type, found ${found(block)}`);
     }
-    return decodeText(block, `system[${i}]`);
+    if (block.type === "text") parts.push(decodeText(block, `system[${i}]`));
+    else opaque.push({ at: i, block });
   });
+  return { parts, opaque };
 }
 
 /** Custom tools as definitions; server tools only in `slots`, verbatim and in place. */
@@ -362,7 +374,10 @@ function decodeTools(value: unknown): { tools: ToolDefinition[]; slots?: Array<J
   return server ? { tools, slots } : { tools };
 }
 
-function decodeToolChoice(value: unknown): { choice?: ToolChoice; parallel?: boolean } {
+/** The tool choice; one of a type subgate does not know comes back as `kept`, verbatim. */
+function decodeToolChoice(
+  value: unknown,
+): { choice?: ToolChoice; parallel?: boolean; kept?: Json } {
   if (value === undefined || value === null) return {};
   if (!isObject(value)) fail("tool_choice", `must be an object with a type, found ${found(value)}`);
   let choice: ToolChoice;
@@ -380,7 +395,10 @@ function decodeToolChoice(value: unknown): { choice?: ToolChoice; parallel?: boo
       choice = { type: "tool", name: requireString(value.name, "tool_choice.name") };
       break;
     default:
-      fail("tool_choice.type", `must be auto, any, tool or none, found ${found(value.type)}`);
+      if (typeof value.type !== "string") {
+        fail("tool_choice.type", `must be auto, any, tool or none, found ${found(value.type)}`);
+      }
+      return { kept: value };
   }
   const disable = value.disable_parallel_tool_use;
   if (disable === undefined || disable === null) return { choice };
@@ -470,14 +488,16 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
   }
   if (body.messages.length === 0) fail("messages", "must hold at least one message");
 
+  const system = decodeSystem(body.system);
   const request: CanonicalRequest = {
     model,
-    system: decodeSystem(body.system),
+    system: system.parts,
     messages: body.messages.map(decodeMessage),
     tools: [],
     stream: false,
   };
   const data: Json = residue(body, REQUEST_FIELDS) ?? {};
+  if (system.opaque.length > 0) data.systemOpaque = system.opaque;
 
   if (body.stream !== undefined && body.stream !== null) {
     if (typeof body.stream !== "boolean") {
@@ -509,8 +529,10 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
   const tools = decodeTools(body.tools);
   request.tools = tools.tools;
   if (tools.slots) data.tools = tools.slots;
-  const { choice, parallel } = decodeToolChoice(body.tool_choice);
+  const { choice, parallel, kept } = decodeToolChoice(body.tool_choice);
   if (choice) request.toolChoice = choice;
+  // Kept as a top-level field: an Anthropic upstream gets it back as sent.
+  if (kept) data.tool_choice = kept;
   if (parallel !== undefined) request.parallelToolCalls = parallel;
 
   const thinking = decodeThinking(body.thinking);

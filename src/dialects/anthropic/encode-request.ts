@@ -252,25 +252,20 @@ function encodeMessages(
         return;
       }
       case "user":
-        out.push({
-          role: "user",
-          content: blocksOf(
+      case "assistant": {
+        const content = message.role === "user"
+          ? blocksOf(
             message.content,
             (part, j) => encodeUserPart(part, `messages[${i}].content[${j}]`),
             data?.opaque,
-          ),
-        });
+          )
+          : blocksOf(message.content, (part) => encodeAssistantPart(part, tally), data?.opaque);
+        // A message that held only parts another dialect keeps for itself has nothing left to
+        // say, and Anthropic refuses an empty one.
+        if (content.length === 0) return;
+        out.push({ role: message.role, content });
         break;
-      case "assistant":
-        out.push({
-          role: "assistant",
-          content: blocksOf(
-            message.content,
-            (part) => encodeAssistantPart(part, tally),
-            data?.opaque,
-          ),
-        });
-        break;
+      }
       case "tool": {
         const blocks = message.content.map((part, j) =>
           encodeToolResult(part, `messages[${i}].content[${j}]`)
@@ -413,6 +408,7 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
     metadata: metadataRest,
     output_config: outputRest,
     tools: toolSlots,
+    systemOpaque,
     ...extra
   } = request.providerData?.anthropic ?? {};
   const tally: Tally = { reasoning: 0, assistantFiles: 0, badArguments: 0, movedSystem: 0 };
@@ -495,7 +491,8 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
     system.push({ type: "text", text: JSON_INSTRUCTION });
   }
   if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
-  if (system.length > 0) body.system = system;
+  const systemBlocks = interleave(system, systemOpaque) as AnthropicTextBlock[];
+  if (systemBlocks.length > 0) body.system = systemBlocks;
 
   const metadata: Json = { ...(metadataRest as Json | undefined) };
   if (request.user !== undefined) metadata.user_id = request.user;

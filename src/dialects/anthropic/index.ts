@@ -14,6 +14,7 @@ import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
 import { encodeResponse, FOREIGN_PREFIX } from "./encode-response.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
+import { leaveDialect } from "./leave-dialect.ts";
 
 export const codec: DialectCodec = {
   id: "anthropic",
@@ -26,6 +27,7 @@ export const codec: DialectCodec = {
   createStreamDecoder,
   decodeError,
   streamError: (error) => formatSse(JSON.stringify(errorBody("anthropic", error)), "error"),
+  leaveDialect,
   // Another provider's reasoning, wrapped by subgate for the client, must not reach Anthropic.
   needsTranslation: (rawBody) => rawBody.includes(FOREIGN_PREFIX),
 };

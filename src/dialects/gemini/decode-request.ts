@@ -26,6 +26,11 @@
  * - Built-in tools (`googleSearch`, `codeExecution` …), `safetySettings`,
  *   `cachedContent`, unknown `generationConfig` fields and other top-level
  *   fields go to `providerData.gemini` for a Gemini upstream.
+ * - Parts of a kind subgate does not know (in a turn, in `systemInstruction`,
+ *   in a `functionResponse`) and function-calling modes it does not know are
+ *   never refused: they are kept verbatim with their place (`PlacedPart`) so a
+ *   Gemini upstream (Code Assist goes through the codec) gets them back, and
+ *   `leave-dialect.ts` says what other dialects lose.
  */
 import type { DecodeContext } from "../codec.ts";
 import type {
@@ -53,6 +58,7 @@ import type {
   GeminiFunctionResponse,
   GeminiPart,
   JsonSchema,
+  PlacedPart,
 } from "./wire-types.ts";
 
 type Json = Record<string, unknown>;
@@ -168,14 +174,15 @@ function functionResponseAt(value: unknown, path: string): GeminiFunctionRespons
       if (inline !== undefined) return { inlineData: blobAt(inline, `${partPath}.inlineData`) };
       const file = field(part, "fileData");
       if (file !== undefined) return { fileData: fileDataAt(file, `${partPath}.fileData`) };
-      throw invalid(partPath, "expected inlineData or fileData");
+      // A kind of part subgate does not know: it goes back verbatim (see toolResult).
+      return part;
     });
   }
   return out;
 }
 
-/** One part, validated and in camelCase. */
-function partAt(value: unknown, path: string): GeminiPart {
+/** One part, validated and in camelCase; undefined for a part with no field subgate knows. */
+function partAt(value: unknown, path: string): GeminiPart | undefined {
   const raw = objectAt(value, path);
   const part: GeminiPart = {};
   const signature = optionalString(field(raw, "thoughtSignature"), `${path}.thoughtSignature`);
@@ -201,19 +208,25 @@ function partAt(value: unknown, path: string): GeminiPart {
   } else if (code !== undefined) part.executableCode = objectAt(code, `${path}.executableCode`);
   else if (result !== undefined) {
     part.codeExecutionResult = objectAt(result, `${path}.codeExecutionResult`);
-  } else if (!signature) {
-    throw invalid(
-      path,
-      "no known field (expected text, inlineData, fileData, functionCall or functionResponse)",
-    );
-  }
+  } else if (!signature) return undefined;
   return part;
 }
 
-function partsAt(value: unknown, path: string): GeminiPart[] {
-  const parts = arrayAt(value, path);
-  if (parts.length === 0) throw invalid(path, "must not be empty");
-  return parts.map((part, j) => partAt(part, `${path}[${j}]`));
+/**
+ * A turn's parts: the ones subgate knows, and the others kept verbatim with their position
+ * (the upstream judges them; a Gemini upstream gets them back in place).
+ */
+function partsAt(value: unknown, path: string): { parts: GeminiPart[]; kept: PlacedPart[] } {
+  const raw = arrayAt(value, path);
+  if (raw.length === 0) throw invalid(path, "must not be empty");
+  const parts: GeminiPart[] = [];
+  const kept: PlacedPart[] = [];
+  raw.forEach((item, at) => {
+    const part = partAt(item, `${path}[${at}]`);
+    if (part) parts.push(part);
+    else kept.push({ at, part: item as Json });
+  });
+  return { parts, kept };
 }
 
 // ---------------------------------------------------------------------------
@@ -292,6 +305,7 @@ function toolResult(response: GeminiFunctionResponse, calls: CallBook): ToolResu
   const plain = plainResult(response.response);
   const text = plain ? plain.text : JSON.stringify(response.response);
   const files = (response.parts ?? []).map(fileOf).filter((file): file is FilePart => !!file);
+  const other = (response.parts ?? []).filter((part) => !part.inlineData && !part.fileData);
   const result: ToolResultPart = {
     type: "tool-result",
     toolCallId: id,
@@ -299,7 +313,10 @@ function toolResult(response: GeminiFunctionResponse, calls: CallBook): ToolResu
     content: files.length > 0 ? [{ type: "text", text } as TextPart, ...files] : text,
   };
   if (plain?.isError) result.isError = true;
-  if (generated) result.providerData = { gemini: { generatedId: true } };
+  const data: Json = {};
+  if (generated) data.generatedId = true;
+  if (other.length > 0) data.responseParts = other;
+  if (Object.keys(data).length > 0) result.providerData = { gemini: data };
   return result;
 }
 
@@ -346,7 +363,8 @@ function decodeContents(value: unknown): Message[] {
         `unknown role ${JSON.stringify(role)} (expected "user" or "model")`,
       );
     }
-    const parts = partsAt(content.parts, `${path}.parts`);
+    const { parts, kept } = partsAt(content.parts, `${path}.parts`);
+    const first = messages.length;
     if (role === "model") {
       const decoded = decodeModelParts(parts, {
         newId: () => calls.newId(),
@@ -363,21 +381,34 @@ function decodeContents(value: unknown): Message[] {
       }
       userTurn(parts, calls, messages);
     }
+    if (kept.length > 0) keepInTurn(messages, first, kept);
   });
   return messages;
 }
 
-function decodeSystem(value: unknown): TextPart[] {
+/** Parts of the turn that began at `messages[first]` kept on its first message (made if none). */
+function keepInTurn(messages: Message[], first: number, kept: PlacedPart[]): void {
+  if (messages.length === first) messages.push({ role: "user", content: [] });
+  const message = messages[first];
+  message.providerData = { ...message.providerData, gemini: { kept } };
+}
+
+/** `systemInstruction` as text parts; parts of other kinds are kept in `gemini.systemKept`. */
+function decodeSystem(value: unknown, gemini: Gemini): TextPart[] {
   if (value === undefined || value === null) return [];
   if (typeof value === "string") return [{ type: "text", text: value }];
   const content = objectAt(value, "systemInstruction");
   const parts = arrayAt(content.parts, "systemInstruction.parts");
-  return parts.map((item, j) => {
-    const path = `systemInstruction.parts[${j}]`;
+  const texts: TextPart[] = [];
+  const kept: PlacedPart[] = [];
+  parts.forEach((item, at) => {
+    const path = `systemInstruction.parts[${at}]`;
     const text = optionalString(objectAt(item, path).text, `${path}.text`);
-    if (text === undefined) throw invalid(path, "only text parts are supported here");
-    return { type: "text", text };
+    if (text === undefined) kept.push({ at, part: item as Json });
+    else texts.push({ type: "text", text });
   });
+  if (kept.length > 0) gemini.systemKept = kept;
+  return texts;
 }
 
 // ---------------------------------------------------------------------------
@@ -460,7 +491,9 @@ function decodeToolChoice(value: unknown, gemini: Gemini): ToolChoice | undefine
       if (allowed && allowed.length > 1) gemini.allowedFunctionNames = allowed;
       return { type: "required" };
   }
-  throw invalid(`${path}.mode`, `unknown mode ${JSON.stringify(mode)}`);
+  // A mode subgate does not know: a Gemini upstream gets it as sent, others refuse it.
+  gemini.functionCallingConfig = settings;
+  return undefined;
 }
 
 const EFFORTS = new Set(["minimal", "low", "medium", "high"]);
@@ -565,7 +598,7 @@ export function decodeRequest(body: unknown, context: DecodeContext): CanonicalR
   if (!isObject(body)) throw invalid("body", "expected a JSON object");
   const gemini: Gemini = {};
   const messages = decodeContents(body.contents);
-  const system = decodeSystem(field(body, "systemInstruction"));
+  const system = decodeSystem(field(body, "systemInstruction"), gemini);
   const tools = decodeTools(body.tools, gemini);
   const toolChoice = decodeToolChoice(field(body, "toolConfig"), gemini);
   const generation = decodeGeneration(field(body, "generationConfig"), gemini);

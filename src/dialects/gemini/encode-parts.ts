@@ -230,5 +230,13 @@ export function encodeToolResult(
     }
     if (files.length > 0) functionResponse.parts = files;
   }
+  // Parts of kinds subgate does not know that a Gemini client put in its response.
+  const kept = geminiData(part)?.responseParts;
+  if (Array.isArray(kept) && kept.length > 0) {
+    functionResponse.parts = [
+      ...functionResponse.parts ?? [],
+      ...kept as GeminiFunctionResponsePart[],
+    ];
+  }
   return { functionResponse };
 }

@@ -45,6 +45,7 @@ import type {
   GeminiTool,
   GeminiToolConfig,
   JsonSchema,
+  PlacedPart,
 } from "./wire-types.ts";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -197,6 +198,9 @@ function encodeToolConfig(request: CanonicalRequest, context: EncodeContext) {
       calling.allowedFunctionNames = allowed.filter((name) => typeof name === "string");
     }
     config.functionCallingConfig = calling;
+  } else if (isObject(data.functionCallingConfig)) {
+    // A mode subgate does not know, from a Gemini client: as it was sent.
+    config.functionCallingConfig = data.functionCallingConfig as GeminiFunctionCallingConfig;
   }
   if (request.parallelToolCalls === false) {
     context.warn("parallelToolCalls", "Gemini cannot turn parallel function calls off");
@@ -254,6 +258,24 @@ interface ContentsState {
   contents: GeminiContent[];
   /** Whether the last content holds tool results (so the next user message may join it). */
   lastIsToolTurn: boolean;
+}
+
+/** `parts` with the parts a Gemini client sent that subgate does not know back at their places. */
+function withPlaced(parts: GeminiPart[], placed: unknown): GeminiPart[] {
+  if (!Array.isArray(placed) || placed.length === 0) return parts;
+  const out: GeminiPart[] = [];
+  let next = 0;
+  for (const { at, part } of placed as PlacedPart[]) {
+    while (out.length < at && next < parts.length) out.push(parts[next++]);
+    out.push(part as GeminiPart);
+  }
+  while (next < parts.length) out.push(parts[next++]);
+  return out;
+}
+
+/** The parts kept on a turn's first message (decode-request), if any. */
+function placedOf(message: Message): unknown {
+  return geminiData(message.providerData).kept;
 }
 
 function push(state: ContentsState, role: "user" | "model", parts: GeminiPart[], join: boolean) {
@@ -339,15 +361,20 @@ function encodeContents(
         }
         break;
       case "user": {
-        const { parts, hasResults } = userParts(message.content, callNames, where);
+        const encoded = userParts(message.content, callNames, where);
+        const parts = withPlaced(encoded.parts, placedOf(message));
+        const hasResults = encoded.hasResults;
         if (parts.length === 0) break;
         push(state, "user", parts, state.lastIsToolTurn || hasResults);
         state.lastIsToolTurn = hasResults;
         break;
       }
       case "tool": {
-        const parts = message.content.map((part, j) =>
-          encodeToolResult(part, toolName(callNames, part, `${where}.content[${j}]`), true)
+        const parts = withPlaced(
+          message.content.map((part, j) =>
+            encodeToolResult(part, toolName(callNames, part, `${where}.content[${j}]`), true)
+          ),
+          placedOf(message),
         );
         if (parts.length === 0) break;
         push(state, "user", parts, true);
@@ -359,6 +386,7 @@ function encodeContents(
         // turn: Gemini pairs the calls of a turn with the results of the next one.
         const content = [...message.content];
         const origins = content.map((_, j) => `${where}.content[${j}]`);
+        const placed = placedOf(message);
         while (messages[i + 1]?.role === "assistant") {
           i++;
           const next = messages[i] as Extract<Message, { role: "assistant" }>;
@@ -367,13 +395,16 @@ function encodeContents(
             origins.push(`messages[${i}].content[${j}]`);
           });
         }
-        const parts = encodeAssistantParts(content, {
-          upstream: true,
-          placeholderSignature: traits.gemini3,
-          path: (j) => origins[j],
-          warn: (field, detail) => context.warn(field, detail),
-          dropped: () => dropped++,
-        });
+        const parts = withPlaced(
+          encodeAssistantParts(content, {
+            upstream: true,
+            placeholderSignature: traits.gemini3,
+            path: (j) => origins[j],
+            warn: (field, detail) => context.warn(field, detail),
+            dropped: () => dropped++,
+          }),
+          placed,
+        );
         if (parts.length === 0) break;
         push(state, "model", parts, false);
         state.lastIsToolTurn = false;
@@ -399,7 +430,8 @@ export function encodeRequest(
   const system = systemText(request.system);
   const contents = encodeContents(request.messages, traits, context, system);
   const body: GeminiRequest = { contents };
-  if (system.length > 0) body.systemInstruction = { parts: system };
+  const systemParts = withPlaced(system, data.systemKept);
+  if (systemParts.length > 0) body.systemInstruction = { parts: systemParts };
   const tools = encodeTools(request, traits, context);
   if (tools.length > 0) body.tools = tools;
   const toolConfig = encodeToolConfig(request, context);

@@ -14,6 +14,7 @@ import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
 import { encodeResponse } from "./encode-response.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
+import { leaveDialect } from "./leave-dialect.ts";
 
 export const codec: DialectCodec = {
   id: "gemini",
@@ -26,4 +27,5 @@ export const codec: DialectCodec = {
   createStreamDecoder,
   decodeError,
   streamError: (error) => formatSse(JSON.stringify(errorBody("gemini", error))),
+  leaveDialect,
 };

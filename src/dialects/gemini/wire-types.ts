@@ -53,6 +53,20 @@ export interface GeminiFunctionCall {
 export interface GeminiFunctionResponsePart {
   inlineData?: GeminiBlob;
   fileData?: GeminiFileData;
+  /** Kinds of part subgate does not know are kept verbatim. */
+  [field: string]: unknown;
+}
+
+/**
+ * A part subgate does not know (no field it reads), kept verbatim with its position `at` in
+ * its list (a turn's parts, `systemInstruction.parts`), so a Gemini upstream gets it back in
+ * place: on a turn's first message as `providerData.gemini.kept`, on the request as
+ * `providerData.gemini.systemKept`. A tool result keeps such parts of its `functionResponse`
+ * as `providerData.gemini.responseParts`.
+ */
+export interface PlacedPart {
+  at: number;
+  part: Record<string, unknown>;
 }
 
 export interface GeminiFunctionResponse {

@@ -11,8 +11,13 @@
  * - `reasoning_content` / `reasoning` on assistant messages become reasoning
  *   parts; `refusal` becomes a refusal-marked text part.
  * - Images (`data:` URLs → base64, other URLs kept), `input_audio` and `file`
- *   (`file_data`) parts become file parts. Uploaded `file_id`s, custom tools,
- *   the legacy `functions` API and `n` > 1 are refused.
+ *   (`file_data`) parts become file parts. Uploaded `file_id`s, the legacy
+ *   `functions` API and `n` > 1 are refused.
+ * - Content parts, tools, tool calls, tool choices and response formats of a
+ *   type subgate does not know (`custom` tools and their calls, a newer part
+ *   type …) are never refused: they are kept verbatim (parts on their known
+ *   neighbours, see `kept-parts.ts`) for an OpenAI-compatible upstream, and
+ *   `leave-dialect.ts` says what happens to them across dialects.
  * - Whatever the canonical request has no place for (seed, logprobs, n, store,
  *   metadata, unknown fields on parts …) and the wire layout (string or array
  *   content, developer role, max_tokens or max_completion_tokens) is kept in
@@ -37,12 +42,14 @@ import type {
   ToolDefinition,
 } from "../../ir/request.ts";
 import { apiError } from "../../server/api-error.ts";
+import { decodeKnownParts } from "../kept-parts.ts";
 import type {
   ChatMessageLayout,
   ChatPartLayout,
   ChatReasoningEffort,
   ChatRequestLayout,
   ChatSystemLayout,
+  ChatUnknown,
   Extras,
 } from "./wire-types.ts";
 
@@ -149,9 +156,16 @@ function imageType(url: string): string {
   return IMAGE_TYPES[extension] ?? "image/*";
 }
 
-function textPart(value: unknown, path: string): TextPart {
+const DIALECT = "openai-chat";
+
+/** An object with a string `type` (a content part, tool, tool call …), else a refusal naming it. */
+function typed(value: unknown, path: string): Json & { type: string } {
   if (!isObject(value)) invalid(path, `must be an object, got ${describe(value)}`);
-  if (value.type !== "text") invalid(`${path}.type`, `must be "text"`);
+  if (typeof value.type !== "string") invalid(`${path}.type`, "must be a string");
+  return value as Json & { type: string };
+}
+
+function textPart(value: Json, path: string): TextPart {
   if (typeof value.text !== "string") invalid(`${path}.text`, "must be a string");
   const extra = extrasOf(value, TEXT_KEYS);
   return extra
@@ -159,13 +173,40 @@ function textPart(value: unknown, path: string): TextPart {
     : { type: "text", text: value.text };
 }
 
+/**
+ * A content array: the known parts decoded, those of a type subgate does not know kept
+ * verbatim on their neighbours (`kept-parts.ts`), so an OpenAI-compatible upstream gets them
+ * back in place; `kept` holds them all when there is no known part to carry them.
+ */
+function contentParts<T extends { providerData?: ProviderData }>(
+  values: unknown[],
+  path: string,
+  decode: (part: Json & { type: string }, path: string) => T | undefined,
+): { parts: T[]; kept?: ChatUnknown[] } {
+  const { parts, unknown } = decodeKnownParts(values, DIALECT, (value, i) => {
+    const partPath = `${path}[${i}]`;
+    return decode(typed(value, partPath), partPath);
+  });
+  return parts.length === 0 && unknown.length > 0
+    ? { parts, kept: unknown as ChatUnknown[] }
+    : { parts };
+}
+
 /** A system, developer or tool message's content: a string or text parts. */
-function textContent(value: unknown, path: string): { parts: TextPart[]; array: boolean } {
+function textContent(
+  value: unknown,
+  path: string,
+): { parts: TextPart[]; array: boolean; kept?: ChatUnknown[] } {
   if (typeof value === "string") return { parts: [{ type: "text", text: value }], array: false };
   if (!Array.isArray(value)) {
     invalid(path, `must be a string or an array of text parts, got ${describe(value)}`);
   }
-  return { parts: value.map((part, i) => textPart(part, `${path}[${i}]`)), array: true };
+  const decoded = contentParts(
+    value,
+    path,
+    (part, partPath) => part.type === "text" ? textPart(part, partPath) : undefined,
+  );
+  return { ...decoded, array: true };
 }
 
 function withLayout<T extends { providerData?: ProviderData }>(part: T, layout: ChatPartLayout): T {
@@ -225,14 +266,15 @@ function filePart(value: Json, path: string): FilePart {
   return withLayout(part, extra ? { extra } : {});
 }
 
-function userContent(value: unknown, path: string): { parts: UserPart[]; array: boolean } {
+function userContent(
+  value: unknown,
+  path: string,
+): { parts: UserPart[]; array: boolean; kept?: ChatUnknown[] } {
   if (typeof value === "string") return { parts: [{ type: "text", text: value }], array: false };
   if (!Array.isArray(value)) {
     invalid(path, `must be a string or an array of content parts, got ${describe(value)}`);
   }
-  const parts = value.map((part, i): UserPart => {
-    const partPath = `${path}[${i}]`;
-    if (!isObject(part)) invalid(partPath, `must be an object, got ${describe(part)}`);
+  const decoded = contentParts<UserPart>(value, path, (part, partPath) => {
     switch (part.type) {
       case "text":
         return textPart(part, partPath);
@@ -243,14 +285,10 @@ function userContent(value: unknown, path: string): { parts: UserPart[]; array: 
       case "file":
         return filePart(part, partPath);
       default:
-        return invalid(
-          `${partPath}.type`,
-          `unsupported content part type ${JSON.stringify(part.type)} ` +
-            "(expected text, image_url, input_audio or file)",
-        );
+        return undefined;
     }
   });
-  return { parts, array: true };
+  return { ...decoded, array: true };
 }
 
 function messageLayout(layout: ChatMessageLayout): ProviderData | undefined {
@@ -281,13 +319,15 @@ function assistantMessage(
   else if (typeof content === "string") parts.push({ type: "text", text: content });
   else if (Array.isArray(content)) {
     layout.content = "array";
-    content.forEach((part, i) => {
-      const partPath = `${path}.content[${i}]`;
-      if (isObject(part) && part.type === "refusal") {
+    const decoded = contentParts<TextPart>(content, `${path}.content`, (part, partPath) => {
+      if (part.type === "refusal") {
         if (typeof part.refusal !== "string") invalid(`${partPath}.refusal`, "must be a string");
-        parts.push({ type: "text", text: part.refusal, providerData: data({ refusal: true }) });
-      } else parts.push(textPart(part, partPath));
+        return { type: "text", text: part.refusal, providerData: data({ refusal: true }) };
+      }
+      return part.type === "text" ? textPart(part, partPath) : undefined;
     });
+    parts.push(...decoded.parts);
+    if (decoded.kept) layout.kept = decoded.kept;
   } else {
     invalid(`${path}.content`, `must be a string, an array of parts or null`);
   }
@@ -302,7 +342,9 @@ function assistantMessage(
       const callPath = `${path}.tool_calls[${i}]`;
       if (!isObject(call)) invalid(callPath, `must be an object, got ${describe(call)}`);
       if (call.type !== undefined && call.type !== "function") {
-        invalid(`${callPath}.type`, `only "function" tool calls are supported`);
+        // A call of a tool type subgate does not know (`custom`): kept for a Chat upstream.
+        (layout.toolCalls ??= []).push({ index: i, call: typed(call, callPath) });
+        return;
       }
       if (typeof call.id !== "string" || call.id === "") {
         invalid(`${callPath}.id`, "must be a non-empty string");
@@ -331,14 +373,16 @@ function toolResult(value: Json, path: string, toolNames: Map<string, string>): 
     invalid(`${path}.tool_call_id`, "must be a non-empty string");
   }
   const content = value.content;
+  const layout: ChatPartLayout = {};
+  const decoded = typeof content === "string" ? undefined : textContent(content, `${path}.content`);
+  if (decoded?.kept) layout.kept = decoded.kept;
   const result: ToolResultPart = {
     type: "tool-result",
     toolCallId: value.tool_call_id,
-    content: typeof content === "string" ? content : textContent(content, `${path}.content`).parts,
+    content: decoded?.parts ?? content as string,
   };
   const name = toolNames.get(value.tool_call_id);
   if (name !== undefined) result.toolName = name;
-  const layout: ChatPartLayout = {};
   if (typeof content !== "string") layout.content = "array";
   const extra = extrasOf(value, TOOL_KEYS);
   if (extra) layout.extra = extra;
@@ -363,11 +407,12 @@ function decodeMessages(
     switch (role) {
       case "system":
       case "developer": {
-        const { parts, array } = textContent(message.content, `${path}.content`);
+        const { parts, array, kept } = textContent(message.content, `${path}.content`);
         const extra = extrasOf(message, SYSTEM_KEYS);
         if (leading) {
           system.push(...parts);
           const entry: ChatSystemLayout = { role, parts: parts.length, array };
+          if (kept) entry.kept = kept;
           if (extra) entry.extra = extra;
           layout.push(entry);
           break;
@@ -375,6 +420,7 @@ function decodeMessages(
         const entry: ChatMessageLayout = {};
         if (role === "developer") entry.role = "developer";
         if (array) entry.content = "array";
+        if (kept) entry.kept = kept;
         if (extra) entry.extra = extra;
         const providerData = messageLayout(entry);
         messages.push(
@@ -385,9 +431,10 @@ function decodeMessages(
         break;
       }
       case "user": {
-        const { parts, array } = userContent(message.content, `${path}.content`);
+        const { parts, array, kept } = userContent(message.content, `${path}.content`);
         const entry: ChatMessageLayout = {};
         if (array) entry.content = "array";
+        if (kept) entry.kept = kept;
         const extra = extrasOf(message, USER_KEYS);
         if (extra) entry.extra = extra;
         const providerData = messageLayout(entry);
@@ -424,42 +471,53 @@ function decodeMessages(
   return { system, layout, messages };
 }
 
-function decodeTools(value: unknown): ToolDefinition[] {
+/** Function tools as definitions; tools of other types (`custom` …) kept verbatim in `layout`. */
+function decodeTools(value: unknown, layout: ChatRequestLayout): ToolDefinition[] {
   if (value == null) return [];
   if (!Array.isArray(value)) invalid("tools", `must be an array, got ${describe(value)}`);
-  return value.map((tool, i): ToolDefinition => {
+  const definitions: ToolDefinition[] = [];
+  value.forEach((tool, i) => {
     const path = `tools[${i}]`;
-    if (!isObject(tool)) invalid(path, `must be an object, got ${describe(tool)}`);
-    if (tool.type !== "function") {
-      invalid(
-        `${path}.type`,
-        `only "function" tools are supported, got ${JSON.stringify(tool.type)}`,
-      );
-    }
-    const fn = tool.function;
-    if (!isObject(fn)) invalid(`${path}.function`, "must be an object");
-    if (typeof fn.name !== "string" || fn.name === "") {
-      invalid(`${path}.function.name`, "must be a non-empty string");
-    }
-    const definition: ToolDefinition = {
-      name: fn.name,
-      parameters: { type: "object", properties: {} },
-    };
-    if (fn.parameters == null) definition.providerData = data({ noParameters: true });
-    else if (!isObject(fn.parameters)) invalid(`${path}.function.parameters`, "must be an object");
-    else definition.parameters = fn.parameters;
-    if (fn.description != null) {
-      if (typeof fn.description !== "string") {
-        invalid(`${path}.function.description`, "must be a string");
-      }
-      definition.description = fn.description;
-    }
-    if (fn.strict != null) {
-      if (typeof fn.strict !== "boolean") invalid(`${path}.function.strict`, "must be a boolean");
-      definition.strict = fn.strict;
-    }
-    return definition;
+    if (typed(tool, path).type !== "function") {
+      (layout.tools ??= []).push({ index: i, tool: tool as ChatUnknown });
+    } else definitions.push(functionTool(tool as Json, path));
   });
+  return definitions;
+}
+
+function functionTool(tool: Json, path: string): ToolDefinition {
+  const fn = tool.function;
+  if (!isObject(fn)) invalid(`${path}.function`, "must be an object");
+  if (typeof fn.name !== "string" || fn.name === "") {
+    invalid(`${path}.function.name`, "must be a non-empty string");
+  }
+  const definition: ToolDefinition = {
+    name: fn.name,
+    parameters: { type: "object", properties: {} },
+  };
+  if (fn.parameters == null) definition.providerData = data({ noParameters: true });
+  else if (!isObject(fn.parameters)) invalid(`${path}.function.parameters`, "must be an object");
+  else definition.parameters = fn.parameters;
+  if (fn.description != null) {
+    if (typeof fn.description !== "string") {
+      invalid(`${path}.function.description`, "must be a string");
+    }
+    definition.description = fn.description;
+  }
+  if (fn.strict != null) {
+    if (typeof fn.strict !== "boolean") invalid(`${path}.function.strict`, "must be a boolean");
+    definition.strict = fn.strict;
+  }
+  return definition;
+}
+
+/** A tool choice subgate can read: a function, or allowed tools that are all functions. */
+function readableChoice(value: Json): boolean {
+  if (value.type === "function") return true;
+  if (value.type !== "allowed_tools") return false;
+  const tools = isObject(value.allowed_tools) ? value.allowed_tools.tools : undefined;
+  return !Array.isArray(tools) ||
+    tools.every((tool) => !isObject(tool) || tool.type === undefined || tool.type === "function");
 }
 
 function toolName(value: unknown, path: string): string {
@@ -481,6 +539,7 @@ function toolName(value: unknown, path: string): string {
 function decodeToolChoice(
   value: unknown,
   tools: ToolDefinition[],
+  layout: ChatRequestLayout,
 ): { choice?: ToolChoice; tools: ToolDefinition[] } {
   if (value == null) return { tools };
   if (value === "auto" || value === "none" || value === "required") {
@@ -488,6 +547,11 @@ function decodeToolChoice(
   }
   if (!isObject(value)) {
     invalid("tool_choice", `must be "auto", "none", "required" or an object`);
+  }
+  if (!readableChoice(value)) {
+    // It names a tool of a type subgate does not know: kept for a Chat upstream.
+    layout.toolChoice = typed(value, "tool_choice");
+    return { tools };
   }
   if (value.type === "allowed_tools") {
     const allowed = value.allowed_tools;
@@ -536,10 +600,9 @@ function decodeResponseFormat(
       return format;
     }
     default:
-      return invalid(
-        "response_format.type",
-        `must be "text", "json_object" or "json_schema", got ${JSON.stringify(value.type)}`,
-      );
+      // A format subgate does not know: kept for a Chat upstream, refused across dialects.
+      layout.responseFormat = typed(value, "response_format");
+      return undefined;
   }
 }
 
@@ -603,7 +666,11 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
   }
   const layout: ChatRequestLayout = {};
   const { system, layout: systemLayout, messages } = decodeMessages(body.messages);
-  const { choice, tools } = decodeToolChoice(body.tool_choice, decodeTools(body.tools));
+  const { choice, tools } = decodeToolChoice(
+    body.tool_choice,
+    decodeTools(body.tools, layout),
+    layout,
+  );
   const request: CanonicalRequest = {
     model: body.model,
     system,

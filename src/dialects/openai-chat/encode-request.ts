@@ -25,6 +25,7 @@ import type { EncodeContext } from "../codec.ts";
 import type { FilePart, Message, TextPart, ToolResultPart } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig } from "../../ir/request.ts";
 import { apiError } from "../../server/api-error.ts";
+import { keptPartCount, withKeptParts } from "../kept-parts.ts";
 import type {
   ChatAssistantMessage,
   ChatContentForm,
@@ -39,6 +40,7 @@ import type {
   ChatTextPart,
   ChatToolCall,
   ChatToolChoice,
+  ChatUnknown,
   ChatUserPart,
   Extras,
 } from "./wire-types.ts";
@@ -51,15 +53,35 @@ function messageLayout(message: Message): ChatMessageLayout | undefined {
   return message.providerData?.["openai-chat"] as ChatMessageLayout | undefined;
 }
 
+const DIALECT = "openai-chat";
+
 function chatText(part: TextPart): ChatTextPart {
   const extra = partLayout(part)?.extra;
   return extra ? { ...extra, type: "text", text: part.text } : { type: "text", text: part.text };
 }
 
-/** Text parts as a string when nothing is lost by it, else as an array of parts. */
-function textContent(parts: TextPart[], array: boolean): string | ChatTextPart[] {
-  if (!array && parts.length === 1 && !partLayout(parts[0])?.extra) return parts[0].text;
-  return parts.map(chatText);
+/** `wire`, the encoded `part`, with the parts of unknown types kept around it back in place. */
+function kept<W>(part: TextPart | FilePart, wire: W): Array<W | ChatUnknown> {
+  return withKeptParts(part, DIALECT, wire) as Array<W | ChatUnknown>;
+}
+
+/** A part that can go as a plain string: no fields of its own, nothing kept around it. */
+function plain(part: TextPart): boolean {
+  return !partLayout(part)?.extra && keptPartCount(part, DIALECT) === 0;
+}
+
+/**
+ * Text parts as a string when nothing is lost by it, else as an array of parts; `verbatim` is
+ * the content kept whole when none of its parts was of a type subgate knows.
+ */
+function textContent(
+  parts: TextPart[],
+  array: boolean,
+  verbatim?: ChatUnknown[],
+): string | Array<ChatTextPart | ChatUnknown> {
+  if (verbatim) return verbatim;
+  if (!array && parts.length === 1 && plain(parts[0])) return parts[0].text;
+  return parts.flatMap((part) => kept(part, chatText(part)));
 }
 
 function withExtra<T extends object>(message: T, extra: Extras | undefined): T {
@@ -74,7 +96,8 @@ function systemMessages(parts: TextPart[], layout: ChatSystemLayout[] | undefine
   let offset = 0;
   return layout.map((entry) => {
     const group = parts.slice(offset, offset += entry.parts);
-    return withExtra({ role: entry.role, content: textContent(group, entry.array) }, entry.extra);
+    const content = textContent(group, entry.array, entry.kept);
+    return withExtra({ role: entry.role, content }, entry.extra);
   });
 }
 
@@ -144,7 +167,7 @@ function toolMessages(
     if (result.isError) {
       context.warn("tool-result.isError", "Chat tool messages cannot mark a result as an error");
     }
-    let content: string | ChatTextPart[];
+    let content: string | Array<ChatTextPart | ChatUnknown>;
     if (typeof result.content === "string") content = result.content;
     else {
       const texts: TextPart[] = [];
@@ -156,7 +179,7 @@ function toolMessages(
         }
       }
       content = layout?.content === "array"
-        ? texts.map(chatText)
+        ? textContent(texts, true, layout.kept)
         : texts.map((part) => part.text).join("\n");
     }
     out.push(withExtra({ role: "tool", tool_call_id: result.toolCallId, content }, layout?.extra));
@@ -177,15 +200,18 @@ function userMessages(message: Message & { role: "user" }, context: EncodeContex
   }
   const moved = toolMessages(results, context, out);
   const parts: Array<TextPart | FilePart> = [...moved, ...rest];
-  if (parts.length === 0) return out;
   const layout = messageLayout(message);
-  let content: string | ChatUserPart[];
-  if (
+  if (parts.length === 0 && !layout?.kept) return out;
+  let content: string | Array<ChatUserPart | ChatUnknown>;
+  if (layout?.kept) content = layout.kept;
+  else if (
     layout?.content !== "array" && parts.length === 1 && parts[0].type === "text" &&
-    !partLayout(parts[0])?.extra
+    plain(parts[0])
   ) content = parts[0].text;
   else {
-    content = parts.map((part) => part.type === "text" ? chatText(part) : filePart(part, context));
+    content = parts.flatMap((part) =>
+      kept(part, part.type === "text" ? chatText(part) : filePart(part, context))
+    );
   }
   out.push(withExtra({ role: "user", content }, layout?.extra));
   return out;
@@ -197,7 +223,7 @@ function assistantMessage(
 ): ChatMessage {
   const layout = messageLayout(message);
   const array = layout?.content === "array";
-  const texts: Array<ChatTextPart | { type: "refusal"; refusal: string }> = [];
+  const texts: Array<ChatTextPart | { type: "refusal"; refusal: string } | ChatUnknown> = [];
   let text: string | undefined;
   let refusal: string | undefined;
   const reasoning: Partial<Record<"reasoning_content" | "reasoning", string>> = {};
@@ -206,9 +232,9 @@ function assistantMessage(
     switch (part.type) {
       case "text":
         if (partLayout(part)?.refusal) {
-          if (array) texts.push({ type: "refusal", refusal: part.text });
+          if (array) texts.push(...kept(part, { type: "refusal", refusal: part.text }));
           else refusal = (refusal ?? "") + part.text;
-        } else if (array) texts.push(chatText(part));
+        } else if (array) texts.push(...kept(part, chatText(part)));
         else text = (text ?? "") + part.text;
         break;
       case "reasoning":
@@ -236,12 +262,17 @@ function assistantMessage(
   }
   const wire: ChatAssistantMessage = { role: "assistant", ...reasoning };
   const form: ChatContentForm | undefined = layout?.content;
-  if (array) wire.content = texts;
+  if (layout?.kept) wire.content = layout.kept;
+  else if (array) wire.content = texts;
   else if (text !== undefined) wire.content = text;
   else if (form === "null" || (form === undefined && toolCalls.length > 0)) wire.content = null;
   else if (form !== "absent") wire.content = "";
   if (refusal !== undefined) wire.refusal = refusal;
-  if (toolCalls.length > 0) wire.tool_calls = toolCalls;
+  const calls: Array<ChatToolCall | ChatUnknown> = toolCalls;
+  for (const { index, call } of layout?.toolCalls ?? []) {
+    calls.splice(Math.min(index, calls.length), 0, call);
+  }
+  if (calls.length > 0) wire.tool_calls = calls;
   return withExtra(wire, layout?.extra);
 }
 
@@ -254,7 +285,7 @@ function encodeMessages(request: CanonicalRequest, context: EncodeContext): Chat
         const entry = messageLayout(message);
         out.push(withExtra({
           role: entry?.role ?? "system",
-          content: textContent(message.content, entry?.content === "array"),
+          content: textContent(message.content, entry?.content === "array", entry?.kept),
         }, entry?.extra));
         break;
       }
@@ -276,17 +307,29 @@ function encodeMessages(request: CanonicalRequest, context: EncodeContext): Chat
   return out;
 }
 
-function encodeTools(request: CanonicalRequest): ChatFunctionTool[] {
-  return request.tools.map((tool) => {
+/** Function tools, with the tools of other types a Chat client sent back at their positions. */
+function encodeTools(
+  request: CanonicalRequest,
+  layout: ChatRequestLayout | undefined,
+): Array<ChatFunctionTool | ChatUnknown> {
+  const tools: Array<ChatFunctionTool | ChatUnknown> = request.tools.map((tool) => {
     const fn: ChatFunctionTool["function"] = { name: tool.name };
     if (tool.description !== undefined) fn.description = tool.description;
     if (!partLayout(tool)?.noParameters) fn.parameters = tool.parameters;
     if (tool.strict !== undefined) fn.strict = tool.strict;
     return { type: "function", function: fn };
   });
+  for (const { index, tool } of layout?.tools ?? []) {
+    tools.splice(Math.min(index, tools.length), 0, tool);
+  }
+  return tools;
 }
 
-function encodeToolChoice(request: CanonicalRequest): ChatToolChoice | undefined {
+function encodeToolChoice(
+  request: CanonicalRequest,
+  layout: ChatRequestLayout | undefined,
+): ChatToolChoice | ChatUnknown | undefined {
+  if (layout?.toolChoice) return layout.toolChoice;
   const choice = request.toolChoice;
   if (!choice) return undefined;
   if (choice.type === "tool") return { type: "function", function: { name: choice.name } };
@@ -310,9 +353,10 @@ export function encodeRequest(
     messages: encodeMessages(request, context),
     stream: request.stream,
   };
-  if (request.tools.length > 0) {
-    body.tools = encodeTools(request);
-    const choice = encodeToolChoice(request);
+  const tools = encodeTools(request, layout);
+  if (tools.length > 0) {
+    body.tools = tools;
+    const choice = encodeToolChoice(request, layout);
     if (choice) body.tool_choice = choice;
     if (request.parallelToolCalls !== undefined) {
       body.parallel_tool_calls = request.parallelToolCalls;
@@ -321,7 +365,8 @@ export function encodeRequest(
     throw apiError("invalid_request", "tool_choice: a tool call was required but no tools given");
   }
   const format = request.responseFormat;
-  if (format?.type === "text") body.response_format = { type: "text" };
+  if (layout?.responseFormat) body.response_format = layout.responseFormat;
+  else if (format?.type === "text") body.response_format = { type: "text" };
   else if (format?.type === "json") body.response_format = { type: "json_object" };
   else if (format?.type === "json-schema") {
     const spec: Extract<ChatRequest["response_format"], { type: "json_schema" }>["json_schema"] = {

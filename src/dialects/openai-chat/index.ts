@@ -13,6 +13,7 @@ import { decodeResponse } from "./decode-response.ts";
 import { createStreamDecoder } from "./decode-stream.ts";
 import { encodeRequest } from "./encode-request.ts";
 import { encodeResponse } from "./encode-response.ts";
+import { leaveDialect } from "./leave-dialect.ts";
 import { createStreamEncoder } from "./encode-stream.ts";
 
 export const codec: DialectCodec = {
@@ -28,4 +29,5 @@ export const codec: DialectCodec = {
   // Chat clients wait for `[DONE]` after an error chunk too (as vLLM and OpenRouter send it).
   streamError: (error) =>
     formatSse(JSON.stringify(errorBody("openai", error))) + "data: [DONE]\n\n",
+  leaveDialect,
 };

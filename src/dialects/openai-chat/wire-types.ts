@@ -37,6 +37,15 @@ export interface ChatFilePart {
 
 export type ChatUserPart = ChatTextPart | ChatImagePart | ChatAudioPart | ChatFilePart;
 
+/**
+ * A content part, tool, tool call, tool choice or response format of a type subgate does not
+ * know (the API's `custom` tools and calls, a newer content part …), kept verbatim.
+ */
+export interface ChatUnknown {
+  type: string;
+  [field: string]: unknown;
+}
+
 export interface ChatToolCall {
   id: string;
   type: "function";
@@ -45,21 +54,21 @@ export interface ChatToolCall {
 
 export interface ChatSystemMessage {
   role: "system" | "developer";
-  content: string | ChatTextPart[];
+  content: string | Array<ChatTextPart | ChatUnknown>;
   name?: string;
 }
 
 export interface ChatUserMessage {
   role: "user";
-  content: string | ChatUserPart[];
+  content: string | Array<ChatUserPart | ChatUnknown>;
   name?: string;
 }
 
 export interface ChatAssistantMessage {
   role: "assistant";
-  content?: string | Array<ChatTextPart | ChatRefusalPart> | null;
+  content?: string | Array<ChatTextPart | ChatRefusalPart | ChatUnknown> | null;
   refusal?: string | null;
-  tool_calls?: ChatToolCall[];
+  tool_calls?: Array<ChatToolCall | ChatUnknown>;
   /** DeepSeek, Kimi, xAI and other OpenAI-compatible providers: the model's reasoning text. */
   reasoning_content?: string;
   /** OpenRouter and Groq spell it `reasoning`. */
@@ -70,7 +79,7 @@ export interface ChatAssistantMessage {
 export interface ChatToolMessage {
   role: "tool";
   tool_call_id: string;
-  content: string | ChatTextPart[];
+  content: string | Array<ChatTextPart | ChatUnknown>;
 }
 
 export type ChatMessage =
@@ -121,10 +130,10 @@ export type ChatReasoningEffort =
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
-  tools?: ChatFunctionTool[];
-  tool_choice?: ChatToolChoice;
+  tools?: Array<ChatFunctionTool | ChatUnknown>;
+  tool_choice?: ChatToolChoice | ChatUnknown;
   parallel_tool_calls?: boolean;
-  response_format?: ChatResponseFormat;
+  response_format?: ChatResponseFormat | ChatUnknown;
   max_tokens?: number;
   max_completion_tokens?: number;
   temperature?: number;
@@ -231,6 +240,8 @@ export interface ChatSystemLayout {
   parts: number;
   /** `content` was an array of text parts rather than a string. */
   array: boolean;
+  /** Its content verbatim when no part of it is of a type subgate knows (`parts` is 0). */
+  kept?: ChatUnknown[];
   extra?: Extras;
 }
 
@@ -247,6 +258,12 @@ export interface ChatRequestLayout {
   /** An effort the canonical request cannot name (`max`). */
   reasoningEffort?: ChatReasoningEffort;
   responseFormatDescription?: string;
+  /** Tools of types subgate does not know (`custom` …), verbatim, with their index in `tools`. */
+  tools?: Array<{ index: number; tool: ChatUnknown }>;
+  /** A `tool_choice` subgate cannot read (one naming a `custom` tool …), verbatim. */
+  toolChoice?: ChatUnknown;
+  /** A `response_format` of a type subgate does not know, verbatim. */
+  responseFormat?: ChatUnknown;
 }
 
 /** How a message's `content` was written when it was not a non-empty string. */
@@ -257,6 +274,10 @@ export interface ChatMessageLayout {
   role?: "developer";
   content?: ChatContentForm;
   extra?: Extras;
+  /** The content verbatim when no part of it is of a type subgate knows. */
+  kept?: ChatUnknown[];
+  /** Tool calls of types subgate does not know (`custom`), verbatim, with their index. */
+  toolCalls?: Array<{ index: number; call: ChatUnknown }>;
 }
 
 /** `part.providerData["openai-chat"]`. */
@@ -276,4 +297,9 @@ export interface ChatPartLayout {
   /** The tool was declared without `parameters`. */
   noParameters?: boolean;
   annotations?: unknown[];
+  /** Content parts of types subgate does not know right before / after this one (`kept-parts.ts`). */
+  before?: ChatUnknown[];
+  after?: ChatUnknown[];
+  /** A tool result's content verbatim when no part of it is of a type subgate knows. */
+  kept?: ChatUnknown[];
 }

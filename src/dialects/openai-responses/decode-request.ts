@@ -12,15 +12,22 @@
  *   the calls.
  * - Reasoning items become reasoning parts `{origin: "openai-responses", id,
  *   encrypted}` whose text is the summary parts joined by a blank line.
- * - Custom (freeform) tools become canonical tools taking `{"input": string}`,
- *   and their calls tool calls with `{"input": …}` arguments, so every target
- *   can use them; a Responses upstream gets them back as custom tools.
+ * - Tools (`decode-tools.ts`): function tools, and custom (freeform) tools as
+ *   canonical tools taking `{"input": string}`, from `tools`, from `namespace`
+ *   tools and from Codex CLI's code-mode `additional_tools` input item (kept in
+ *   place verbatim for a Responses upstream); namespaced tools get flat names
+ *   (`tool-names.ts`). Custom tool calls become tool calls with `{"input": …}`
+ *   arguments, so every target can use them; a Responses upstream gets them
+ *   back as custom tools.
  * - Images and files: `data:` URLs become base64, http(s) URLs stay URLs;
  *   uploaded `file_id`s are refused (subgate keeps no files).
  * - Built-in tools and items (web_search, local_shell, mcp, item_reference …),
- *   unknown fields and top-level fields the IR has no place for (store,
+ *   items, tools, content parts and text formats of types subgate does not
+ *   know, unknown fields and top-level fields the IR has no place for (store,
  *   include, previous_response_id …) are kept in `providerData["openai-responses"]`
- *   (see `RequestMemo`) so that a Responses upstream gets the body back.
+ *   (see `RequestMemo` and `PartMemo`) so that a Responses upstream gets the
+ *   body back; `leave-dialect.ts` says what other dialects lose. An unknown
+ *   type is never refused here: the upstream is the judge of it.
  * - Item ids are dropped (only a reasoning item keeps its id): they name
  *   items of an earlier response, and with `store: false` an upstream may not
  *   know ids that subgate or another upstream made up.
@@ -42,73 +49,34 @@ import type {
   ReasoningConfig,
   ResponseFormat,
   ToolChoice,
-  ToolDefinition,
 } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
 import {
-  type AnchoredItem,
-  BUILTIN_ITEM_TYPES,
-  type BuiltinItem,
-  type BuiltinTool,
-  type Extras,
-  type MessageMemo,
-  type PartMemo,
-  type RequestMemo,
-  type SummaryText,
-  type ToolChoiceWire,
-  type ToolMemo,
+  customToolParameters,
+  describe,
+  DIALECT,
+  extrasOf,
+  invalid,
+  isObject,
+  type Json,
+  memoData,
+  requireString,
+} from "./decode-common.ts";
+import { decodeKnownParts, remember as rememberFor } from "../kept-parts.ts";
+import { decodeAdditionalTools, decodeTools, ToolSet } from "./decode-tools.ts";
+import { decodeCallName, flatToolName } from "./tool-names.ts";
+import type {
+  AnchoredItem,
+  BuiltinItem,
+  Extras,
+  MessageMemo,
+  PartMemo,
+  RequestMemo,
+  SummaryText,
+  ToolChoiceWire,
+  UnknownPart,
 } from "./wire-types.ts";
 
-type Json = Record<string, unknown>;
-
-export const DIALECT = "openai-responses";
-
-/** The arguments schema a custom (freeform) tool gets in the canonical model (a fresh copy). */
-export function customToolParameters(): Record<string, unknown> {
-  return {
-    type: "object",
-    properties: { input: { type: "string", description: "The tool's freeform input." } },
-    required: ["input"],
-    additionalProperties: false,
-  };
-}
-
-function invalid(path: string, problem: string): never {
-  throw apiError("invalid_request", `${path}: ${problem}`);
-}
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
-
-/** The fields of `object` not in `known`, or undefined when there are none. */
-export function extrasOf(object: Json, known: ReadonlySet<string>): Extras | undefined {
-  let extra: Extras | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (extra ??= {})[key] = object[key];
-  }
-  return extra;
-}
-
-/** `{"openai-responses": memo}` without its undefined fields, or undefined for an empty memo. */
-export function memoData(memo: object): ProviderData | undefined {
-  let clean: Json | undefined;
-  for (const [key, value] of Object.entries(memo)) {
-    if (value !== undefined) (clean ??= {})[key] = value;
-  }
-  return clean && { [DIALECT]: clean };
-}
-
-function requireString(value: unknown, path: string): string {
-  if (typeof value !== "string") invalid(path, `must be a string, got ${describe(value)}`);
-  return value;
-}
+export { customToolParameters, DIALECT, extrasOf, isObject, memoData };
 
 /** A `data:<type>;base64,<data>` URL split, or undefined for anything else. */
 export function parseDataUrl(url: string): { mediaType?: string; data: string } | undefined {
@@ -122,12 +90,10 @@ const REFUSAL_KEYS = new Set(["type", "refusal"]);
 const IMAGE_KEYS = new Set(["type", "image_url", "file_id"]);
 const FILE_KEYS = new Set(["type", "file_data", "file_url", "file_id", "filename"]);
 const MESSAGE_KEYS = new Set(["type", "id", "role", "content"]);
-const CALL_KEYS = new Set(["type", "id", "call_id", "name", "arguments"]);
-const CUSTOM_CALL_KEYS = new Set(["type", "id", "call_id", "name", "input"]);
+const CALL_KEYS = new Set(["type", "id", "call_id", "namespace", "name", "arguments"]);
+const CUSTOM_CALL_KEYS = new Set(["type", "id", "call_id", "namespace", "name", "input"]);
 const OUTPUT_KEYS = new Set(["type", "id", "call_id", "output"]);
 const REASONING_KEYS = new Set(["type", "id", "summary", "encrypted_content"]);
-const FUNCTION_TOOL_KEYS = new Set(["type", "name"]);
-const CUSTOM_TOOL_KEYS = new Set(["type", "name", "description", "format"]);
 const FORMAT_KEYS = new Set(["type", "name", "schema", "strict"]);
 const REQUEST_KEYS = new Set([
   "model",
@@ -210,11 +176,9 @@ function textPart(text: string, memo: PartMemo): TextPart {
   return part;
 }
 
-/** One content part of a message item. */
-function contentPart(part: unknown, role: string, path: string): UserPart | AssistantPart {
-  if (!isObject(part)) invalid(path, `must be an object, got ${describe(part)}`);
-  const type = part.type;
-  switch (type) {
+/** One content part of a message item; undefined for a type subgate does not know. */
+function contentPart(part: Json, role: string, path: string): UserPart | AssistantPart | undefined {
+  switch (part.type) {
     case "input_text":
     case "output_text":
       return textPart(requireString(part.text, `${path}.text`), {
@@ -233,33 +197,73 @@ function contentPart(part: unknown, role: string, path: string): UserPart | Assi
       if (role !== "user") invalid(`${path}.type`, `a ${role} message cannot hold a file`);
       return filePart(part, path);
     default:
-      return invalid(`${path}.type`, `unknown content part type ${JSON.stringify(type)}`);
+      return undefined;
   }
 }
 
-/** function_call_output.output: a string, or text/image/file parts. */
-function toolOutput(output: unknown, path: string): ToolResultPart["content"] {
-  if (typeof output === "string") return output;
-  if (!Array.isArray(output)) {
-    invalid(path, `must be a string or an array, got ${describe(output)}`);
+/** One part of a tool's output; undefined for a type subgate does not know. */
+function outputPart(part: Json, path: string): TextPart | FilePart | undefined {
+  switch (part.type) {
+    case "input_text":
+    case "output_text":
+      return textPart(requireString(part.text, `${path}.text`), {
+        extra: extrasOf(part, TEXT_KEYS),
+      });
+    case "input_image":
+      return imagePart(part, path);
+    case "input_file":
+      return filePart(part, path);
+    default:
+      return undefined;
   }
-  return output.map((part, index) => {
-    const partPath = `${path}[${index}]`;
-    if (!isObject(part)) invalid(partPath, `must be an object, got ${describe(part)}`);
-    switch (part.type) {
-      case "input_text":
-      case "output_text":
-        return textPart(requireString(part.text, `${partPath}.text`), {
-          extra: extrasOf(part, TEXT_KEYS),
-        });
-      case "input_image":
-        return imagePart(part, partPath);
-      case "input_file":
-        return filePart(part, partPath);
-      default:
-        return invalid(`${partPath}.type`, `unknown output part type ${JSON.stringify(part.type)}`);
-    }
+}
+
+/** Adds `fields` to a part's memo. */
+function remember(part: { providerData?: ProviderData }, fields: PartMemo): void {
+  rememberFor(part, DIALECT, fields as Record<string, unknown>);
+}
+
+/**
+ * A list of parts: the known ones decoded, the ones of types subgate does not know kept
+ * verbatim on their neighbours (`kept-parts.ts`), so a Responses upstream gets them back in
+ * place and other dialects leave them out. Undefined when there are unknown parts and no
+ * known one to carry them.
+ */
+function decodeParts<T extends { providerData?: ProviderData }>(
+  raw: unknown[],
+  path: string,
+  decode: (part: Json, path: string) => T | undefined,
+): T[] | undefined {
+  const { parts, unknown } = decodeKnownParts(raw, DIALECT, (entry, index) => {
+    const at = `${path}[${index}]`;
+    if (!isObject(entry)) invalid(at, `must be an object, got ${describe(entry)}`);
+    if (typeof entry.type !== "string") invalid(`${at}.type`, "must be a string");
+    return decode(entry, at);
   });
+  return parts.length === 0 && unknown.length > 0 ? undefined : parts;
+}
+
+/** A tool result from a function_call_output or custom_tool_call_output item. */
+function toolResultPart(item: Json, path: string, memo: PartMemo): ToolResultPart {
+  const output = item.output;
+  let content: ToolResultPart["content"];
+  if (typeof output === "string") content = output;
+  else if (Array.isArray(output)) {
+    const parts = decodeParts(output, `${path}.output`, outputPart);
+    // Nothing the IR holds: other dialects get an empty result, a Responses upstream the output.
+    if (!parts) memo.output = output as UnknownPart[];
+    content = parts ?? "";
+  } else {
+    return invalid(`${path}.output`, `must be a string or an array, got ${describe(output)}`);
+  }
+  const part: ToolResultPart = {
+    type: "tool-result",
+    toolCallId: requireString(item.call_id, `${path}.call_id`),
+    content,
+  };
+  const data = memoData(memo);
+  if (data) part.providerData = data;
+  return part;
 }
 
 /** A reasoning item (input or output) as a reasoning part; lenient about its fields. */
@@ -333,14 +337,13 @@ class MessageBuilder {
     this.messages.push(message);
   }
 
-  builtin(item: BuiltinItem): void {
-    if (this.open) {
-      this.anchored.push({
-        message: this.messages.length - 1,
-        part: this.open.content.length,
-        item,
-      });
-    } else this.anchored.push({ message: this.messages.length, part: 0, item });
+  /** An item kept verbatim where it stood; `mapped` when the canonical request holds its content. */
+  builtin(item: BuiltinItem, mapped = false): void {
+    const entry: AnchoredItem = this.open
+      ? { message: this.messages.length - 1, part: this.open.content.length, item }
+      : { message: this.messages.length, part: 0, item };
+    if (mapped) entry.mapped = true;
+    this.anchored.push(entry);
   }
 }
 
@@ -350,20 +353,19 @@ function decodeMessage(item: Json, path: string, builder: MessageBuilder): void 
     invalid(`${path}.role`, `unknown role ${JSON.stringify(role)}`);
   }
   const content = item.content;
-  let parts: Array<UserPart | AssistantPart>;
+  let parts: Array<UserPart | AssistantPart> | undefined;
   if (typeof content === "string") parts = [{ type: "text", text: content }];
   else if (Array.isArray(content)) {
-    parts = content.map((part, index) => contentPart(part, role, `${path}.content[${index}]`));
+    parts = decodeParts(content, `${path}.content`, (part, at) => contentPart(part, role, at));
   } else {
     invalid(`${path}.content`, `must be a string or an array, got ${describe(content)}`);
   }
+  // Only parts of types subgate does not know: the item goes up verbatim or not at all.
+  if (!parts) return builder.builtin(item as BuiltinItem);
   const extra = extrasOf(item, MESSAGE_KEYS);
   if (role === "assistant") {
     parts.forEach((part, index) => {
-      if (index === 0) {
-        const memo = (part.providerData?.[DIALECT] ?? {}) as PartMemo;
-        part.providerData = { [DIALECT]: { ...memo, item: extra ?? {} } };
-      }
+      if (index === 0) remember(part, { item: extra ?? {} });
       builder.assistant(part as AssistantPart);
     });
     return;
@@ -383,109 +385,60 @@ function decodeMessage(item: Json, path: string, builder: MessageBuilder): void 
   builder.standalone(message);
 }
 
-function decodeItem(item: unknown, path: string, builder: MessageBuilder): void {
+/** A function_call or custom_tool_call item; a namespaced tool gets its flat canonical name. */
+function toolCallPart(item: Json, path: string): ToolCallPart {
+  const custom = item.type === "custom_tool_call";
+  if (item.namespace !== undefined && item.namespace !== null) {
+    requireString(item.namespace, `${path}.namespace`);
+  }
+  const called = decodeCallName(item.namespace, requireString(item.name, `${path}.name`));
+  const part: ToolCallPart = {
+    type: "tool-call",
+    id: requireString(item.call_id, `${path}.call_id`),
+    name: called.name,
+    arguments: custom
+      ? JSON.stringify({ input: requireString(item.input, `${path}.input`) })
+      : requireString(item.arguments, `${path}.arguments`),
+  };
+  const data = memoData(
+    {
+      ...called.memo,
+      custom: custom || undefined,
+      extra: extrasOf(item, custom ? CUSTOM_CALL_KEYS : CALL_KEYS),
+    } satisfies PartMemo,
+  );
+  if (data) part.providerData = data;
+  return part;
+}
+
+function decodeItem(item: unknown, path: string, builder: MessageBuilder, tools: ToolSet): void {
   if (!isObject(item)) invalid(path, `must be an object, got ${describe(item)}`);
   const type = item.type ?? (item.role !== undefined ? "message" : undefined);
   switch (type) {
     case "message":
       return decodeMessage(item, path, builder);
     case "function_call":
-    case "custom_tool_call": {
-      const custom = type === "custom_tool_call";
-      const part: ToolCallPart = {
-        type: "tool-call",
-        id: requireString(item.call_id, `${path}.call_id`),
-        name: requireString(item.name, `${path}.name`),
-        arguments: custom
-          ? JSON.stringify({ input: requireString(item.input, `${path}.input`) })
-          : requireString(item.arguments, `${path}.arguments`),
-      };
-      const data = memoData(
-        {
-          custom: custom || undefined,
-          extra: extrasOf(item, custom ? CUSTOM_CALL_KEYS : CALL_KEYS),
-        } satisfies PartMemo,
-      );
-      if (data) part.providerData = data;
-      return builder.assistant(part);
-    }
+    case "custom_tool_call":
+      return builder.assistant(toolCallPart(item, path));
     case "function_call_output":
     case "custom_tool_call_output": {
-      const part: ToolResultPart = {
-        type: "tool-result",
-        toolCallId: requireString(item.call_id, `${path}.call_id`),
-        content: toolOutput(item.output, `${path}.output`),
+      const memo: PartMemo = {
+        custom: type === "custom_tool_call_output" || undefined,
+        extra: extrasOf(item, OUTPUT_KEYS),
       };
-      const data = memoData(
-        {
-          custom: type === "custom_tool_call_output" || undefined,
-          extra: extrasOf(item, OUTPUT_KEYS),
-        } satisfies PartMemo,
-      );
-      if (data) part.providerData = data;
-      return builder.toolResult(part);
+      return builder.toolResult(toolResultPart(item, path, memo));
     }
     case "reasoning":
       return builder.assistant(reasoningPart(item, path));
+    case "additional_tools":
+      // Code mode: the tools become canonical tools; the item stays for a Responses upstream.
+      decodeAdditionalTools(item as BuiltinItem, path, tools);
+      return builder.builtin(item as BuiltinItem, true);
     default:
-      if (typeof type === "string" && BUILTIN_ITEM_TYPES.has(type)) {
-        return builder.builtin(item as BuiltinItem);
-      }
-      return invalid(`${path}.type`, `unknown input item type ${JSON.stringify(type)}`);
+      // Built-in items and types subgate does not know go up verbatim: the upstream judges them.
+      if (typeof type !== "string") invalid(`${path}.type`, "must be a string");
+      return builder.builtin(item as BuiltinItem);
   }
-}
-
-function decodeTools(tools: unknown, memo: RequestMemo): ToolDefinition[] {
-  if (tools === undefined || tools === null) return [];
-  if (!Array.isArray(tools)) invalid("tools", `must be an array, got ${describe(tools)}`);
-  const result: ToolDefinition[] = [];
-  tools.forEach((tool, index) => {
-    const path = `tools[${index}]`;
-    if (!isObject(tool)) invalid(path, `must be an object, got ${describe(tool)}`);
-    if (typeof tool.type !== "string") invalid(`${path}.type`, "must be a string");
-    if (tool.type === "function" || tool.type === "custom") {
-      const name = requireString(tool.name, `${path}.name`);
-      if (!name) invalid(`${path}.name`, "must not be empty");
-      const definition: ToolDefinition = { name, parameters: customToolParameters() };
-      const toolMemo: ToolMemo = {};
-      if (typeof tool.description === "string") definition.description = tool.description;
-      else if (tool.description !== undefined && tool.description !== null) {
-        invalid(`${path}.description`, "must be a string");
-      }
-      if (tool.type === "custom") {
-        if (tool.format !== undefined && !isObject(tool.format)) {
-          invalid(`${path}.format`, "must be an object");
-        }
-        toolMemo.custom = tool.format === undefined ? {} : { format: tool.format };
-        toolMemo.extra = extrasOf(tool, CUSTOM_TOOL_KEYS);
-      } else {
-        const known = new Set(FUNCTION_TOOL_KEYS);
-        if (typeof tool.description === "string") known.add("description");
-        if (isObject(tool.parameters)) {
-          definition.parameters = tool.parameters;
-          known.add("parameters");
-        } else if (tool.parameters !== undefined && tool.parameters !== null) {
-          invalid(`${path}.parameters`, "must be a JSON Schema object");
-        } else {
-          definition.parameters = { type: "object", properties: {} };
-          toolMemo.noParameters = true;
-        }
-        if (typeof tool.strict === "boolean") {
-          definition.strict = tool.strict;
-          known.add("strict");
-        } else if (tool.strict !== undefined && tool.strict !== null) {
-          invalid(`${path}.strict`, "must be a boolean");
-        } else if (tool.strict === undefined) toolMemo.noStrict = true;
-        toolMemo.extra = extrasOf(tool, known);
-      }
-      const data = memoData(toolMemo);
-      if (data) definition.providerData = data;
-      result.push(definition);
-    } else {
-      (memo.tools ??= []).push({ index, tool: tool as BuiltinTool });
-    }
-  });
-  return result;
 }
 
 function decodeToolChoice(choice: unknown, memo: RequestMemo): ToolChoice | undefined {
@@ -495,7 +448,9 @@ function decodeToolChoice(choice: unknown, memo: RequestMemo): ToolChoice | unde
     return invalid("tool_choice", 'must be "auto", "none", "required" or an object with a type');
   }
   if (choice.type === "function" || choice.type === "custom") {
-    return { type: "tool", name: requireString(choice.name, "tool_choice.name") };
+    const name = requireString(choice.name, "tool_choice.name");
+    const namespace = typeof choice.namespace === "string" ? choice.namespace : undefined;
+    return { type: "tool", name: flatToolName(namespace, name) };
   }
   memo.toolChoice = choice as ToolChoiceWire;
   return undefined;
@@ -525,7 +480,10 @@ function decodeText(text: unknown, memo: RequestMemo): ResponseFormat | undefine
       return result;
     }
     default:
-      return invalid("text.format.type", `unknown format type ${JSON.stringify(format.type)}`);
+      // A format subgate does not know goes up as it came; translating it is refused.
+      if (typeof format.type !== "string") invalid("text.format.type", "must be a string");
+      memo.text = { ...memo.text, format };
+      return undefined;
   }
 }
 
@@ -590,23 +548,27 @@ export function decodeRequest(body: unknown, context: DecodeContext): CanonicalR
   }
 
   const builder = new MessageBuilder();
+  const tools = new ToolSet();
   const input = body.input;
   if (typeof input === "string") {
     if (input === "") invalid("input", "must not be empty");
     builder.standalone({ role: "user", content: [{ type: "text", text: input }] });
   } else if (Array.isArray(input)) {
     if (input.length === 0) invalid("input", "must not be empty");
-    input.forEach((item, index) => decodeItem(item, `input[${index}]`, builder));
+    input.forEach((item, index) => decodeItem(item, `input[${index}]`, builder, tools));
   } else {
     invalid("input", `must be a string or an array of items, got ${describe(input)}`);
   }
   if (builder.anchored.length > 0) memo.items = builder.anchored;
+  decodeTools(body.tools, tools);
+  if (tools.builtin.length > 0) memo.tools = tools.builtin;
+  if (tools.lost.length > 0) memo.lost = tools.lost;
 
   const request: CanonicalRequest = {
     model,
     system,
     messages: builder.messages,
-    tools: decodeTools(body.tools, memo),
+    tools: tools.tools,
     stream: false,
   };
 

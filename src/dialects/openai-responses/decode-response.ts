@@ -7,7 +7,8 @@
  *   refusal-marked text, reasoning → a reasoning part (summary parts joined by
  *   a blank line, `encrypted_content`, id, `origin: "openai-responses"`),
  *   `function_call` → a tool call (`call_id` is its id), `custom_tool_call` →
- *   a tool call with `{"input": …}` arguments.
+ *   a tool call with `{"input": …}` arguments; a call with a `namespace` gets
+ *   the flat name the request's namespaced tool has (`tool-names.ts`).
  * - Built-in tool items (web_search_call, code_interpreter_call,
  *   local_shell_call, mcp_*, image_generation_call …) cannot be expressed;
  *   they are kept with their position in `providerData["openai-responses"].items`
@@ -24,6 +25,7 @@ import { apiError } from "../../server/api-error.ts";
 import { extrasOf, isObject, memoData, reasoningFromItem } from "./decode-request.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStatus } from "./map-stop-reason.ts";
+import { decodeCallName } from "./tool-names.ts";
 import type {
   BuiltinItem,
   PartMemo,
@@ -62,8 +64,8 @@ export function decodeUsage(usage: ResponsesUsage | null | undefined): Partial<U
 const MESSAGE_KEYS = new Set(["type", "id", "role", "content"]);
 const TEXT_KEYS = new Set(["type", "text"]);
 const REFUSAL_KEYS = new Set(["type", "refusal"]);
-const CALL_KEYS = new Set(["type", "id", "call_id", "name", "arguments"]);
-const CUSTOM_CALL_KEYS = new Set(["type", "id", "call_id", "name", "input"]);
+const CALL_KEYS = new Set(["type", "id", "call_id", "namespace", "name", "arguments"]);
+const CUSTOM_CALL_KEYS = new Set(["type", "id", "call_id", "namespace", "name", "input"]);
 
 /** What a response's output items say, in canonical terms. */
 export interface DecodedOutput {
@@ -118,13 +120,15 @@ export function decodeOutput(output: unknown): DecodedOutput {
       case "function_call":
       case "custom_tool_call": {
         const custom = item.type === "custom_tool_call";
+        const called = decodeCallName(item.namespace, text(item.name));
         const call: ToolCallPart = {
           type: "tool-call",
           id: text(item.call_id) || text(item.id),
-          name: text(item.name),
+          name: called.name,
           arguments: custom ? JSON.stringify({ input: text(item.input) }) : text(item.arguments),
         };
         const memo: PartMemo = {
+          ...called.memo,
           extra: extrasOf(item, custom ? CUSTOM_CALL_KEYS : CALL_KEYS),
           custom: custom || undefined,
           itemId: typeof item.id === "string" ? item.id : undefined,

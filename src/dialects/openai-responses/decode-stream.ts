@@ -13,7 +13,8 @@
  *   item id); summary parts are joined by a blank line, `reasoning_text`
  *   deltas count too; `output_item.done` carries the final
  *   `encrypted_content` → `reasoning-signature {encrypted}` before `reasoning-end`.
- * - `function_call` items are tool calls (`call_id`, name, argument deltas);
+ * - `function_call` items are tool calls (`call_id`, name, argument deltas;
+ *   a namespaced call by its flat name, see `tool-names.ts`);
  *   `custom_tool_call` items too, their raw input streamed as the JSON string
  *   of `{"input": …}`.
  * - `*.done` events and `output_item.done` carry full text: whatever the
@@ -36,6 +37,7 @@ import { DIALECT, extrasOf, isObject } from "./decode-request.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeOutput, decodeUsage } from "./decode-response.ts";
 import { decodeStatus } from "./map-stop-reason.ts";
+import { decodeCallName } from "./tool-names.ts";
 import type {
   PartMemo,
   ResponseErrorObject,
@@ -306,7 +308,7 @@ export function createStreamDecoder(): StreamDecoder {
           type: "tool-call-start",
           index: item.index,
           id: str(raw.call_id) || str(raw.id),
-          name: str(raw.name),
+          name: decodeCallName(raw.namespace, str(raw.name)).name,
         });
         if (raw.type === "custom_tool_call") {
           out.push({ type: "tool-call-delta", index: item.index, argumentsDelta: CUSTOM_PREFIX });

@@ -16,10 +16,15 @@
  * - Tools → flat `{type:"function",name,description,parameters,strict}`;
  *   `strict` is false unless the tool says otherwise (a Responses upstream
  *   would otherwise treat schemas written for other dialects as strict).
+ *   Calls of a Responses client's namespaced tools are named as it offered
+ *   them (`namespace` and name, see `tool-names.ts`).
  * - `reasoning.effort` from the effort, or from a token budget (≤1024 low,
  *   ≤8192 medium, more high); `summary: "auto"` when thoughts are wanted.
  * - What decode-request kept in `providerData["openai-responses"]` (built-in
- *   tools and items, top-level fields, unknown fields) goes back in place.
+ *   tools and items, code mode's `additional_tools` item and namespace tools,
+ *   items and content parts of unknown types, top-level fields, unknown
+ *   fields) goes back in place; tools the wire carries in those containers
+ *   are not repeated in `tools`.
  * - Warned and dropped: stop sequences and top_k (no such parameters), a
  *   tool result's error flag, files in assistant turns.
  */
@@ -35,7 +40,9 @@ import type {
   ToolResultPart,
 } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig, ToolDefinition } from "../../ir/request.ts";
+import { withKeptParts as keptAround } from "../kept-parts.ts";
 import { DIALECT } from "./decode-request.ts";
+import { callNameFields, type WireToolName, wireToolNames } from "./tool-names.ts";
 import type {
   Extras,
   FunctionOutputPart,
@@ -50,6 +57,7 @@ import type {
   Tool,
   ToolChoiceWire,
   ToolMemo,
+  UnknownPart,
 } from "./wire-types.ts";
 
 export function partMemo(part: { providerData?: ProviderData }): PartMemo {
@@ -65,13 +73,12 @@ export function isRefusal(part: TextPart): boolean {
   return partMemo(part).refusal === true || part.providerData?.["openai-chat"]?.refusal === true;
 }
 
-/** Names of the request's custom (freeform) tools. */
-export function customToolNames(request: CanonicalRequest): Set<string> {
-  const names = new Set<string>();
-  for (const tool of request.tools) {
-    if ((tool.providerData?.[DIALECT] as ToolMemo | undefined)?.custom) names.add(tool.name);
-  }
-  return names;
+/** `wire` with the parts of unknown types that stood around it (kept by decode-request) in place. */
+export function withKeptParts<T>(
+  part: { providerData?: ProviderData },
+  wire: T,
+): Array<T | UnknownPart> {
+  return keptAround(part, DIALECT, wire) as Array<T | UnknownPart>;
 }
 
 /** A custom tool call's input from canonical `{"input": …}` arguments (the raw text otherwise). */
@@ -111,32 +118,42 @@ function encodeToolResult(
   if (part.isError) {
     context.warn("tool-result.isError", "the Responses API has no error flag on a tool result");
   }
-  const output = typeof part.content === "string" ? part.content : part.content.map(
-    (item): FunctionOutputPart =>
-      item.type === "text"
-        ? { ...partMemo(item).extra, type: "input_text", text: item.text }
-        : encodeFilePart(item),
-  );
+  const output = memo.output ??
+    (typeof part.content === "string"
+      ? part.content
+      : part.content.flatMap((item) =>
+        withKeptParts<FunctionOutputPart>(
+          item,
+          item.type === "text"
+            ? { ...partMemo(item).extra, type: "input_text", text: item.text }
+            : encodeFilePart(item),
+        )
+      ));
   return custom || memo.custom
     ? { ...memo.extra, type: "custom_tool_call_output", call_id: part.toolCallId, output }
     : { ...memo.extra, type: "function_call_output", call_id: part.toolCallId, output };
 }
 
-function encodeToolCall(part: ToolCallPart, custom: boolean): InputItem {
+function encodeToolCall(
+  part: ToolCallPart,
+  custom: boolean,
+  names: Map<string, WireToolName>,
+): InputItem {
   const extra = partMemo(part).extra;
+  const named = callNameFields(part.name, names, part);
   return custom
     ? {
       ...extra,
       type: "custom_tool_call",
       call_id: part.id,
-      name: part.name,
+      ...named,
       input: customInput(part.arguments),
     }
     : {
       ...extra,
       type: "function_call",
       call_id: part.id,
-      name: part.name,
+      ...named,
       arguments: part.arguments,
     };
 }
@@ -158,13 +175,13 @@ export function encodeReasoningItem(part: ReasoningPart): InputItem {
 /** Builds the input item list message by message, putting kept items back in place. */
 class InputBuilder {
   readonly items: InputItem[] = [];
-  private current: (MessageItem & { content: MessageContentPart[] }) | undefined;
+  private current: (MessageItem & { content: Array<MessageContentPart | UnknownPart> }) | undefined;
   private next = 0;
   private readonly customCalls = new Set<string>();
 
   constructor(
     private readonly memo: RequestMemo,
-    private readonly customNames: Set<string>,
+    private readonly names: Map<string, WireToolName>,
     private readonly context: EncodeContext,
   ) {}
 
@@ -204,11 +221,13 @@ class InputBuilder {
           ...memo.item,
           type: "message",
           role: memo.role ?? "developer",
-          content: message.content.map((part) => ({
-            ...partMemo(part).extra,
-            type: "input_text",
-            text: part.text,
-          })),
+          content: message.content.flatMap((part) =>
+            withKeptParts<MessageContentPart>(part, {
+              ...partMemo(part).extra,
+              type: "input_text",
+              text: part.text,
+            })
+          ),
         });
         return;
       }
@@ -220,9 +239,12 @@ class InputBuilder {
           } else {
             const item = this.open("user", memo.item, false);
             item.content.push(
-              part.type === "text"
-                ? { ...partMemo(part).extra, type: "input_text", text: part.text }
-                : encodeFilePart(part),
+              ...withKeptParts<MessageContentPart>(
+                part,
+                part.type === "text"
+                  ? { ...partMemo(part).extra, type: "input_text", text: part.text }
+                  : encodeFilePart(part),
+              ),
             );
           }
         });
@@ -248,9 +270,12 @@ class InputBuilder {
         const memo = partMemo(part);
         const item = this.open("assistant", memo.item, memo.item !== undefined);
         item.content.push(
-          isRefusal(part)
-            ? { ...memo.extra, type: "refusal", refusal: part.text }
-            : { ...memo.extra, type: "output_text", text: part.text },
+          ...withKeptParts<MessageContentPart>(
+            part,
+            isRefusal(part)
+              ? { ...memo.extra, type: "refusal", refusal: part.text }
+              : { ...memo.extra, type: "output_text", text: part.text },
+          ),
         );
         return;
       }
@@ -270,9 +295,9 @@ class InputBuilder {
         }
         return;
       case "tool-call": {
-        const custom = partMemo(part).custom === true || this.customNames.has(part.name);
+        const custom = partMemo(part).custom === true || !!this.names.get(part.name)?.custom;
         if (custom) this.customCalls.add(part.id);
-        this.push(encodeToolCall(part, custom));
+        this.push(encodeToolCall(part, custom, this.names));
         return;
       }
       case "file":
@@ -300,9 +325,15 @@ function encodeTool(tool: ToolDefinition): Tool {
   return result;
 }
 
-/** The `tools` array: canonical tools, with kept built-in tools back at their positions. */
+/**
+ * The `tools` array: canonical tools, with kept built-in and namespace tools back at their
+ * positions. Tools the wire carries elsewhere (in a namespace tool or an `additional_tools`
+ * item, both kept verbatim) are not repeated.
+ */
 export function encodeTools(request: CanonicalRequest): Tool[] | undefined {
-  const tools: Tool[] = request.tools.map(encodeTool);
+  const tools: Tool[] = request.tools
+    .filter((tool) => !(tool.providerData?.[DIALECT] as ToolMemo | undefined)?.kept)
+    .map(encodeTool);
   for (const { index, tool } of requestMemo(request).tools ?? []) {
     tools.splice(Math.min(index, tools.length), 0, tool);
   }
@@ -315,9 +346,11 @@ export function encodeToolChoice(request: CanonicalRequest): ToolChoiceWire | un
   const choice = request.toolChoice;
   if (!choice) return undefined;
   if (choice.type !== "tool") return choice.type;
-  return customToolNames(request).has(choice.name)
-    ? { type: "custom", name: choice.name }
-    : { type: "function", name: choice.name };
+  const names = wireToolNames(request);
+  const named = callNameFields(choice.name, names);
+  return names.get(choice.name)?.custom
+    ? { type: "custom", ...named }
+    : { type: "function", ...named };
 }
 
 /** The `text` object (format plus kept fields such as verbosity). */
@@ -378,7 +411,7 @@ export function encodeRequest(
   body.model = context.model;
   body.instructions = request.system.map((part) => part.text).join("\n\n");
 
-  const builder = new InputBuilder(memo, customToolNames(request), context);
+  const builder = new InputBuilder(memo, wireToolNames(request), context);
   request.messages.forEach((message, index) => builder.message(message, index));
   builder.anchors(Infinity, 0);
   body.input = builder.items;

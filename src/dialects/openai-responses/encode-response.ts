@@ -10,8 +10,9 @@
  *   message items `{type:"message", role:"assistant", content:[output_text …]}`
  *   (`annotations: []` unless the upstream gave some); refusal-marked text →
  *   `refusal` parts; tool calls → `function_call` items (`fc_…`, `call_id`),
- *   or `custom_tool_call` for a custom tool of the request; kept built-in
- *   items go back in place. Item ids are the upstream's when known, else
+ *   or `custom_tool_call` for a custom tool of the request, named as the
+ *   request offered the tool (`namespace` and name for a namespaced one, see
+ *   `tool-names.ts`); kept built-in items go back in place. Item ids are the upstream's when known, else
  *   derived from the response id.
  * - `status` and `incomplete_details` from the stop reason; a failed answer
  *   carries `error`.
@@ -27,7 +28,6 @@ import { errorBody } from "../../server/render-error.ts";
 import { DIALECT } from "./decode-request.ts";
 import {
   customInput,
-  customToolNames,
   encodeReasoning,
   encodeText,
   encodeToolChoice,
@@ -37,6 +37,7 @@ import {
   requestMemo,
 } from "./encode-request.ts";
 import { encodeStatus } from "./map-stop-reason.ts";
+import { callNameFields, wireToolNames } from "./tool-names.ts";
 import type {
   OutputItem,
   OutputMessageItem,
@@ -139,7 +140,7 @@ export function encodeOutput(
   builtin: ResponseMemo["items"] = [],
 ): OutputItem[] {
   const output: OutputItem[] = [];
-  const customNames = customToolNames(request);
+  const names = wireToolNames(request);
   let message: OutputMessageItem | undefined;
   let kept = 0;
   const flushKept = (before: number) => {
@@ -190,14 +191,14 @@ export function encodeOutput(
       case "tool-call":
         message = undefined;
         output.push(
-          memo.custom || customNames.has(part.name)
+          memo.custom || names.get(part.name)?.custom
             ? {
               ...memo.extra,
               id: memo.itemId ?? nextId("ctc"),
               type: "custom_tool_call",
               status: "completed",
               call_id: part.id,
-              name: part.name,
+              ...callNameFields(part.name, names, part),
               input: customInput(part.arguments),
             }
             : {
@@ -207,7 +208,7 @@ export function encodeOutput(
               status: "completed",
               arguments: part.arguments,
               call_id: part.id,
-              name: part.name,
+              ...callNameFields(part.name, names, part),
             },
         );
         return;

@@ -20,7 +20,9 @@
  * - Tool calls are `function_call` items with `function_call_arguments.delta`
  *   and `.done`; a call of one of the request's custom tools is a
  *   `custom_tool_call` whose input is sent in one delta when the call ends
- *   (it arrives as the JSON `{"input": …}`).
+ *   (it arrives as the JSON `{"input": …}`). A call is named as the request
+ *   offered the tool: `namespace` and name for one in a namespace (Codex CLI's
+ *   code mode), see `tool-names.ts`.
  * - `finish` → `response.completed` (or `response.incomplete` for max
  *   tokens / content filter) carrying the full response object with all
  *   output items and usage, built once.
@@ -39,7 +41,7 @@ import type { ApiError } from "../../server/api-error.ts";
 import { errorBody } from "../../server/render-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { DIALECT } from "./decode-request.ts";
-import { customInput, customToolNames } from "./encode-request.ts";
+import { customInput } from "./encode-request.ts";
 import {
   encodeUsage,
   failureObject,
@@ -48,6 +50,7 @@ import {
   responseShell,
 } from "./encode-response.ts";
 import { encodeStatus } from "./map-stop-reason.ts";
+import { callNameFields, wireToolNames } from "./tool-names.ts";
 import type { OutputItem, PartMemo, ResponseObject } from "./wire-types.ts";
 
 interface TextState {
@@ -74,7 +77,8 @@ interface ToolState {
   outputIndex: number;
   itemId: string;
   callId: string;
-  name: string;
+  /** The call item's `name` (and `namespace`) as the client offered the tool. */
+  named: { name: string; namespace?: string };
   custom: boolean;
   args: string;
 }
@@ -82,7 +86,7 @@ interface ToolState {
 type BlockState = TextState | ReasoningState | ToolState;
 
 export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
-  const customNames = customToolNames(request);
+  const names = wireToolNames(request);
   let sequence = 0;
   let shell: ResponseObject | undefined;
   let nextId: (prefix: string) => string = itemIds("resp_");
@@ -230,14 +234,14 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
   // ------------------------------------------------------------ tool calls
 
   const toolStart = (index: number, callId: string, name: string): string => {
-    const custom = customNames.has(name);
+    const custom = names.get(name)?.custom === true;
     hasToolCalls = true;
     const state: ToolState = {
       kind: "tool",
       outputIndex: output.length,
       itemId: freshId(undefined, custom ? "ctc" : "fc"),
       callId,
-      name,
+      named: callNameFields(name, names),
       custom,
       args: "",
     };
@@ -248,7 +252,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         type: "custom_tool_call",
         status: "in_progress",
         call_id: callId,
-        name,
+        ...state.named,
         input: "",
       }
       : {
@@ -257,7 +261,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         status: "in_progress",
         arguments: "",
         call_id: callId,
-        name,
+        ...state.named,
       };
     output.push(item);
     return send("response.output_item.added", { output_index: state.outputIndex, item });
@@ -285,13 +289,13 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         type: "custom_tool_call",
         status: "completed",
         call_id: state.callId,
-        name: state.name,
+        ...state.named,
         input,
       };
     } else {
       text += send("response.function_call_arguments.done", {
         ...base,
-        name: state.name,
+        ...state.named,
         arguments: state.args,
       });
       item = {
@@ -300,7 +304,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         status: "completed",
         arguments: state.args,
         call_id: state.callId,
-        name: state.name,
+        ...state.named,
       };
     }
     output[state.outputIndex] = item;

@@ -58,6 +58,12 @@ export type MessageContentPart =
 /** What a function_call_output may carry instead of a string. */
 export type FunctionOutputPart = InputTextPart | InputImagePart | InputFilePart;
 
+/** A content or output part of a type subgate does not know, kept verbatim. */
+export interface UnknownPart {
+  type: string;
+  [field: string]: unknown;
+}
+
 // ---------------------------------------------------------------- items
 
 export type MessageRole = "user" | "assistant" | "system" | "developer";
@@ -67,7 +73,7 @@ export interface MessageItem {
   type?: "message";
   id?: string;
   role: MessageRole;
-  content: string | MessageContentPart[];
+  content: string | Array<MessageContentPart | UnknownPart>;
   status?: string;
   /** Codex: "commentary" | "final_answer". */
   phase?: string;
@@ -77,6 +83,8 @@ export interface FunctionCallItem {
   type: "function_call";
   id?: string;
   call_id: string;
+  /** The namespace of the tool, when it sits in one (see `NamespaceTool`). */
+  namespace?: string;
   name: string;
   arguments: string;
   status?: string | null;
@@ -86,7 +94,7 @@ export interface FunctionCallOutputItem {
   type: "function_call_output";
   id?: string;
   call_id: string;
-  output: string | FunctionOutputPart[];
+  output: string | Array<FunctionOutputPart | UnknownPart>;
   status?: string | null;
 }
 
@@ -94,6 +102,7 @@ export interface CustomToolCallItem {
   type: "custom_tool_call";
   id?: string;
   call_id: string;
+  namespace?: string;
   name: string;
   input: string;
   status?: string;
@@ -103,7 +112,7 @@ export interface CustomToolCallOutputItem {
   type: "custom_tool_call_output";
   id?: string;
   call_id: string;
-  output: string | FunctionOutputPart[];
+  output: string | Array<FunctionOutputPart | UnknownPart>;
 }
 
 export interface SummaryText {
@@ -125,7 +134,23 @@ export interface ReasoningItem {
   status?: string;
 }
 
-/** An item the canonical model cannot express (web_search_call, local_shell_call, mcp_call …). */
+/**
+ * Codex CLI's "code mode" (its newer models; the request also carries the header
+ * `x-openai-internal-codex-responses-lite: true` and an empty `tools`): the tools come as
+ * the first input item, grouped in namespaces. The `functions` namespace holds a freeform
+ * `exec` tool taking JavaScript that calls the other tools as `tools.<name>(…)`.
+ */
+export interface AdditionalToolsItem {
+  type: "additional_tools";
+  id?: string;
+  role?: "developer";
+  tools: Tool[];
+}
+
+/**
+ * An item the canonical model cannot express (web_search_call, local_shell_call, mcp_call …,
+ * or a type subgate does not know yet), kept verbatim.
+ */
 export interface BuiltinItem {
   type: string;
   id?: string;
@@ -139,6 +164,7 @@ export type InputItem =
   | CustomToolCallItem
   | CustomToolCallOutputItem
   | ReasoningItem
+  | AdditionalToolsItem
   | BuiltinItem;
 
 export interface OutputMessageItem {
@@ -156,31 +182,6 @@ export type OutputItem =
   | (FunctionCallItem & { id: string })
   | (CustomToolCallItem & { id: string })
   | BuiltinItem;
-
-/** Input item types kept verbatim for a Responses upstream (unknown types are rejected). */
-export const BUILTIN_ITEM_TYPES: ReadonlySet<string> = new Set([
-  "item_reference",
-  "web_search_call",
-  "file_search_call",
-  "computer_call",
-  "computer_call_output",
-  "image_generation_call",
-  "code_interpreter_call",
-  "local_shell_call",
-  "local_shell_call_output",
-  "shell_call",
-  "shell_call_output",
-  "apply_patch_call",
-  "apply_patch_call_output",
-  "mcp_list_tools",
-  "mcp_approval_request",
-  "mcp_approval_response",
-  "mcp_call",
-  "tool_search_call",
-  "tool_search_output",
-  "compaction",
-  "compaction_summary",
-]);
 
 // ---------------------------------------------------------------- tools and request
 
@@ -200,12 +201,20 @@ export interface CustomTool {
   format?: Record<string, unknown>;
 }
 
+/** Function and custom tools grouped under a name: the model calls them with `namespace`. */
+export interface NamespaceTool {
+  type: "namespace";
+  name: string;
+  description?: string;
+  tools: Array<FunctionTool | CustomTool>;
+}
+
 export interface BuiltinTool {
   type: string;
   [field: string]: unknown;
 }
 
-export type Tool = FunctionTool | CustomTool | BuiltinTool;
+export type Tool = FunctionTool | CustomTool | NamespaceTool | BuiltinTool;
 
 export type ToolChoiceWire =
   | "auto"
@@ -339,6 +348,11 @@ export interface AnchoredItem {
   message: number;
   part: number;
   item: BuiltinItem;
+  /**
+   * What the item says is in the canonical request already (an `additional_tools` item:
+   * its tools are `request.tools`), so leaving it out for another dialect loses nothing.
+   */
+  mapped?: true;
 }
 
 /** `request.providerData["openai-responses"]`. */
@@ -351,13 +365,18 @@ export interface RequestMemo {
   fields?: Extras;
   /** Built-in and reference input items (web_search_call, local_shell_call, item_reference …). */
   items?: AnchoredItem[];
-  /** Tools other than function/custom, with their position in `tools`. */
-  tools?: Array<{ index: number; tool: BuiltinTool }>;
+  /**
+   * Tools other than function/custom, with their position in `tools`; `mapped` for a
+   * namespace tool, whose tools are in `request.tools` too.
+   */
+  tools?: Array<{ index: number; tool: BuiltinTool; mapped?: true }>;
+  /** What other dialects cannot be given, named for the warning (`input[0].tools[3]: tool type "web_search"`). */
+  lost?: string[];
   /** A tool_choice naming a built-in tool (or allowed_tools), verbatim. */
   toolChoice?: ToolChoiceWire;
   /** `reasoning` fields besides effort (summary, generate_summary …), verbatim. */
   reasoning?: Extras;
-  /** `text` fields besides format (verbosity). */
+  /** `text` fields besides format (verbosity), and a format of a type subgate does not know. */
   text?: Extras;
   /** json_schema format fields the IR lacks (description). */
   format?: Extras;
@@ -390,10 +409,35 @@ export interface PartMemo {
   fromContent?: boolean;
   /** A reasoning item's summary when it had several parts, verbatim. */
   summary?: SummaryText[];
+  /**
+   * A call of a tool inside a namespace: the namespace and the name as the wire had them
+   * (the canonical name is the flattened one, see `tool-names.ts`).
+   */
+  namespace?: string;
+  wireName?: string;
+  /**
+   * Content parts of a type subgate does not know that stood right before (after) this part
+   * in its item, verbatim: a Responses upstream gets them back in place.
+   */
+  before?: UnknownPart[];
+  after?: UnknownPart[];
+  /** A tool result's output verbatim, when none of its parts is of a type the IR holds. */
+  output?: UnknownPart[];
 }
 
 /** `tool.providerData["openai-responses"]`. */
 export interface ToolMemo {
+  /**
+   * The tool sits in a namespace: its namespace, and its name there when the canonical name
+   * is the flattened one (see `tool-names.ts`).
+   */
+  namespace?: string;
+  wireName?: string;
+  /**
+   * The wire carries this tool elsewhere, verbatim (in a namespace tool or an
+   * `additional_tools` item): the definition serves other dialects, and encodeTools leaves it out.
+   */
+  kept?: true;
   /** A custom tool: its `format` (grammar or text). */
   custom?: { format?: Record<string, unknown> };
   /** The function tool had no `strict` field. */
