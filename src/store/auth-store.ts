@@ -209,7 +209,7 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
     watch(onChange) {
       watcher = watchDir(dir, async (names) => {
         if (await sync(names)) onChange?.();
-      }, 100);
+      }, { accept: isAccountFileName });
     },
     close() {
       watcher?.close();
