@@ -164,7 +164,10 @@ Deno.test("linked import keeps the vendor file as the source and writes refreshe
       const models = await (await fetch(`${server.url}/v1/models`)).json();
       assert(models.data.some((m: { id: string }) => m.id.startsWith("claude-")));
       const accounts = await runSubgate(["accounts"], { home });
-      assertMatch(accounts.stdout, /claude\s+ada@example\.com\s+ready.*\(linked to claude-code\)/);
+      assertMatch(
+        accounts.stdout,
+        /claude\s+ada@example\.com\s+ready.*\(linked to claude-code: ~\/\.claude\/\.credentials\.json\)/,
+      );
 
       const refreshed = await runSubgate(["refresh", "claude"], { home });
       assertEquals(refreshed.code, 0, refreshed.stderr);

@@ -28,3 +28,16 @@ Deno.test("redaction leaves ordinary messages alone", () => {
   const problem = "line 15: gemini-api-key[0].api-key: must be text, found a number";
   assertEquals(redact(problem), problem);
 });
+
+Deno.test("control characters in log values are escaped, and a token after one is still redacted", () => {
+  const secret = "sk-ant-oat01-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+  const line = formatLine("warn", "upstream said\nFAKE line", {
+    file: "evil\u001b[31m\u009b2J.json",
+    reason: `bad\n${secret}`,
+  });
+  assert(!line.includes(secret), line);
+  const control = [...line].find((c) => c < " " || (c >= "\u007f" && c <= "\u009f"));
+  assertEquals(control, undefined, line);
+  assert(line.includes("upstream said\\nFAKE line"), line);
+  assert(line.includes('file="evil\\u001b[31m\\u009b2J.json"'), line);
+});

@@ -4,7 +4,8 @@
  * `refresh_token`, `expired` RFC 3339, `email`, …), named
  * `<provider>-<account>.json`, written atomically with mode 0600.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { readRegularFile } from "../fs/read-regular-file.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/write-file-atomic.ts";
 import type { Identity, TokenSet } from "./login-spec.ts";
 
@@ -67,11 +68,20 @@ export async function saveAccountFile(
   return path;
 }
 
+/**
+ * The account file at `path` as JSON, or undefined when it is missing, invalid, or not a regular
+ * file inside its directory (account files sit directly in the auth dir, so that is the auth dir):
+ * the same rule the auth store loads by.
+ */
 export async function readAccountRecord(
   path: string,
 ): Promise<Record<string, unknown> | undefined> {
+  const read = await readRegularFile(path, {
+    inside: { dir: dirname(path), label: "the auth dir" },
+  });
+  if (!read.ok) return undefined;
   try {
-    const data = JSON.parse(await Deno.readTextFile(path));
+    const data = JSON.parse(read.text);
     return data && typeof data === "object" && !Array.isArray(data) ? data : undefined;
   } catch {
     return undefined;

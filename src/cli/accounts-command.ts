@@ -4,7 +4,9 @@
  * every account file that fails to load. Prints no secret.
  */
 import { accountsFromConfig } from "../store/config-accounts.ts";
-import { accountStatus } from "../store/account.ts";
+import { type Account, accountStatus } from "../store/account.ts";
+import { tildePath } from "../auth/import/linked-file.ts";
+import { printable } from "../log/printable.ts";
 import { formatAgo, formatExpiresIn } from "./format-duration.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import { readPublishedState } from "../pool/publish-state.ts";
@@ -13,7 +15,21 @@ import { join } from "node:path";
 import { isLocked } from "../auth/refresh/lock-file.ts";
 import { INTERRUPTED } from "../store/refresh-marks.ts";
 
-function table(rows: string[][]): string {
+/**
+ * The FILE column's note on a linked account: the vendor file, and where it really leads when a
+ * symlink takes it outside the home dir (the one case worth a second look).
+ */
+function linkedNote(linked: NonNullable<Account["linked"]>): string {
+  const where = tildePath(linked.path);
+  const outside = linked.outsideHome && linked.realPath
+    ? ` -> ${linked.realPath}, outside the home dir`
+    : "";
+  return ` (linked to ${linked.tool}: ${where}${outside})`;
+}
+
+/** Cells are text from disk (file names, labels, paths): escaped, so none can move the cursor. */
+function table(raw: string[][]): string {
+  const rows = raw.map((row) => row.map(printable));
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd())
     .join("\n");
@@ -38,7 +54,7 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
   const served = await readPublishedState(config.authDir);
   const rows = [...store.accounts(), ...accountsFromConfig(config)].map((account) => {
     const unsafe = account.file && store.unsafeFiles().has(account.file) ? " (unsafe mode)" : "";
-    const linked = account.linked ? ` (linked to ${account.linked.tool})` : "";
+    const linked = account.linked ? linkedNote(account.linked) : "";
     const state = served?.accounts[account.id];
     let status = accountStatus(account) as string;
     if (status === "ready" && state?.resting.length) {
@@ -57,13 +73,14 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
   });
   for (const file of store.problems().keys()) {
     if (!store.accounts().some((a) => a.file === file)) {
-      rows.push(["?", "-", "invalid", "-", "-", "-", file]);
+      const status = store.skippedFiles().has(file) ? "skipped" : "invalid";
+      rows.push(["?", "-", status, "-", "-", "-", file]);
     }
   }
   const errors = store.accounts().filter((account) => account.lastError);
 
   if (rows.length === 0) {
-    console.log(`No accounts in ${config.authDir}.`);
+    console.log(`No accounts in ${printable(config.authDir)}.`);
     console.log("Log in to a provider, or copy CLIProxyAPI token files into that directory.");
     return 0;
   }
@@ -75,18 +92,20 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
       const busy = account.lastError === INTERRUPTED &&
         await isLocked(join(config.authDir, account.file!));
       const said = busy ? "a refresh is under way" : `last error: ${account.lastError}`;
-      console.log(`${account.file}: ${said}`);
+      console.log(printable(`${account.file}: ${said}`));
     }
   }
   if (store.problems().size) {
     console.log("");
-    for (const [file, reason] of store.problems()) console.log(`${file}: ${reason}`);
+    for (const [file, reason] of store.problems()) console.log(printable(`${file}: ${reason}`));
   }
   if (store.unsafeFiles().size) {
     console.log("");
     console.log(
-      `Token files readable by group or others: ${[...store.unsafeFiles()].join(", ")}. ` +
-        `Fix with: chmod 600 ${config.authDir}/*.json`,
+      printable(
+        `Token files readable by group or others: ${[...store.unsafeFiles()].join(", ")}. ` +
+          `Fix with: chmod 600 ${config.authDir}/*.json`,
+      ),
     );
   }
   return 0;

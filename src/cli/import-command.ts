@@ -4,13 +4,15 @@
  * CLIs. Copy mode (default) writes subgate's own account file; linked mode
  * keeps the vendor's file as the one source of tokens and writes refreshed
  * tokens back into it, so the vendor CLI and subgate never hold diverging
- * copies of a single-use refresh token.
+ * copies of a single-use refresh token. A link is honoured only at the
+ * vendor's own login location under the home dir (`linked-file.ts`).
  */
 import { accountFileName, saveAccountFile } from "../auth/account-file.ts";
 import { findVendorPath, VENDOR_FILES, vendorFile } from "../auth/import/vendor-files.ts";
 import { jwtClaims } from "../auth/jwt-claims.ts";
 import { resolveEndpoints, type TokenSet } from "../auth/login-spec.ts";
-import { redact } from "../log/redact.ts";
+import { readRegularFile } from "../fs/read-regular-file.ts";
+import { printable, printableRedacted } from "../log/printable.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
@@ -41,14 +43,20 @@ export async function importCommand(command: ParsedCommand): Promise<number> {
       }
       continue;
     }
+    const read = await readRegularFile(path);
+    if (!read.ok) {
+      console.error(`subgate: ${printable(path)} ${read.reason}`);
+      failures++;
+      continue;
+    }
     let tokens;
     try {
-      tokens = vendor.read(JSON.parse(await Deno.readTextFile(path)));
+      tokens = vendor.read(JSON.parse(read.text));
     } catch {
       tokens = undefined;
     }
     if (!tokens) {
-      console.error(`subgate: ${path} holds no ${vendor.title} login subgate can read`);
+      console.error(`subgate: ${printable(path)} holds no ${vendor.title} login subgate can read`);
       failures++;
       continue;
     }
@@ -71,7 +79,7 @@ export async function importCommand(command: ParsedCommand): Promise<number> {
       const hinted = (hints.login ?? hints.email) as string | undefined;
       if (!hinted) {
         console.error(
-          redact(
+          printableRedacted(
             `subgate: cannot tell which ${vendor.title} account ${path} holds: ${
               (error as Error).message
             }`,
@@ -94,15 +102,17 @@ export async function importCommand(command: ParsedCommand): Promise<number> {
     await saveAccountFile(config.authDir, file, record);
     imported++;
     console.log(
-      `Imported ${vendor.title} login of ${identity.account} as ${file}${
-        link ? ` (linked to ${path})` : ""
+      `Imported ${vendor.title} login of ${printable(identity.account)} as ${printable(file)}${
+        link ? ` (linked to ${printable(path)})` : ""
       }.`,
     );
     if (command.link && !vendor.write) {
       console.log(`  ${vendor.title} tokens do not expire, so a copy is as good as a link.`);
     } else if (link) {
       console.log(
-        `  subgate reads the tokens from ${path} and writes refreshed tokens back into it, so ` +
+        `  subgate reads the tokens from ${
+          printable(path)
+        } and writes refreshed tokens back into it, so ` +
           `${vendor.title} and subgate share one login.`,
       );
     } else if (vendor.singleUseRefresh) {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { resolveEndpoints } from "../auth/login-spec.ts";
 import { type LoginFlow, runLogin } from "../auth/login.ts";
 import { LoginError } from "../auth/login-error.ts";
+import { printable, printableRedacted } from "../log/printable.ts";
 import { redact } from "../log/redact.ts";
 import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
 import type { ProviderId } from "../providers/provider.ts";
@@ -61,9 +62,9 @@ export async function loginCommand(command: ParsedCommand): Promise<number> {
       timeoutMs: command.login.timeoutSeconds * 1000,
       say,
     });
-    say(`\nLogged in to ${provider.title} as ${result.account}.`);
+    say(`\nLogged in to ${provider.title} as ${printable(result.account)}.`);
     say(
-      `Saved ${join(config.authDir, result.file)}` +
+      `Saved ${printable(join(config.authDir, result.file))}` +
         (result.expired ? ` (token expires ${result.expired}).` : "."),
     );
     say("A running subgate picks it up by itself; 'subgate accounts' lists it.");
@@ -71,12 +72,14 @@ export async function loginCommand(command: ParsedCommand): Promise<number> {
   } catch (error) {
     if (error instanceof LoginError) {
       console.error(
-        redact(`subgate: login to ${provider.title} failed (${error.step}): ${error.message}`),
+        printableRedacted(
+          `subgate: login to ${provider.title} failed (${error.step}): ${error.message}`,
+        ),
       );
       return 1;
     }
     console.error(
-      redact(`subgate: login to ${provider.title} failed: ${(error as Error).message}`),
+      printableRedacted(`subgate: login to ${provider.title} failed: ${(error as Error).message}`),
     );
     return 1;
   }

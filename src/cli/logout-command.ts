@@ -4,6 +4,7 @@
  * account's vendor file is left alone.
  */
 import { join } from "node:path";
+import { printable } from "../log/printable.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { selectAccounts } from "./select-accounts.ts";
@@ -24,15 +25,20 @@ export async function logoutCommand(command: ParsedCommand): Promise<number> {
       `subgate: '${target}' matches accounts of several providers (${
         [...providers].join(", ")
       }); ` +
-        `name the file instead: ${chosen.map((a) => a.file).join(", ")}`,
+        `name the file instead: ${chosen.map((a) => printable(a.file!)).join(", ")}`,
     );
     return 1;
   }
   for (const account of chosen) {
     await Deno.remove(join(config.authDir, account.file!));
-    console.log(`Logged out of ${account.provider} as ${account.label} (removed ${account.file}).`);
+    console.log(
+      `Logged out of ${account.provider} as ${printable(account.label)} ` +
+        `(removed ${printable(account.file!)}).`,
+    );
     if (account.linked) {
-      console.log(`  ${account.linked.path} (${account.linked.tool}'s own login) is untouched.`);
+      console.log(
+        `  ${printable(account.linked.path)} (${account.linked.tool}'s own login) is untouched.`,
+      );
     }
   }
   console.log(

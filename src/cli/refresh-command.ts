@@ -2,10 +2,11 @@
  * @module
  * `subgate refresh [account]`: refreshes tokens now. Safe next to a running
  * server or another `refresh`: the lock and re-read make it one refresh.
+ * Labels and file names come from disk: every line is printed escaped.
  */
 import { flushUnsavedTokens } from "../auth/refresh/durable-tokens.ts";
 import { refreshAccount } from "../auth/refresh/refresh-account.ts";
-import { redact } from "../log/redact.ts";
+import { printable, printableRedacted } from "../log/printable.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { ProviderId } from "../providers/provider.ts";
 import { loadAccounts } from "./load-accounts.ts";
@@ -40,26 +41,32 @@ export async function refreshCommand(command: ParsedCommand): Promise<number> {
     const who = `${account.provider} ${account.label}`;
     switch (outcome.status) {
       case "refreshed":
-        console.log(`${who}: refreshed${outcome.expired ? `, expires ${outcome.expired}` : ""}`);
-        if (outcome.warning) console.error(redact(`${who}: ${outcome.warning}`));
+        console.log(
+          printable(`${who}: refreshed${outcome.expired ? `, expires ${outcome.expired}` : ""}`),
+        );
+        if (outcome.warning) console.error(printableRedacted(`${who}: ${outcome.warning}`));
         break;
       case "fresh":
-        console.log(`${who}: ${outcome.reason}`);
+        console.log(printable(`${who}: ${outcome.reason}`));
         break;
       case "needs-login":
         failures++;
-        console.error(redact(`${who}: ${outcome.reason}. Run: subgate login ${account.provider}`));
+        console.error(
+          printableRedacted(`${who}: ${outcome.reason}. Run: subgate login ${account.provider}`),
+        );
         break;
       case "failed":
         failures++;
-        console.error(redact(`${who}: ${outcome.reason}`));
+        console.error(printableRedacted(`${who}: ${outcome.reason}`));
         break;
     }
   }
   // Tokens a full disk kept in memory: one last try before this process ends.
   for (const file of await flushUnsavedTokens()) {
     failures++;
-    console.error(`subgate: refreshed tokens for ${file} could not be written: log in again`);
+    console.error(
+      `subgate: refreshed tokens for ${printable(file)} could not be written: log in again`,
+    );
   }
   return failures ? 1 : 0;
 }

@@ -44,7 +44,7 @@ export function watchConfig(
           : String(error);
         log.error("config edit rejected; the previous config stays in force", { file, reason });
       }
-    });
+    }, { accept: (entry) => entry === name });
   } catch (error) {
     log.warn("cannot watch the config file; edits need a restart", {
       file,

@@ -1,8 +1,11 @@
 /**
  * @module
  * A small leveled logger: one line per event, `key=value` fields, every line
- * redacted. Levels can change at run time (config reload).
+ * redacted. Levels can change at run time (config reload). Control characters
+ * (a file name may hold ESC or a newline) are escaped, so no value can move the
+ * cursor or start a forged line.
  */
+import { hasControl, printable, printableRedacted } from "./printable.ts";
 import { redact } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -49,13 +52,23 @@ export const stderrSink: LogSink = (line, level) => {
   }
 };
 
+// Text with control characters is redacted before it is escaped: an escape glued to a token
+// (`\nsk-ant-…`) would hide the token's word boundary from the redaction of the whole line.
+function escapedMessage(message: string): string {
+  return hasControl(message) ? printableRedacted(message) : message;
+}
+
 function formatValue(value: string | number | boolean): string {
   const text = String(value);
+  // JSON.stringify escapes C0 controls; `printable` also catches C1, bidi and line separators.
+  if (hasControl(text)) return printable(JSON.stringify(redact(text)));
   return /[\s"=]/.test(text) ? JSON.stringify(text) : text;
 }
 
 export function formatLine(level: LogLevel, message: string, fields?: LogFields): string {
-  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
+  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${
+    escapedMessage(message)
+  }`;
   if (fields) {
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined) line += ` ${key}=${formatValue(value)}`;

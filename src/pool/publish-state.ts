@@ -6,6 +6,7 @@
  * holds counts and times, never a token.
  */
 import { join } from "node:path";
+import { readRegularFile } from "../fs/read-regular-file.ts";
 import { writeFileAtomic } from "../fs/write-file-atomic.ts";
 import type { AccountState, Pool } from "./pool.ts";
 
@@ -45,8 +46,12 @@ export function publishState(pool: Pool, authDir: string): { close(): Promise<vo
 }
 
 export async function readPublishedState(authDir: string): Promise<PublishedState | undefined> {
+  // Read like an account file: a FIFO put in its place must not hang `subgate accounts`.
+  const path = join(authDir, STATE_FILE);
+  const read = await readRegularFile(path, { inside: { dir: authDir, label: "the auth dir" } });
+  if (!read.ok) return undefined;
   try {
-    return JSON.parse(await Deno.readTextFile(join(authDir, STATE_FILE)));
+    return JSON.parse(read.text);
   } catch {
     return undefined;
   }

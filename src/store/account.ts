@@ -24,7 +24,14 @@ export interface Account {
   /** The last refresh failure, as a sentence without secrets. */
   lastError?: string;
   /** Linked import: the vendor CLI's file holds the tokens. */
-  linked?: { tool: string; path: string };
+  linked?: {
+    tool: string;
+    path: string;
+    /** Where the vendor file really is (after symlinks), once read. */
+    realPath?: string;
+    /** The vendor file resolves outside the home dir: worth a second look. */
+    outsideHome?: boolean;
+  };
   /** Model names clients may ask for on this account (listed by `GET /v1/models`). */
   models: string[];
   /**

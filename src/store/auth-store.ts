@@ -3,7 +3,9 @@
  * The live set of accounts from the auth dir: one JSON file per account,
  * watched so that adding, replacing, renaming or deleting a file changes the
  * set without a restart. A broken file is reported by name and reason, and
- * the last good version of that account stays in use.
+ * the last good version of that account stays in use. Only regular files
+ * inside the dir are read (`read-regular-file.ts`): a FIFO, a directory or a
+ * symlink leading out is skipped and reported, never opened.
  */
 import { join } from "node:path";
 import type { Logger } from "../log/logger.ts";
@@ -11,6 +13,7 @@ import { type DirWatcher, watchDir } from "../fs/watch-dir.ts";
 import type { Account } from "./account.ts";
 import { parseAccountFile } from "./parse-account-file.ts";
 import { readLinkedTokens } from "../auth/import/linked-file.ts";
+import { readRegularFile } from "../fs/read-regular-file.ts";
 
 export interface AuthStore {
   readonly dir: string;
@@ -20,6 +23,8 @@ export interface AuthStore {
   problems(): ReadonlyMap<string, string>;
   /** Files whose permissions let group or others read them. */
   unsafeFiles(): ReadonlySet<string>;
+  /** Problem files that are no account file at all (a FIFO, a directory, a link leading out). */
+  skippedFiles(): ReadonlySet<string>;
   /** Scans the whole directory once. */
   load(): Promise<void>;
   /** Starts watching; `onChange` runs after every batch that changed the set. */
@@ -44,6 +49,7 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
   const entries = new Map<string, Entry>();
   const problems = new Map<string, string>();
   const unsafe = new Set<string>();
+  const skipped = new Set<string>();
   let snapshot: Account[] = [];
   let watcher: DirWatcher | undefined;
 
@@ -67,9 +73,8 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
     }
   };
 
-  const forget = (name: string): boolean => {
-    problems.delete(name);
-    unsafe.delete(name);
+  /** Drops the account `name` held; returns true when there was one. */
+  const drop = (name: string): boolean => {
     const entry = entries.get(name);
     if (!entry) return false;
     entries.delete(name);
@@ -77,21 +82,41 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
     return true;
   };
 
+  const forget = (name: string): boolean => {
+    problems.delete(name);
+    unsafe.delete(name);
+    skipped.delete(name);
+    return drop(name);
+  };
+
+  /** Records why `name` does not load; logs only when the reason is new, not at every event. */
+  const report = (name: string, reason: string, message: string) => {
+    skipped.delete(name);
+    if (problems.get(name) === reason) return;
+    problems.set(name, reason);
+    log.warn(message, { file: name, reason });
+  };
+
   /** Re-reads one file; returns true when the live set changed. */
   const reload = async (name: string): Promise<boolean> => {
-    const path = join(dir, name);
-    let text: string;
-    try {
-      const info = await Deno.stat(path);
-      if (!info.isFile) return forget(name);
-      checkMode(name, info.mode);
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return forget(name);
-      problems.set(name, `cannot read: ${(error as Error).name}`);
-      log.warn("cannot read account file", { file: name, reason: (error as Error).name });
-      return false;
+    const read = await readRegularFile(join(dir, name), { inside: { dir, label: "the auth dir" } });
+    if (!read.ok) {
+      if (read.problem === "missing") return forget(name);
+      if (read.problem === "unreadable") {
+        report(name, read.reason, "cannot read account file");
+        return false;
+      }
+      // No longer an account file at all (a FIFO, a directory, a link leading out): its
+      // account goes, and the name stays reported until it changes.
+      unsafe.delete(name);
+      const removed = drop(name);
+      report(name, read.reason, "account file skipped");
+      skipped.add(name);
+      return removed;
     }
+    skipped.delete(name);
+    checkMode(name, read.mode);
+    const text = read.text;
     const previous = entries.get(name);
     if (previous?.text === text) {
       if (problems.delete(name)) log.info("account file is valid again", { file: name });
@@ -113,18 +138,27 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
     }
     if (parsed.account.linked) {
       // The vendor's file holds the tokens; it is read now and again at every refresh.
-      const tokens = await readLinkedTokens(parsed.account.credentials as Record<string, unknown>);
-      if (!tokens) {
-        problems.set(
-          name,
-          `the linked file ${parsed.account.linked.path} is missing or unreadable`,
-        );
-        log.warn("linked account's vendor file is missing or unreadable", { file: name });
+      const linked = await readLinkedTokens(parsed.account.credentials as Record<string, unknown>);
+      if (!linked.ok) {
+        report(name, linked.reason, "linked account not loaded");
         return false;
       }
-      const { hints: _hints, ...fields } = tokens;
+      const { hints: _hints, ...fields } = linked.tokens;
       parsed.account.credentials = { ...parsed.account.credentials, ...fields };
-      parsed.account.expiresAt = tokens.expired ? new Date(tokens.expired) : undefined;
+      parsed.account.expiresAt = linked.tokens.expired
+        ? new Date(linked.tokens.expired)
+        : undefined;
+      parsed.account.linked = {
+        ...parsed.account.linked,
+        realPath: linked.realPath,
+        outsideHome: linked.outsideHome,
+      };
+      if (linked.outsideHome) {
+        log.warn("linked login file resolves outside the home dir", {
+          file: name,
+          linked: linked.realPath,
+        });
+      }
     }
     problems.delete(name);
     entries.set(name, { account: parsed.account, text });
@@ -168,13 +202,14 @@ export function createAuthStore(dir: string, log: Logger): AuthStore {
     accounts: () => snapshot,
     problems: () => problems,
     unsafeFiles: () => unsafe,
+    skippedFiles: () => skipped,
     async load() {
       await sync(await listNames());
     },
     watch(onChange) {
       watcher = watchDir(dir, async (names) => {
         if (await sync(names)) onChange?.();
-      }, 100);
+      }, { accept: isAccountFileName });
     },
     close() {
       watcher?.close();

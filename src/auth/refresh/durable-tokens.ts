@@ -8,6 +8,7 @@
  */
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import type { Logger } from "../../log/logger.ts";
+import { printable } from "../../log/printable.ts";
 import { readAccountRecord } from "../account-file.ts";
 import { withFileLock } from "./lock-file.ts";
 
@@ -37,7 +38,11 @@ function report(path: string, error: unknown, attempts: number) {
     fix: "free disk space or make the auth dir writable; subgate keeps the tokens in memory",
   };
   if (log) log.error("refreshed tokens not written yet", fields);
-  else console.error(`subgate: refreshed tokens for ${path} not written yet: ${fields.reason}`);
+  else {
+    console.error(
+      printable(`subgate: refreshed tokens for ${path} not written yet: ${fields.reason}`),
+    );
+  }
 }
 
 function scheduleRetry(path: string) {

@@ -47,11 +47,13 @@ export async function freshAccount(
   if (!record) {
     return { ok: false, outcome: { status: "failed", reason: "the account file vanished" } };
   }
-  const tokens = record.linked ? await readLinkedTokens(record) : record;
-  if (!tokens) {
-    return { ok: false, outcome: { status: "failed", reason: "the linked file vanished" } };
+  let tokens: Record<string, unknown> = record;
+  if (record.linked) {
+    const linked = await readLinkedTokens(record);
+    if (!linked.ok) return { ok: false, outcome: { status: "failed", reason: linked.reason } };
+    tokens = { ...linked.tokens };
   }
-  const { hints: _hints, ...fields } = tokens as Record<string, unknown>;
+  const { hints: _hints, ...fields } = tokens;
   const expires = Date.parse(String(fields.expired ?? ""));
   return {
     ok: true,

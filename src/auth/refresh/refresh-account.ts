@@ -133,11 +133,11 @@ async function refreshUnderLock(request: RefreshRequest): Promise<RefreshOutcome
   }
 
   // Linked accounts keep their tokens in the vendor CLI's own file.
-  const tokens: Json | undefined = record.linked
-    ? await readLinkedTokens(record) as Json | undefined
-    : record;
-  if (!tokens) {
-    return { status: "failed", reason: "the linked vendor file is missing or unreadable" };
+  let tokens: Json = record;
+  if (record.linked) {
+    const linked = await readLinkedTokens(record);
+    if (!linked.ok) return { status: "failed", reason: linked.reason };
+    tokens = { ...linked.tokens };
   }
   const endpoints = resolveEndpoints(
     spec,
