@@ -9,8 +9,8 @@
 import type { CanonicalRequest } from "../ir/request.ts";
 import type { CanonicalResponse } from "../ir/response.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";
-import type { ApiError } from "../server/api-error.ts";
-import type { Dialect } from "../server/dialect.ts";
+import type { ApiError } from "../errors/api-error.ts";
+import type { ErrorFormat } from "../errors/error-format.ts";
 import type { SseEvent } from "../sse/parse-sse.ts";
 
 export type DialectId = "anthropic" | "openai-chat" | "openai-responses" | "gemini";
@@ -51,7 +51,9 @@ export interface StreamEncoder {
 export interface DialectCodec {
   id: DialectId;
   /** Which error body shape this dialect's clients understand. */
-  errorFormat: Dialect;
+  errorFormat: ErrorFormat;
+  /** An error as this dialect's error body. */
+  encodeError(error: ApiError): unknown;
 
   // Client side: the request as the client sent it, the answer as the client expects it.
   /** Throws an `invalid_request` ApiErrorException naming the problem for a malformed body. */

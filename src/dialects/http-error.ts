@@ -5,7 +5,7 @@
  * parse that never throws. Each codec's `decode-error.ts` adds its
  * dialect's body shape on top.
  */
-import { type ApiError, apiError, type ErrorKind } from "../server/api-error.ts";
+import { type ApiError, apiError, type ErrorKind } from "../errors/api-error.ts";
 
 /** Longest upstream message passed on; error pages can be huge. */
 export const MAX_MESSAGE = 1000;

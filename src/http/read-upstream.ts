@@ -7,7 +7,7 @@
  * account loop treats like a server error: the account rests and, when
  * nothing reached the client yet, the next one is tried.
  */
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 
 function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1048576)} MB`;

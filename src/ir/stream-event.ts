@@ -4,7 +4,7 @@
  * these; encoders turn these into the client's events. Every block has an
  * `index` (its position in the answer) so interleaved blocks reassemble.
  */
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import type { ProviderData } from "./message.ts";
 import type { StopReason, Usage } from "./response.ts";
 

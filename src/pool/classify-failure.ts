@@ -15,7 +15,7 @@
  * Quota signals particular to a provider (a spent subscription window) are
  * read by that provider's upstream (`Upstream.restUntil`).
  */
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 
 /** Why an account rests: a limit or quota, a passing server fault, or refused credentials. */
 export type RestKind = "limit" | "transient" | "auth";

@@ -3,7 +3,7 @@
  * The account pool for one running server: the strategy's order, the
  * cooldowns, and the "everyone is resting" answer.
  */
-import { apiError, type ApiErrorException } from "../server/api-error.ts";
+import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import type { Rest } from "./classify-failure.ts";
 import { type Cooldowns, createCooldowns } from "./cooldowns.ts";

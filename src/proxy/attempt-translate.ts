@@ -16,7 +16,7 @@ import {
   turnOf,
   upstreamDecoder,
 } from "./attempt.ts";
-import { type ApiError, ApiErrorException } from "../server/api-error.ts";
+import { type ApiError, ApiErrorException } from "../errors/api-error.ts";
 import { readJson, readText } from "../http/read-upstream.ts";
 import { checkTranslatable } from "./json-problem.ts";
 import { translationHeaders } from "./forward-headers.ts";

@@ -11,7 +11,7 @@ import { CODECS } from "../dialects/registry.ts";
 import type { CanonicalRequest } from "../ir/request.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Pool } from "../pool/pool.ts";
-import { type ApiError, apiError, ApiErrorException } from "../server/api-error.ts";
+import { type ApiError, apiError, ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";

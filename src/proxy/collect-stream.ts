@@ -9,7 +9,7 @@ import type { StreamDecoder } from "../dialects/codec.ts";
 import type { AssistantPart, ReasoningPart, ToolCallPart } from "../ir/message.ts";
 import type { CanonicalResponse } from "../ir/response.ts";
 import { emptyUsage, mergeUsage } from "../ir/usage.ts";
-import { ApiErrorException } from "../server/api-error.ts";
+import { ApiErrorException } from "../errors/api-error.ts";
 import { createSseParser } from "../sse/parse-sse.ts";
 import { tooLarge } from "../http/read-upstream.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";

@@ -7,7 +7,7 @@
 import type { DialectId } from "../dialects/codec.ts";
 import { CODECS } from "../dialects/registry.ts";
 import type { CanonicalRequest } from "../ir/request.ts";
-import { apiError, ApiErrorException, withModel } from "../server/api-error.ts";
+import { apiError, ApiErrorException, withModel } from "../errors/api-error.ts";
 import { translationHeaders } from "./forward-headers.ts";
 import type { GenerateInput, PipelineContext } from "./handle-generate.ts";
 import { handleGenerate, modelName, parseBody } from "./handle-generate.ts";

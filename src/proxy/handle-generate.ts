@@ -14,7 +14,7 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
 import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
-import { apiError, ApiErrorException, withModel } from "../server/api-error.ts";
+import { apiError, ApiErrorException, withModel } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,

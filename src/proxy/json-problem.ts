@@ -6,7 +6,7 @@
  * secret, and lands in the log) and for a text that ends too soon it says
  * nothing of where: for those the position is found here.
  */
-import { apiError } from "../server/api-error.ts";
+import { apiError } from "../errors/api-error.ts";
 
 const SPACE = /[ \t\n\r]*/y;
 // deno-lint-ignore no-control-regex -- JSON strings may not hold control characters unescaped.

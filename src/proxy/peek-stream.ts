@@ -7,7 +7,7 @@
  * others' streams are handed to the client untouched.
  */
 import type { StreamDecoder } from "../dialects/codec.ts";
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import { createSseParser } from "../sse/parse-sse.ts";
 
 const LOOK_AHEAD_LIMIT = 256 * 1024;

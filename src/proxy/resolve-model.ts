@@ -17,7 +17,7 @@
  * and 401 when every account that could serve it needs a login.
  */
 import type { Config } from "../config/config-types.ts";
-import { apiError, type ApiErrorException } from "../server/api-error.ts";
+import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { upstreamFor } from "../upstreams/index.ts";
 import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";

@@ -9,7 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Config } from "../config/config-types.ts";
 import type { LogFields, Logger } from "../log/logger.ts";
 import type { Account } from "../store/account.ts";
-import { type ApiError, apiError, refusalOf } from "./api-error.ts";
+import { type ApiError, apiError, refusalOf } from "../errors/api-error.ts";
 import { clientKeys } from "./client-keys.ts";
 import { preflightAndCors } from "./cors.ts";
 import { detectDialect } from "./dialect.ts";

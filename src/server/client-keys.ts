@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { apiError } from "./api-error.ts";
+import { apiError } from "../errors/api-error.ts";
 
 /**
  * SHA-256 of a key, so keys of any length compare as equal-length digests. node:crypto's

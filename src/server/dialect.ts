@@ -4,9 +4,9 @@
  * back in its own format.
  */
 
-export type Dialect = "openai" | "anthropic" | "gemini";
+import type { ErrorFormat } from "../errors/error-format.ts";
 
-export function detectDialect(path: string, headers: Headers): Dialect {
+export function detectDialect(path: string, headers: Headers): ErrorFormat {
   if (path.startsWith("/v1beta/") || path === "/v1beta") return "gemini";
   // The Google SDK also calls `/v1/models/{model}:generateContent`.
   if (path.startsWith("/v1/models/") && path.includes(":")) return "gemini";

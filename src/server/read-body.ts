@@ -8,7 +8,7 @@
  * need the text anyway, rather than by a middleware that would wrap every
  * request's body in a stream of its own first.
  */
-import { apiError, ApiErrorException } from "./api-error.ts";
+import { apiError, ApiErrorException } from "../errors/api-error.ts";
 
 /** The content codings subgate decodes, by their names in `content-encoding`. */
 const DECODABLE: Record<string, CompressionFormat> = {

@@ -6,7 +6,7 @@
  * checked once here, before anything reads the URL.
  */
 import type { MiddlewareHandler } from "hono";
-import { apiError } from "./api-error.ts";
+import { apiError } from "../errors/api-error.ts";
 
 const HINT = "a '%' must start an escape of UTF-8 text such as %20; write a literal '%' as %25";
 

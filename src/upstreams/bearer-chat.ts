@@ -3,7 +3,7 @@
  * Logins whose API is OpenAI Chat Completions with the OAuth token as a
  * Bearer credential: Kimi Code and Qwen Code.
  */
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { listOpenAIModels } from "./openai-api.ts";
 import { joinUrl, type Upstream, type UpstreamAnswer } from "./upstream.ts";

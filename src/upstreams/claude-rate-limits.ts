@@ -5,7 +5,7 @@
  * A 429 without them is a short, per-model limit that the usual backoff
  * handles.
  */
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import type { UpstreamAnswer } from "./upstream.ts";
 
 const WINDOWS = ["", "-5h", "-7d", "-7d_oi"];

@@ -6,7 +6,7 @@
  * generic pipeline.
  */
 import type { DialectId } from "../dialects/codec.ts";
-import type { ApiError } from "../server/api-error.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import { readJson } from "../http/read-upstream.ts";
 
 export type UpstreamAction = "generate" | "count-tokens";

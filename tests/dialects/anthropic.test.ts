@@ -26,7 +26,7 @@ import { CODECS } from "../../src/dialects/registry.ts";
 import type { EncodeContext } from "../../src/dialects/codec.ts";
 import type { CanonicalRequest } from "../../src/ir/request.ts";
 import type { StreamEvent } from "../../src/ir/stream-event.ts";
-import { ApiErrorException } from "../../src/server/api-error.ts";
+import { ApiErrorException } from "../../src/errors/api-error.ts";
 import { createSseParser } from "../../src/sse/parse-sse.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import {

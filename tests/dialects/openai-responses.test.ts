@@ -13,7 +13,7 @@ import type { AssistantPart } from "../../src/ir/message.ts";
 import type { CanonicalRequest } from "../../src/ir/request.ts";
 import type { CanonicalResponse } from "../../src/ir/response.ts";
 import type { StreamEvent } from "../../src/ir/stream-event.ts";
-import { ApiErrorException } from "../../src/server/api-error.ts";
+import { ApiErrorException } from "../../src/errors/api-error.ts";
 import { createSseParser } from "../../src/sse/parse-sse.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import {

@@ -6,7 +6,7 @@
  * `retry-after` (seconds or an HTTP date) becomes `retryAfterSeconds`.
  */
 import { kindFromStatus, retryAfterSeconds } from "../http-error.ts";
-import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+import { type ApiError, apiError, type ErrorKind } from "../../errors/api-error.ts";
 
 const MAX_MESSAGE = 1000;
 

@@ -40,7 +40,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { DecodeContext } from "../codec.ts";
 import { readForeignReasoning } from "./encode-response.ts";
 import type { Json, MessageProviderData, OpaqueBlock } from "./wire-types.ts";

@@ -15,7 +15,7 @@
  */
 import type { AssistantPart, ProviderData } from "../../ir/message.ts";
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
-import { apiError, ApiErrorException } from "../../server/api-error.ts";
+import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
 import type { Json, OpaqueBlock } from "./wire-types.ts";

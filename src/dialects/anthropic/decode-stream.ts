@@ -21,7 +21,7 @@
  */
 import type { StreamDecoder } from "../codec.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { canonicalUsage, readUsage, type UsageCounts } from "./decode-response.ts";

@@ -31,7 +31,7 @@ import type {
   UserPart,
 } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig, ToolDefinition } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { interleave, parseToolInput } from "./encode-response.ts";
 import type {

@@ -24,7 +24,7 @@ import type { StreamEncoder } from "../codec.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
 import type { StopReason, Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { encodeUsage, messageId, wrapForeignReasoning } from "./encode-response.ts";
 import { encodeStopReason } from "./map-stop-reason.ts";
@@ -256,7 +256,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         return finish(event.stopReason, event.stopSequence);
       case "error":
         state.done = true;
-        return formatSse(JSON.stringify(errorBody("anthropic", event.error)), "error");
+        return formatSse(JSON.stringify(encodeError(event.error)), "error");
     }
   };
 

@@ -5,7 +5,7 @@
  * side; the Anthropic API and Claude subscriptions on the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
@@ -26,7 +26,8 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
-  streamError: (error) => formatSse(JSON.stringify(errorBody("anthropic", error)), "error"),
+  encodeError,
+  streamError: (error) => formatSse(JSON.stringify(encodeError(error)), "error"),
   leaveDialect,
   // Another provider's reasoning, wrapped by subgate for the client, must not reach Anthropic.
   needsTranslation: (rawBody) => rawBody.includes(FOREIGN_PREFIX),

@@ -7,7 +7,7 @@
  * the answer, so it is refused.
  */
 import type { CanonicalRequest } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import type { Json, MessageProviderData } from "./wire-types.ts";
 

@@ -19,7 +19,7 @@ import {
   retryAfterSeconds,
   upstreamError,
 } from "../http-error.ts";
-import type { ApiError, ErrorKind } from "../../server/api-error.ts";
+import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
 import type { GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
 
 function kindFromStatusName(name: string | undefined): ErrorKind | undefined {

@@ -48,7 +48,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { fromGeminiSchema } from "./clean-schema.ts";
 import { decodeModelParts, ORIGIN } from "./decode-response.ts";
 import type {

@@ -24,7 +24,7 @@
 import type { StreamDecoder } from "../codec.ts";
 import type { Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromStatus } from "./decode-error.ts";
 import {

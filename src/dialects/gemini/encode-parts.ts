@@ -27,7 +27,7 @@ import type {
   TextPart,
   ToolResultPart,
 } from "../../ir/message.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { ORIGIN } from "./decode-response.ts";
 import type { GeminiFunctionResponsePart, GeminiPart } from "./wire-types.ts";
 

@@ -30,7 +30,7 @@
 import type { EncodeContext } from "../codec.ts";
 import type { Message, ProviderData, TextPart, UserPart } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig, ToolDefinition } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { toGeminiJsonSchema, toGeminiSchema } from "./clean-schema.ts";
 import { ORIGIN } from "./decode-response.ts";
 import { encodeAssistantParts, encodeFile, encodeToolResult } from "./encode-parts.ts";

@@ -22,7 +22,7 @@ import type { CanonicalRequest } from "../../ir/request.ts";
 import type { StopReason, Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { mergeUsage } from "../../ir/usage.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { ORIGIN } from "./decode-response.ts";
 import { parseArguments } from "./encode-parts.ts";
@@ -186,7 +186,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
           return finish(event.stopReason);
         case "error":
           state.done = true;
-          return flushPending() + formatSse(JSON.stringify(errorBody("gemini", event.error)));
+          return flushPending() + formatSse(JSON.stringify(encodeError(event.error)));
         case "text-end":
         case "reasoning-start":
         case "reasoning-end":

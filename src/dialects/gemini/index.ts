@@ -5,7 +5,7 @@
  * envelope (`{"response": …}`) belongs to the provider, not here.
  */
 import type { DialectCodec } from "../codec.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
@@ -26,6 +26,7 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
-  streamError: (error) => formatSse(JSON.stringify(errorBody("gemini", error))),
+  encodeError,
+  streamError: (error) => formatSse(JSON.stringify(encodeError(error))),
   leaveDialect,
 };

@@ -6,7 +6,7 @@
  * would change the answer, so it is refused.
  */
 import type { CanonicalRequest } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { ORIGIN } from "./decode-response.ts";
 

@@ -11,7 +11,7 @@ import {
   retryAfterSeconds,
   upstreamError,
 } from "../http-error.ts";
-import type { ApiError, ErrorKind } from "../../server/api-error.ts";
+import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
 import type { ChatErrorObject } from "./wire-types.ts";
 
 const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "rate_limit_exceeded"]);

@@ -41,7 +41,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { decodeKnownParts } from "../kept-parts.ts";
 import type {
   ChatMessageLayout,

@@ -8,7 +8,7 @@
 import type { AssistantPart, ProviderData } from "../../ir/message.ts";
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import { emptyUsage, mergeUsage } from "../../ir/usage.ts";
-import { apiError, ApiErrorException } from "../../server/api-error.ts";
+import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeFinishReason } from "./map-stop-reason.ts";
 import type { ChatCompletion, ChatErrorObject, ChatUsage } from "./wire-types.ts";

@@ -21,7 +21,7 @@ import type { StreamDecoder } from "../codec.ts";
 import type { Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { mergeUsage } from "../../ir/usage.ts";
-import { type ApiError, apiError } from "../../server/api-error.ts";
+import { type ApiError, apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeUsage, refusalMark } from "./decode-response.ts";

@@ -24,7 +24,7 @@
 import type { EncodeContext } from "../codec.ts";
 import type { FilePart, Message, TextPart, ToolResultPart } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { keptPartCount, withKeptParts } from "../kept-parts.ts";
 import type {
   ChatAssistantMessage,

@@ -21,7 +21,7 @@ import type { CanonicalRequest } from "../../ir/request.ts";
 import type { Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { mergeUsage } from "../../ir/usage.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { chatId, encodeUsage } from "./encode-response.ts";
 import { encodeFinishReason } from "./map-stop-reason.ts";
@@ -137,7 +137,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
         return ensureStarted() + finish(event);
       case "error":
         state.failed = true;
-        return formatSse(JSON.stringify(errorBody("openai", event.error)));
+        return formatSse(JSON.stringify(encodeError(event.error)));
       case "text-end":
       case "reasoning-signature":
       case "reasoning-end":

@@ -5,7 +5,7 @@
  * servers on the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
@@ -26,8 +26,8 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  encodeError,
   // Chat clients wait for `[DONE]` after an error chunk too (as vLLM and OpenRouter send it).
-  streamError: (error) =>
-    formatSse(JSON.stringify(errorBody("openai", error))) + "data: [DONE]\n\n",
+  streamError: (error) => formatSse(JSON.stringify(encodeError(error))) + "data: [DONE]\n\n",
   leaveDialect,
 };

@@ -9,7 +9,7 @@
  */
 import type { Message } from "../../ir/message.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { keptPartCount } from "../kept-parts.ts";
 import type {

@@ -5,7 +5,7 @@
  * in `providerData["openai-responses"]`.
  */
 import type { ProviderData } from "../../ir/message.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { Extras } from "./wire-types.ts";
 
 export type Json = Record<string, unknown>;

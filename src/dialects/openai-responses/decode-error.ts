@@ -15,7 +15,7 @@
  *   body's `resets_in_seconds`/`resets_at`, or "try again in 1.5s" in the message.
  */
 import { kindFromStatus, parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
-import { type ApiError, apiError, type ErrorKind } from "../../server/api-error.ts";
+import { type ApiError, apiError, type ErrorKind } from "../../errors/api-error.ts";
 import type { ErrorBody, ResponseErrorObject } from "./wire-types.ts";
 
 const MAX_MESSAGE = 1000;

@@ -21,7 +21,7 @@
  */
 import type { AssistantPart, TextPart, ToolCallPart } from "../../ir/message.ts";
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { extrasOf, isObject, memoData, reasoningFromItem } from "./decode-request.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStatus } from "./map-stop-reason.ts";

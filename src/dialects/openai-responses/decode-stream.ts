@@ -31,7 +31,7 @@
 import type { StreamDecoder } from "../codec.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import type { ProviderData } from "../../ir/message.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { DIALECT, extrasOf, isObject } from "./decode-request.ts";
 import { errorFromObject } from "./decode-error.ts";

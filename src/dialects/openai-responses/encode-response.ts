@@ -23,8 +23,8 @@
 import type { AssistantPart } from "../../ir/message.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
-import type { ApiError } from "../../server/api-error.ts";
-import { errorBody } from "../../server/render-error.ts";
+import type { ApiError } from "../../errors/api-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { DIALECT } from "./decode-request.ts";
 import {
   customInput,
@@ -79,7 +79,7 @@ export function failureObject(error: ApiError | undefined): ResponseErrorObject 
   if (!error) {
     return { code: "server_error", message: "The upstream failed to complete the answer." };
   }
-  const wire = (errorBody("openai", error) as { error: { code: string | null; type: string } })
+  const wire = (encodeError(error) as { error: { code: string | null; type: string } })
     .error;
   return { code: wire.code ?? wire.type, message: error.message };
 }

@@ -37,8 +37,8 @@ import type { CanonicalRequest } from "../../ir/request.ts";
 import type { StopReason, Usage } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { emptyUsage, mergeUsage } from "../../ir/usage.ts";
-import type { ApiError } from "../../server/api-error.ts";
-import { errorBody } from "../../server/render-error.ts";
+import type { ApiError } from "../../errors/api-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { DIALECT } from "./decode-request.ts";
 import { customInput } from "./encode-request.ts";
@@ -359,7 +359,7 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
   };
 
   const fail = (error: ApiError): string => {
-    const wire = (errorBody("openai", error) as {
+    const wire = (encodeError(error) as {
       error: { type: string; code: string | null; param: null };
     }).error;
     const text = ensureStarted() +

@@ -4,7 +4,7 @@
  * Codex backend speaks): one codec for the client side and the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
-import { errorBody } from "../../server/render-error.ts";
+import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
 import { decodeRequest } from "./decode-request.ts";
@@ -25,8 +25,9 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  encodeError,
   streamError: (error) => {
-    const wire = (errorBody("openai", error) as { error: { type: string; code: string | null } })
+    const wire = (encodeError(error) as { error: { type: string; code: string | null } })
       .error;
     return formatSse(
       JSON.stringify({

@@ -11,7 +11,7 @@
 import type { ProviderData } from "../../ir/message.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
 import { keptPartCount } from "../kept-parts.ts";
-import { apiError } from "../../server/api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { DIALECT } from "./decode-common.ts";
 import type { PartMemo, RequestMemo } from "./wire-types.ts";

@@ -7,7 +7,7 @@
  * The last section types what this codec keeps in `providerData`.
  */
 
-import type { ApiError } from "../../server/api-error.ts";
+import type { ApiError } from "../../errors/api-error.ts";
 
 /** Fields of a wire object that the canonical model has no place for, verbatim. */
 export type Extras = Record<string, unknown>;

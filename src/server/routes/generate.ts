@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import type { DialectId } from "../../dialects/codec.ts";
 import { handleCountTokens } from "../../proxy/handle-count-tokens.ts";
 import { handleGenerate, type PipelineContext } from "../../proxy/handle-generate.ts";
-import { apiError } from "../api-error.ts";
+import { apiError } from "../../errors/api-error.ts";
 import { readBody } from "../read-body.ts";
 
 const GEMINI_METHODS: Record<string, { action: "generate" | "count-tokens"; stream: boolean }> = {

@@ -17,12 +17,13 @@ import {
   openaiModelList,
 } from "../../models/list-models.ts";
 import type { ModelCatalog } from "../../pool/model-catalog.ts";
-import { apiError } from "../api-error.ts";
-import { detectDialect, type Dialect } from "../dialect.ts";
+import { apiError } from "../../errors/api-error.ts";
+import { detectDialect } from "../dialect.ts";
+import type { ErrorFormat } from "../../errors/error-format.ts";
 
 /** Each dialect's shape for a list and for one model. */
 const SHAPES: Record<
-  Dialect,
+  ErrorFormat,
   { list(models: ListedModel[]): unknown; one(model: ListedModel): unknown }
 > = {
   openai: { list: openaiModelList, one: openaiModel },

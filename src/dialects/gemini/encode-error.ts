@@ -1,0 +1,30 @@
+/**
+ * @module
+ * An error in Google's shape, `{error:{code,message,status}}`.
+ */
+import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
+
+function googleStatus(kind: ErrorKind): string {
+  switch (kind) {
+    case "authentication":
+      return "UNAUTHENTICATED";
+    case "permission":
+      return "PERMISSION_DENIED";
+    case "not_found":
+      return "NOT_FOUND";
+    case "rate_limit":
+      return "RESOURCE_EXHAUSTED";
+    case "api_error":
+      return "INTERNAL";
+    case "overloaded":
+      return "UNAVAILABLE";
+    default:
+      return "INVALID_ARGUMENT";
+  }
+}
+
+export function encodeError(error: ApiError): unknown {
+  return {
+    error: { code: error.status, message: error.message, status: googleStatus(error.kind) },
+  };
+}
