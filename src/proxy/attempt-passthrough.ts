@@ -32,8 +32,9 @@ export async function passthrough(
 ): Promise<Attempt> {
   const { input, model, body } = prepared;
   const { upstream: via } = resolved;
-  const clientStreams = input.stream ?? body.stream === true;
-  const collect = via.streamsOnly === true && !clientStreams;
+  const counting = input.action === "count-tokens";
+  const clientStreams = !counting && (input.stream ?? body.stream === true);
+  const collect = !counting && via.streamsOnly === true && !clientStreams;
   let text = input.body;
   if (via.prepareBody) {
     // The upstream demands fields of its own: the body is rebuilt, the client's fields kept.

@@ -24,6 +24,7 @@ import {
   type PipelineContext,
   type Prepared,
 } from "./attempt.ts";
+import { countAcross, estimated, upstreamCounts } from "./attempt-count.ts";
 import { passthrough } from "./attempt-passthrough.ts";
 import { translate } from "./attempt-translate.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
@@ -47,6 +48,7 @@ export async function handleGenerate(
     // The client went away while its upstream call was under way; that call was cancelled
     // with it. Nobody is left to read an answer, and nothing failed on subgate's side.
     context.log.info("client went away", {
+      path: new URL(input.request.url).pathname,
       dialect: input.dialect,
       model: input.model ?? modelName(input.body),
       ms: Math.round(performance.now() - started),
@@ -88,7 +90,9 @@ async function tryAccounts(
   const config = context.config();
   const tiers = candidatesFor(context.accounts(), model, config.providers);
   // Decoding first also checks the request, so a malformed one fails in its own terms.
-  const canonical = client.decodeRequest(body, decodeContext);
+  const canonical = input.action === "count-tokens"
+    ? client.count!.decodeRequest(body, { ...decodeContext, stream: false })
+    : client.decodeRequest(body, decodeContext);
   const prepared: Prepared = { input, model, body, canonical, context };
   const sessionKey = config.routing.sessionAffinity
     ? affinityKey(canonical, input.request.headers)
@@ -226,9 +230,19 @@ async function run(
       reason: reason.slice(0, 200),
     });
   };
-  const attempt = sameDialect
-    ? await passthrough(prepared, resolved, onFault)
-    : await translate(prepared, resolved, onFault);
+  let attempt: Attempt;
+  if (input.action === "count-tokens") {
+    // Counted where the account's upstream can count, else estimated here.
+    attempt = !upstreamCounts(resolved)
+      ? estimated(prepared)
+      : sameDialect
+      ? await passthrough(prepared, resolved, onFault)
+      : await countAcross(prepared, resolved);
+  } else {
+    attempt = sameDialect
+      ? await passthrough(prepared, resolved, onFault)
+      : await translate(prepared, resolved, onFault);
+  }
   return { attempt, resolved };
 }
 
