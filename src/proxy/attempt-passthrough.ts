@@ -78,7 +78,7 @@ export async function passthrough(
     ok: false,
     error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
     answer: { status: upstream.status, headers: upstream.headers },
-    respond: () =>
+    handover: () =>
       new Response(errorText, {
         status: upstream.status,
         headers: responseHeaders(upstream.headers),
@@ -117,7 +117,7 @@ async function answered(
         headers: responseHeaders(upstream.headers),
       });
     // The client would see the upstream's own error event; another account may do better.
-    if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
+    if (peeked.error) return { ok: false, error: peeked.error, handover: answer };
     body = peeked.stream;
   }
   const watched = body &&

@@ -14,10 +14,11 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
 import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
-import { apiError, ApiErrorException, withModel } from "../errors/api-error.ts";
+import { apiError, withModel } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,
+  failureResponse,
   type GenerateInput,
   modelOf,
   parseBody,
@@ -42,18 +43,9 @@ export async function handleGenerate(
   try {
     return await tryAccounts(input, context, started);
   } catch (error) {
-    if (!input.request.signal.aborted) {
-      throw withModel(error, () => input.model ?? modelName(input.body));
-    }
-    // The client went away while its upstream call was under way; that call was cancelled
-    // with it. Nobody is left to read an answer, and nothing failed on subgate's side.
-    context.log.info("client went away", {
-      path: new URL(input.request.url).pathname,
-      dialect: input.dialect,
-      model: input.model ?? modelName(input.body),
-      ms: Math.round(performance.now() - started),
-    });
-    return new Response(null, { status: 499 });
+    // The error handler answers and logs (a refusal, or a client that went away): it learns
+    // the request's model from here.
+    throw withModel(error, () => input.model ?? modelName(input.body));
   }
 }
 
@@ -122,7 +114,7 @@ async function tryAccounts(
       if (sessionKey) context.pool.bind(sessionKey, outcome.account);
       return outcome.response;
     }
-    if (outcome.stop) return loop.last.respond();
+    if (outcome.stop) return failureResponse(loop.last, input.dialect);
   }
   // Every ready account failed. One account: its own answer says it best. Several held back by
   // limits: say who is resting until when.
@@ -130,7 +122,7 @@ async function tryAccounts(
   if (loop.rateLimited && loop.attempts > 1 && (after.ready.length === 0 || after.probe)) {
     throw everyoneResting(model, after.resting);
   }
-  return loop.last.respond();
+  return failureResponse(loop.last, input.dialect);
 }
 
 type AccountOutcome =
@@ -282,11 +274,5 @@ function noAccountTried(model: string, skipped: Loop["skipped"]): Failed {
         : `No account could be tried for '${model}'.`,
       { status: skipped.length ? 502 : 503 },
     ).error;
-  return {
-    ok: false,
-    error,
-    respond: () => {
-      throw new ApiErrorException(error);
-    },
-  };
+  return { ok: false, error };
 }
