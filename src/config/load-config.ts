@@ -122,6 +122,9 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     bodyLimit: (raw.bodyLimit as number | undefined) ?? base.bodyLimit,
     requestRetry: (raw.requestRetry as number | undefined) ?? base.requestRetry,
     upstreamTimeout: (raw.upstreamTimeout as number | undefined) ?? base.upstreamTimeout,
+    clientHeaderTimeout: (raw.clientHeaderTimeout as number | undefined) ??
+      base.clientHeaderTimeout,
+    clientIdleTimeout: (raw.clientIdleTimeout as number | undefined) ?? base.clientIdleTimeout,
     claudeApiKey: apiKeyEntries(raw.claudeApiKey),
     geminiApiKey: apiKeyEntries(raw.geminiApiKey),
     codexApiKey: apiKeyEntries(raw.codexApiKey),

@@ -103,6 +103,8 @@ export function renderError(dialect: Dialect, error: ApiError): Response {
   if (error.retryAfterSeconds !== undefined) {
     headers.set("retry-after", String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
   }
+  // A 408 ends the connection (the server closes it after this answer): say so.
+  if (error.status === 408) headers.set("connection", "close");
   if (error.kind === "authentication" && dialect === "openai") {
     headers.set("www-authenticate", 'Bearer realm="subgate"');
   }
