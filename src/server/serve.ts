@@ -159,8 +159,9 @@ function serveListener(
 /** Plain `Deno.serve`: no client timeouts, and running out of descriptors ends the server. */
 function startDenoServe(fetch: Fetch, hostname: string, options: ServerOptions): RunningServer {
   options.log.warn(
-    "this Deno cannot serve connections one by one: client-header-timeout and " +
-      "client-idle-timeout are off, and running out of file descriptors stops the server",
+    "this Deno cannot serve connections one by one: connections are not timed out " +
+      "(client-header-timeout, client-idle-timeout between requests), and running out of " +
+      "file descriptors stops the server",
     { deno: Deno.version.deno },
   );
   let server: Deno.HttpServer;
