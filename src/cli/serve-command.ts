@@ -88,7 +88,15 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const app = createApp({ config: () => config, accounts: () => accounts, log, pool, catalog });
   let server;
   try {
-    server = startServer(app.fetch, { host: config.host, port: config.port, log });
+    server = startServer(app.fetch, {
+      host: config.host,
+      port: config.port,
+      log,
+      timeouts: () => ({
+        headerSeconds: config.clientHeaderTimeout,
+        idleSeconds: config.clientIdleTimeout,
+      }),
+    });
   } catch (error) {
     if (error instanceof ListenError) {
       console.error(`subgate: ${error.message}`);

@@ -72,6 +72,13 @@ export interface Config {
   requestRetry: number;
   /** Seconds an upstream may take to start answering before the next account is tried. */
   upstreamTimeout: number;
+  /** Seconds a new connection may take to send its first request head; 0: no limit. */
+  clientHeaderTimeout: number;
+  /**
+   * Seconds a kept-alive connection may wait for its next request, and a request body may go
+   * without a byte arriving; 0: no limit. Never applies while a response is being sent.
+   */
+  clientIdleTimeout: number;
   claudeApiKey: ApiKeyEntry[];
   geminiApiKey: ApiKeyEntry[];
   codexApiKey: ApiKeyEntry[];

@@ -22,6 +22,11 @@ export function defaultConfig(): Config {
     requestRetry: 3,
     // A plain (non-streaming) answer only starts when the model has finished: allow minutes.
     upstreamTimeout: 600,
+    // A client sends its request head in milliseconds; half a minute is generous on any link.
+    clientHeaderTimeout: 30,
+    // Longer than the keep-alive of the clients in use (undici 4 s, httpx 5 s), and an upload
+    // that sends nothing for a minute has stalled.
+    clientIdleTimeout: 60,
     claudeApiKey: [],
     geminiApiKey: [],
     codexApiKey: [],

@@ -124,6 +124,9 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     sseEventLimit: (raw.sseEventLimit as number | undefined) ?? base.sseEventLimit,
     requestRetry: (raw.requestRetry as number | undefined) ?? base.requestRetry,
     upstreamTimeout: (raw.upstreamTimeout as number | undefined) ?? base.upstreamTimeout,
+    clientHeaderTimeout: (raw.clientHeaderTimeout as number | undefined) ??
+      base.clientHeaderTimeout,
+    clientIdleTimeout: (raw.clientIdleTimeout as number | undefined) ?? base.clientIdleTimeout,
     claudeApiKey: apiKeyEntries(raw.claudeApiKey),
     geminiApiKey: apiKeyEntries(raw.geminiApiKey),
     codexApiKey: apiKeyEntries(raw.codexApiKey),

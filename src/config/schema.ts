@@ -203,6 +203,8 @@ export const CONFIG_SPEC: Spec = {
     "sse-event-limit": { kind: "size" },
     "request-retry": { kind: "int", min: 0, max: 20 },
     "upstream-timeout": { kind: "duration" },
+    "client-header-timeout": { kind: "duration" },
+    "client-idle-timeout": { kind: "duration" },
     "claude-api-key": { kind: "list", of: apiKeyEntry },
     "gemini-api-key": { kind: "list", of: apiKeyEntry },
     "codex-api-key": { kind: "list", of: apiKeyEntry },

@@ -12,6 +12,8 @@ export function errorResponse(codec: DialectCodec, error: ApiError): Response {
   if (error.retryAfterSeconds !== undefined) {
     headers["retry-after"] = String(Math.max(0, Math.ceil(error.retryAfterSeconds)));
   }
+  // A 408 ends the connection (the server closes it after this answer): say so.
+  if (error.status === 408) headers["connection"] = "close";
   if (error.kind === "authentication" && codec.errorFormat === "openai") {
     headers["www-authenticate"] = 'Bearer realm="subgate"';
   }

@@ -102,7 +102,7 @@ async function readChecked(path: string, checked: Deno.FileInfo): Promise<FileRe
   try {
     const opened = await handle.stat();
     if (!opened.isFile() || !sameFile(opened, checked)) {
-      return refused("was replaced while being read: skipped");
+      return refused(SWAPPED);
     }
     if (opened.size > MAX_BYTES) {
       return refused(`is larger than ${MAX_BYTES / 1024 / 1024} MiB: skipped`);
@@ -114,8 +114,24 @@ async function readChecked(path: string, checked: Deno.FileInfo): Promise<FileRe
   }
 }
 
-/** Reads `path` as UTF-8 text when it is (or links, as allowed, to) a regular file. */
+/** Times a file replaced between the check and the open is looked at again. */
+const SWAP_RETRIES = 5;
+
+/**
+ * Reads `path` as UTF-8 text when it is (or links, as allowed, to) a regular file. A file swapped
+ * between the check and the open is checked again: account files are replaced by atomic renames
+ * all the time (every refresh), and that is no reason to skip one.
+ */
 export async function readRegularFile(path: string, options: ReadOptions = {}): Promise<FileRead> {
+  for (let attempt = 1;; attempt++) {
+    const read = await readOnce(path, options);
+    if (read.ok || read.reason !== SWAPPED || attempt > SWAP_RETRIES) return read;
+  }
+}
+
+const SWAPPED = "was replaced while being read: skipped";
+
+async function readOnce(path: string, options: ReadOptions): Promise<FileRead> {
   try {
     const target = await resolveTarget(path, options);
     if (!target.ok) return target;
@@ -123,7 +139,7 @@ export async function readRegularFile(path: string, options: ReadOptions = {}): 
   } catch (error) {
     if (isNotFound(error)) return { ok: false, problem: "missing", reason: "does not exist" };
     // ELOOP: the last step became a symlink after the check, and O_NOFOLLOW refused it.
-    if (errorName(error) === "ELOOP") return refused("was replaced while being read: skipped");
+    if (errorName(error) === "ELOOP") return refused(SWAPPED);
     return { ok: false, problem: "unreadable", reason: `cannot read: ${errorName(error)}` };
   }
 }

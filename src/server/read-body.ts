@@ -2,13 +2,24 @@
  * @module
  * A request's body as text. Refused with 413 past `body-limit`: at once when its
  * content-length says so, else as soon as the bytes read pass it (a chunked upload,
- * or a compressed body, whose limit applies to what it decodes to). A gzip or
- * deflate body is decoded as it arrives; other encodings get 415, a corrupt
+ * or a compressed body, whose limit applies to what it decodes to). Read in chunks as
+ * they arrive, never into a buffer sized by what the client announced. A body that
+ * goes `client-idle-timeout` without a byte arriving gets 408; one that ends before
+ * its length or breaks HTTP/1.1's chunked framing gets 400 (Deno fails the read). A
+ * gzip or deflate body is decoded as it arrives; other encodings get 415, a corrupt
  * compressed body or text that is not UTF-8 gets 400. Read here, where the routes
  * need the text anyway, rather than by a middleware that would wrap every
  * request's body in a stream of its own first.
  */
+import { deadline } from "../proxy/deadlines.ts";
 import { apiError, ApiErrorException } from "../errors/api-error.ts";
+
+export interface BodyLimits {
+  /** Largest body, in bytes (after decoding). */
+  maxBytes: number;
+  /** Seconds the upload may go without a byte arriving; 0: no limit. */
+  idleSeconds: number;
+}
 
 /** The content codings subgate decodes, by their names in `content-encoding`. */
 const DECODABLE: Record<string, CompressionFormat> = {
@@ -67,7 +78,46 @@ function inPieces(size: number): TransformStream<Uint8Array<ArrayBuffer>, Buffer
   });
 }
 
-export async function readBody(request: Request, limit: number): Promise<string> {
+/**
+ * Rejects with 408 once `seconds` pass without `touch()`. One deadline per body, moved on only
+ * when it comes due: a chunk arriving costs a timestamp, not a timer.
+ */
+function stallTimer(seconds: number) {
+  let last = performance.now();
+  let cancel = () => {};
+  let fail: (error: ApiErrorException) => void = () => {};
+  const stalled = new Promise<never>((_, reject) => fail = reject);
+  stalled.catch(() => {}); // observed through the race below; never unhandled
+  const arm = (ms: number) => {
+    cancel = deadline(ms, () => {
+      const quiet = performance.now() - last;
+      if (quiet < seconds * 1000) return arm(seconds * 1000 - quiet);
+      fail(apiError(
+        "invalid_request",
+        `The request body stopped arriving: nothing for ${seconds}s (client-idle-timeout).`,
+        { status: 408 },
+      ));
+    });
+  };
+  if (seconds > 0) arm(seconds * 1000);
+  return {
+    stalled,
+    touch: () => last = performance.now(),
+    stop: () => cancel(),
+  };
+}
+
+/** The upload failed under Deno: cut short (the client shut its side) or badly framed. */
+function uploadFailed(error: unknown) {
+  return apiError(
+    "invalid_request",
+    "The request body could not be read: it ended before its declared length, or its " +
+      `chunked framing is not valid HTTP/1.1 (${(error as Error).message}).`,
+  );
+}
+
+export async function readBody(request: Request, limits: BodyLimits): Promise<string> {
+  const limit = limits.maxBytes;
   const decoders = decodersFor(request.headers.get("content-encoding"));
   const length = request.headers.get("content-length");
   // (With transfer-encoding the content-length means nothing.)
@@ -81,27 +131,38 @@ export async function readBody(request: Request, limit: number): Promise<string>
       new DecompressionStream(format),
     );
   }
-  // Read in chunks as they come, never into one buffer sized by what the client announced.
   const decoder = new TextDecoder("utf-8", { fatal: true });
+  const reader = body.getReader();
+  const timer = stallTimer(limits.idleSeconds);
   let text = "";
   let size = 0;
+  let done = false;
   try {
-    // Leaving the loop early (a throw) cancels the upload and any decoding.
-    for await (const chunk of body) {
-      size += chunk.length;
+    while (true) {
+      const chunk = await Promise.race([reader.read(), timer.stalled]);
+      if (chunk.done) break;
+      timer.touch();
+      size += chunk.value.length;
       if (size > limit) throw tooLarge(limit, decoders.length > 0);
-      text += utf8(decoder, chunk, true);
+      text += utf8(decoder, chunk.value, true);
     }
+    done = true;
   } catch (error) {
-    // A decompressor failing is the body's fault; an upload failing is the connection's.
-    if (error instanceof ApiErrorException || !decoders.length || request.signal.aborted) {
-      throw error;
+    // A client that left is nobody's to answer: the error handler logs it as gone.
+    if (error instanceof ApiErrorException || request.signal.aborted) throw error;
+    // Decompressors fail with TypeError; Deno's upload errors are other classes.
+    if (decoders.length && error instanceof TypeError) {
+      throw apiError(
+        "invalid_request",
+        `The request body is not valid ${request.headers.get("content-encoding")} data ` +
+          `(${error.message}).`,
+      );
     }
-    throw apiError(
-      "invalid_request",
-      `The request body is not valid ${request.headers.get("content-encoding")} data ` +
-        `(${(error as Error).message}).`,
-    );
+    throw uploadFailed(error);
+  } finally {
+    timer.stop();
+    // Leaving early (too large, stalled, not UTF-8) cancels the upload and any decoding.
+    if (!done) reader.cancel().catch(() => {});
   }
   return text + utf8(decoder, new Uint8Array(), false);
 }

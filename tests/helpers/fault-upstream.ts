@@ -16,8 +16,11 @@ export interface Fault {
   dropAfter?: string;
   /** Answer 200 with this whole event stream, written at once. */
   events?: string;
-  /** Answer 200 with the `first` events, then `then` every 20 ms, never ending on its own. */
-  trickle?: { first: string; then: string };
+  /**
+   * Answer 200 with the `first` events, then `then` every `everyMs` (20 by default), never
+   * ending on its own.
+   */
+  trickle?: { first: string; then: string; everyMs?: number };
 }
 
 export interface FaultUpstream {
@@ -68,7 +71,7 @@ export function startFaultUpstream(): FaultUpstream {
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(encoder.encode(fault.trickle!.first));
-          timer = setInterval(() => controller.enqueue(event), 20);
+          timer = setInterval(() => controller.enqueue(event), fault.trickle!.everyMs ?? 20);
         },
         cancel() {
           clearInterval(timer);

@@ -76,13 +76,27 @@ export interface RunningSubgate {
   status: Promise<Deno.CommandStatus>;
 }
 
-/** Starts `subgate serve` on a free port and waits until it listens. */
+/** The program and arguments that run `deno args`, under an open-file limit when one is given. */
+function command(args: string[], openFileLimit?: number): [string, string[]] {
+  if (openFileLimit === undefined) return [Deno.execPath(), args];
+  // exec keeps the process id: the limit applies to subgate itself, not to a shell around it.
+  return ["sh", ["-c", `ulimit -n ${openFileLimit} && exec "$0" "$@"`, Deno.execPath(), ...args]];
+}
+
+/**
+ * Starts `subgate serve` on a free port and waits until it listens; with `openFileLimit`, under
+ * that `ulimit -n`.
+ */
 export async function startSubgate(
   args: string[],
-  options: { home: string; env?: Record<string, string> },
+  options: { home: string; env?: Record<string, string>; openFileLimit?: number },
 ): Promise<RunningSubgate> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: subgateArgs(["serve", "--port", "0", ...args]),
+  const [program, programArgs] = command(
+    subgateArgs(["serve", "--port", "0", ...args]),
+    options.openFileLimit,
+  );
+  const child = new Deno.Command(program, {
+    args: programArgs,
     cwd: REPO_ROOT,
     env: await childEnv(options.home, options.env),
     clearEnv: true,

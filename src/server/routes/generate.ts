@@ -8,7 +8,7 @@ import type { DialectId } from "../../dialects/codec.ts";
 import { handleCountTokens } from "../../proxy/handle-count-tokens.ts";
 import { handleGenerate, type PipelineContext } from "../../proxy/handle-generate.ts";
 import { apiError } from "../../errors/api-error.ts";
-import { readBody } from "../read-body.ts";
+import { type BodyLimits, readBody } from "../read-body.ts";
 
 const GEMINI_METHODS: Record<string, { action: "generate" | "count-tokens"; stream: boolean }> = {
   generateContent: { action: "generate", stream: false },
@@ -16,12 +16,18 @@ const GEMINI_METHODS: Record<string, { action: "generate" | "count-tokens"; stre
   countTokens: { action: "count-tokens", stream: false },
 };
 
+/** The limits on a request body, from the config in force. */
+function bodyLimits(context: PipelineContext): BodyLimits {
+  const config = context.config();
+  return { maxBytes: config.bodyLimit, idleSeconds: config.clientIdleTimeout };
+}
+
 export function generateRoutes(context: PipelineContext) {
   const run = (dialect: DialectId, count = false) => async (c: Context) => {
     const input = {
       dialect,
       request: c.req.raw,
-      body: await readBody(c.req.raw, context.config().bodyLimit),
+      body: await readBody(c.req.raw, bodyLimits(context)),
       action: count ? "count-tokens" as const : "generate" as const,
     };
     return count ? await handleCountTokens(input, context) : await handleGenerate(input, context);
@@ -40,7 +46,7 @@ export function generateRoutes(context: PipelineContext) {
     const input = {
       dialect: "gemini" as const,
       request: c.req.raw,
-      body: await readBody(c.req.raw, context.config().bodyLimit),
+      body: await readBody(c.req.raw, bodyLimits(context)),
       action: method.action,
       model: target.slice(0, colon).replace(/^models\//, ""),
       stream: method.stream,
