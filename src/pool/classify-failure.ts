@@ -49,10 +49,15 @@ export function isUnknownModel(error: ApiError): boolean {
     .test(error.message.slice(0, 500));
 }
 
+/** The code of a failure that is subgate's own (out of file descriptors), not the upstream's. */
+export const LOCAL_SHORTAGE = "subgate_out_of_files";
+
 export function classifyFailure(
   error: ApiError,
   options: { canRefresh: boolean; refreshed: boolean },
 ): FailureAction {
+  // Every other account would meet the same shortage; none of them is at fault.
+  if (error.code === LOCAL_SHORTAGE) return { action: "stop" };
   if (error.status === 401) {
     if (options.canRefresh && !options.refreshed) return { action: "refresh" };
     return { action: "next", rest: { kind: "auth", reason: "unauthorized" }, countsAsRetry: false };

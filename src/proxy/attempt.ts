@@ -17,7 +17,8 @@ import type { Account } from "../store/account.ts";
 import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";
 import { deadline } from "./deadlines.ts";
-import { describeFetchError, formatSeconds } from "./describe-fetch-error.ts";
+import { describeFetchError, formatSeconds, isOutOfFiles } from "./describe-fetch-error.ts";
+import { LOCAL_SHORTAGE } from "../pool/classify-failure.ts";
 import { headerRecord } from "./forward-headers.ts";
 import { jsonProblem } from "./json-problem.ts";
 import type { Resolved } from "./resolve-model.ts";
@@ -162,6 +163,17 @@ export async function send(
         status: 504,
         message: `The upstream (${hostOf(url)}) did not start answering: timed out after ` +
           `${formatSeconds(timeoutSeconds)} (upstream-timeout).`,
+      };
+    }
+    if (isOutOfFiles(error)) {
+      // subgate's own shortage, not the account's: no account rests for it.
+      return {
+        kind: "overloaded",
+        status: 503,
+        code: LOCAL_SHORTAGE,
+        retryAfterSeconds: 1,
+        message: "subgate has run out of file descriptors for upstream calls; retry shortly " +
+          "(raise the limit: see README, Client connections and file descriptors).",
       };
     }
     return {

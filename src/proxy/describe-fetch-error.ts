@@ -40,6 +40,13 @@ export function describeFetchError(error: unknown, url: string): string {
   return `could not reach ${host}` + (plain ? ` (${plain})` : "");
 }
 
+/** The process ran out of file descriptors (EMFILE/ENFILE): a local shortage, no upstream fault. */
+export function isOutOfFiles(error: unknown): boolean {
+  const cause = (error as { cause?: unknown })?.cause;
+  const text = `${(error as Error)?.message ?? ""} ${cause instanceof Error ? cause.message : ""}`;
+  return /too many open files|os error 2[34]\b|EMFILE|ENFILE/i.test(text);
+}
+
 /** `600` → `10m`, `90` → `90s`: the timeout as the config writes it. */
 export function formatSeconds(seconds: number): string {
   if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600}h`;
