@@ -7,7 +7,7 @@
 import { dirname, join } from "node:path";
 import { readRegularFile } from "../fs/read-regular-file.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/write-file-atomic.ts";
-import type { Identity, TokenSet } from "./login-spec.ts";
+import type { Identity, TokenSet } from "../oauth/login-spec.ts";
 
 /** Keys a person may have set by hand; a new login keeps them. */
 const KEPT_KEYS = ["disabled", "excluded_models", "prefix", "note", "priority", "headers"];

@@ -3,7 +3,7 @@
  * The loopback listener a browser login returns to. Binds 127.0.0.1 only,
  * checks `state`, answers with a short page, and gives up after a timeout.
  */
-import { LoginError } from "./login-error.ts";
+import { LoginError } from "../oauth/login-error.ts";
 
 export interface CallbackOptions {
   provider: string;

@@ -5,7 +5,7 @@
  */
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { type Account, accountStatus } from "../store/account.ts";
-import { tildePath } from "../auth/import/linked-file.ts";
+import { tildePath } from "../store/import/linked-file.ts";
 import { printable } from "../log/printable.ts";
 import { formatAgo, formatExpiresIn } from "./format-duration.ts";
 import { loadAccounts } from "./load-accounts.ts";

@@ -8,9 +8,9 @@
  * vendor's own login location under the home dir (`linked-file.ts`).
  */
 import { accountFileName, saveAccountFile } from "../auth/account-file.ts";
-import { findVendorPath, VENDOR_FILES, vendorFile } from "../auth/import/vendor-files.ts";
-import { jwtClaims } from "../auth/jwt-claims.ts";
-import { resolveEndpoints, type TokenSet } from "../auth/login-spec.ts";
+import { findVendorPath, VENDOR_FILES, vendorFile } from "../store/import/vendor-files.ts";
+import { jwtClaims } from "../oauth/jwt-claims.ts";
+import { resolveEndpoints, type TokenSet } from "../oauth/login-spec.ts";
 import { readRegularFile } from "../fs/read-regular-file.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
 import { PROVIDERS } from "../providers/registry.ts";

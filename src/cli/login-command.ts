@@ -4,9 +4,9 @@
  * flow, and writes the account file the running server picks up.
  */
 import { join } from "node:path";
-import { resolveEndpoints } from "../auth/login-spec.ts";
+import { resolveEndpoints } from "../oauth/login-spec.ts";
 import { type LoginFlow, runLogin } from "../auth/login.ts";
-import { LoginError } from "../auth/login-error.ts";
+import { LoginError } from "../oauth/login-error.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
 import { redact } from "../log/redact.ts";
 import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";

@@ -6,6 +6,7 @@
  */
 import type { LogLevel } from "../log/logger.ts";
 import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderOverride } from "../providers/provider-override.ts";
 
 export interface ModelEntry {
   /** The upstream's model name, or a wildcard (`claude-*`) routing every matching name here. */
@@ -32,28 +33,6 @@ export interface OpenAICompatibilityEntry {
   prefix?: string;
   apiKeyEntries: { apiKey: string }[];
   models: ModelEntry[];
-  headers: Record<string, string>;
-}
-
-/** Endpoint overrides for a login provider (`providers.<name>`). */
-export interface ProviderOverride {
-  baseUrl?: string;
-  /** A second API the provider needs (GitHub's REST API for Copilot). */
-  apiUrl?: string;
-  authorizeUrl?: string;
-  tokenUrl?: string;
-  deviceUrl?: string;
-  /** Where the provider shows the code to paste in the manual login. */
-  manualRedirectUrl?: string;
-  /** Expected `iss` of the provider's id_tokens. */
-  issuer?: string;
-  clientId?: string;
-  /** Seconds before expiry to refresh tokens. */
-  refreshLead?: number;
-  /** The models this provider's logins serve, replacing the built-in list (wildcards route). */
-  models?: string[];
-  /** Models none of this provider's logins serve (wildcards allowed). */
-  excludedModels?: string[];
   headers: Record<string, string>;
 }
 

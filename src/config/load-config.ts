@@ -6,13 +6,13 @@
 import { dirname } from "node:path";
 import type { LogLevel } from "../log/logger.ts";
 import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderOverride } from "../providers/provider-override.ts";
 import type {
   ApiKeyEntry,
   Config,
   ConfigOverrides,
   ModelEntry,
   OpenAICompatibilityEntry,
-  ProviderOverride,
 } from "./config-types.ts";
 import { CONFIG_FILE_NAME, DEFAULT_AUTH_DIR, defaultConfig } from "./defaults.ts";
 import { expandPath } from "./paths.ts";

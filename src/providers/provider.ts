@@ -7,7 +7,7 @@
 /** Providers that log in with OAuth or device codes and keep an account file. */
 export type ProviderId = "claude" | "codex" | "gemini" | "copilot" | "kimi" | "qwen";
 
-import type { LoginSpec } from "../auth/login-spec.ts";
+import type { LoginSpec } from "../oauth/login-spec.ts";
 
 export interface ProviderDescriptor {
   readonly id: ProviderId;

@@ -12,7 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import { type DirWatcher, watchDir } from "../fs/watch-dir.ts";
 import type { Account } from "./account.ts";
 import { parseAccountFile } from "./parse-account-file.ts";
-import { readLinkedTokens } from "../auth/import/linked-file.ts";
+import { readLinkedTokens } from "./import/linked-file.ts";
 import { readRegularFile } from "../fs/read-regular-file.ts";
 
 export interface AuthStore {

@@ -11,7 +11,7 @@ import { PROVIDERS } from "../../providers/registry.ts";
 import type { ProviderId } from "../../providers/provider.ts";
 import type { Account } from "../../store/account.ts";
 import { currentRecord } from "./durable-tokens.ts";
-import { readLinkedTokens } from "../import/linked-file.ts";
+import { readLinkedTokens } from "../../store/import/linked-file.ts";
 import { refreshAccount, type RefreshOutcome } from "./refresh-account.ts";
 
 /** Refresh a little before the stated expiry: clocks differ and requests take time. */

@@ -9,7 +9,7 @@ import type { Logger } from "../../log/logger.ts";
 import { PROVIDERS } from "../../providers/registry.ts";
 import type { ProviderId } from "../../providers/provider.ts";
 import type { Account } from "../../store/account.ts";
-import { resolveEndpoints } from "../login-spec.ts";
+import { resolveEndpoints } from "../../oauth/login-spec.ts";
 import { refreshAccount } from "./refresh-account.ts";
 
 export interface RefreshScheduler {

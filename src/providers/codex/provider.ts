@@ -1,6 +1,7 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
-import { jwtClaims } from "../../auth/jwt-claims.ts";
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+import { codexDeviceLogin } from "./device-login.ts";
 
 const AUTH_CLAIM = "https://api.openai.com/auth";
 const PROFILE_CLAIM = "https://api.openai.com/profile";
@@ -40,14 +41,21 @@ export const codex: ProviderDescriptor = {
     authorizeParams: { id_token_add_organizations: "true", codex_cli_simplified_flow: "true" },
     refreshParams: { scope: "openid profile email" },
     device: {
-      kind: "codex",
-      verificationUrl: "https://auth.openai.com/codex/device",
-      codeRedirectUrl: "https://auth.openai.com/deviceauth/callback",
+      start: codexDeviceLogin({
+        verificationUrl: "https://auth.openai.com/codex/device",
+        codeRedirectUrl: "https://auth.openai.com/deviceauth/callback",
+      }),
     },
     defaultFlow: "browser",
     // Access tokens last about ten days; each refresh token works once.
     refreshLeadSeconds: 5 * 86400,
     refreshable: true,
+    // A spent or revoked refresh token comes back with these codes instead of invalid_grant.
+    deadRefreshCodes: [
+      "refresh_token_reused",
+      "refresh_token_expired",
+      "refresh_token_invalidated",
+    ],
     termsNote: "OpenAI's stance on ChatGPT-plan logins outside its own Codex apps is mixed: its " +
       "Codex for Open Source page names third-party tools such as OpenCode and Cline, while the " +
       "plan's terms are written for OpenAI's apps and OpenAI may limit accounts it sees misused. " +

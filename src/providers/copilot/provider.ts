@@ -1,4 +1,4 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
 import { VERSION } from "../../version.ts";
 import type { ProviderDescriptor } from "../provider.ts";
 
@@ -51,7 +51,7 @@ export const copilot: ProviderDescriptor = {
     deviceUrl: "https://github.com/login/device/code",
     scopes: ["read:user"],
     errorsWithStatus200: true,
-    device: { kind: "rfc8628" },
+    device: {},
     defaultFlow: "device",
     refreshLeadSeconds: 0,
     // GitHub tokens from this flow last until revoked.

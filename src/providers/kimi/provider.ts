@@ -1,5 +1,5 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
-import { jwtClaims } from "../../auth/jwt-claims.ts";
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
 
 /** Kimi's token response names no user; its access token (a JWT) does. */
@@ -25,7 +25,7 @@ export const kimi: ProviderDescriptor = {
     tokenUrl: "https://auth.kimi.com/api/oauth/token",
     deviceUrl: "https://auth.kimi.com/api/oauth/device_authorization",
     scopes: [],
-    device: { kind: "rfc8628" },
+    device: {},
     defaultFlow: "device",
     refreshLeadSeconds: 5 * 60,
     refreshable: true,

@@ -1,5 +1,5 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
-import { jwtClaims } from "../../auth/jwt-claims.ts";
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
 
 /** Qwen may send an id_token; otherwise the access token's subject names the account. */
@@ -25,7 +25,7 @@ export const qwen: ProviderDescriptor = {
     tokenUrl: "https://chat.qwen.ai/api/v1/oauth2/token",
     deviceUrl: "https://chat.qwen.ai/api/v1/oauth2/device/code",
     scopes: ["openid", "profile", "email", "model.completion"],
-    device: { kind: "rfc8628", pkce: true },
+    device: { pkce: true },
     defaultFlow: "device",
     refreshLeadSeconds: 20 * 60,
     refreshable: true,

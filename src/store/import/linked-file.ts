@@ -17,7 +17,7 @@ import { homeDir } from "../../config/paths.ts";
 import { isInside, readRegularFile } from "../../fs/read-regular-file.ts";
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { providerForFileType } from "../../providers/registry.ts";
-import type { TokenSet } from "../login-spec.ts";
+import type { TokenSet } from "../../oauth/login-spec.ts";
 import { type VendorFile, vendorFile, type VendorTokens } from "./vendor-files.ts";
 
 type Json = Record<string, unknown>;

@@ -7,8 +7,8 @@
 import { join } from "node:path";
 import { homeDir } from "../../config/paths.ts";
 import type { ProviderId } from "../../providers/provider.ts";
-import { jwtClaims } from "../jwt-claims.ts";
-import type { TokenSet } from "../login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
+import type { TokenSet } from "../../oauth/login-spec.ts";
 
 type Json = Record<string, unknown>;
 
