@@ -10,7 +10,7 @@ import { LoginError } from "../oauth/login-error.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
 import { redact } from "../log/redact.ts";
 import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 

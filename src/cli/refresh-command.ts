@@ -8,7 +8,7 @@ import { flushUnsavedTokens } from "../auth/refresh/durable-tokens.ts";
 import { refreshAccount } from "../auth/refresh/refresh-account.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
 import { PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { selectAccounts } from "./select-accounts.ts";

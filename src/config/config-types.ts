@@ -5,7 +5,7 @@
  * fields here are the same names in camelCase.
  */
 import type { LogLevel } from "../log/logger.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import type { ProviderOverride } from "../providers/provider-override.ts";
 
 export interface ModelEntry {

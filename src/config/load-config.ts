@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import type { LogLevel } from "../log/logger.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import type { ProviderOverride } from "../providers/provider-override.ts";
 import type {
   ApiKeyEntry,

@@ -12,7 +12,7 @@
 import type { ApiKeyEntry, Config, ModelEntry } from "../config/config-types.ts";
 import { withoutExcluded } from "../models/match-model.ts";
 import { PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import type { Account } from "./account.ts";
 
 interface EntryModels {

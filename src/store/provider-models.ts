@@ -7,7 +7,7 @@
  */
 import type { Config } from "../config/config-types.ts";
 import { withoutExcluded } from "../models/match-model.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import type { Account } from "./account.ts";
 
 export function withProviderModels(

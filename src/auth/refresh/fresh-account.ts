@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { Config } from "../../config/config-types.ts";
 import { PROVIDERS } from "../../providers/registry.ts";
-import type { ProviderId } from "../../providers/provider.ts";
+import type { ProviderId } from "../../providers/registry.ts";
 import type { Account } from "../../store/account.ts";
 import { currentRecord } from "./durable-tokens.ts";
 import { readLinkedTokens } from "../../store/import/linked-file.ts";

@@ -7,7 +7,7 @@
 import type { Config } from "../../config/config-types.ts";
 import type { Logger } from "../../log/logger.ts";
 import { PROVIDERS } from "../../providers/registry.ts";
-import type { ProviderId } from "../../providers/provider.ts";
+import type { ProviderId } from "../../providers/registry.ts";
 import type { Account } from "../../store/account.ts";
 import { resolveEndpoints } from "../../oauth/login-spec.ts";
 import { refreshAccount } from "./refresh-account.ts";

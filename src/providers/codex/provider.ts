@@ -1,7 +1,17 @@
+/**
+ * @module
+ * ChatGPT plans through Codex's login: OpenAI's OAuth login (and its own
+ * device protocol), Codex CLI's login file, and the ChatGPT backend's
+ * Responses endpoint.
+ */
 import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
 import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
 import { codexDeviceLogin } from "./device-login.ts";
+import { codexBackendUpstream } from "./upstream.ts";
+import { codexCliFile } from "./vendor-file.ts";
+
+const BASE_URL = "https://chatgpt.com/backend-api/codex";
 
 const AUTH_CLAIM = "https://api.openai.com/auth";
 const PROFILE_CLAIM = "https://api.openai.com/profile";
@@ -22,14 +32,14 @@ function identifyCodexAccount(tokens: TokenSet, context: IdentifyContext): Promi
   });
 }
 
-export const codex: ProviderDescriptor = {
+export const codex: ProviderDescriptor<"codex"> = {
   id: "codex",
   title: "ChatGPT (Codex)",
   fileTypes: ["codex", "openai"],
   ownedBy: "openai",
   models: ["gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.3-codex", "gpt-5.2-codex"],
   family: /^(gpt-|o\d|codex-|chatgpt-|computer-use-)/i,
-  baseUrl: "https://chatgpt.com/backend-api/codex",
+  baseUrl: BASE_URL,
   login: {
     clientId: "app_EMoamEEZ73f0CkXaXp7hrann",
     issuer: "https://auth.openai.com",
@@ -62,4 +72,6 @@ export const codex: ProviderDescriptor = {
       "subgate forwards each request as your client made it and does not pose as the Codex CLI.",
     identify: identifyCodexAccount,
   },
+  vendorFile: codexCliFile,
+  upstream: (account, override) => codexBackendUpstream(account, override?.baseUrl ?? BASE_URL),
 };
