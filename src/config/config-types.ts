@@ -5,8 +5,7 @@
  * fields here are the same names in camelCase.
  */
 import type { LogLevel } from "../log/logger.ts";
-import type { ProviderId } from "../providers/registry.ts";
-import type { ProviderOverride } from "../providers/provider-override.ts";
+import type { KeyKindId, ProviderOverrides } from "../providers/registry.ts";
 
 export interface ModelEntry {
   /** The upstream's model name, or a wildcard (`claude-*`) routing every matching name here. */
@@ -15,7 +14,7 @@ export interface ModelEntry {
   alias?: string;
 }
 
-/** One entry of `claude-api-key`, `gemini-api-key` or `codex-api-key`. */
+/** One entry of an `api-key` section (`claude-api-key`, `gemini-api-key`, `codex-api-key`). */
 export interface ApiKeyEntry {
   apiKey: string;
   baseUrl?: string;
@@ -51,11 +50,10 @@ export interface Config {
   requestRetry: number;
   /** Seconds an upstream may take to start answering before the next account is tried. */
   upstreamTimeout: number;
-  claudeApiKey: ApiKeyEntry[];
-  geminiApiKey: ApiKeyEntry[];
-  codexApiKey: ApiKeyEntry[];
+  /** Each key kind's `api-key` section, by its name (`claude-api-key`, …). */
+  apiKeyEntries: Partial<Record<KeyKindId, ApiKeyEntry[]>>;
   openaiCompatibility: OpenAICompatibilityEntry[];
-  providers: Partial<Record<ProviderId, ProviderOverride>>;
+  providers: ProviderOverrides;
   routing: { strategy: "round-robin" | "fill-first"; sessionAffinity: boolean };
   /** Browser origins given CORS headers (`"*"`: any); none, the default, adds no CORS headers. */
   cors: { allowOrigins: string[] };

@@ -22,9 +22,7 @@ export function defaultConfig(): Config {
     requestRetry: 3,
     // A plain (non-streaming) answer only starts when the model has finished: allow minutes.
     upstreamTimeout: 600,
-    claudeApiKey: [],
-    geminiApiKey: [],
-    codexApiKey: [],
+    apiKeyEntries: {},
     openaiCompatibility: [],
     providers: {},
     routing: { strategy: "round-robin", sessionAffinity: false },

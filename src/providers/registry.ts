@@ -50,11 +50,26 @@ export type AnyProvider = (typeof PROVIDERS)[ProviderId];
 /** The config's `providers:` section. */
 export type ProviderOverrides = Partial<Record<ProviderId, ProviderOverride>>;
 
+/** Any entry of `KEY_KINDS`, its id typed. */
+export type AnyKeyKind = (typeof KEY_KINDS)[KeyKindId];
+
 export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];
 export const KEY_KIND_IDS = Object.keys(KEY_KINDS) as KeyKindId[];
 
 /** The providers as a list, in table order. */
 export const PROVIDER_LIST: readonly AnyProvider[] = PROVIDER_IDS.map((id) => PROVIDERS[id]);
+
+/** The key kinds as a list, in table order. */
+export const KEY_KIND_LIST: readonly AnyKeyKind[] = KEY_KIND_IDS.map((id) => KEY_KINDS[id]);
+
+/** The key kinds whose config sections list `api-key` entries. */
+export const API_KEY_KIND_IDS: readonly KeyKindId[] = KEY_KIND_IDS.filter((id) =>
+  KEY_KINDS[id].entries === "api-key"
+);
+
+export function isProviderId(name: string): name is ProviderId {
+  return Object.hasOwn(PROVIDERS, name);
+}
 
 /** Finds the provider an account file's `type` field names, if any. */
 export function providerForFileType(type: string): AnyProvider | undefined {

@@ -71,6 +71,10 @@ export interface KeyAccount extends AccountBase {
 
 export type Account = LoginAccount | KeyAccount;
 
+export function isLoginAccount(account: Account): account is LoginAccount {
+  return account.kind === "oauth";
+}
+
 export type AccountStatus = "ready" | "expired" | "disabled" | "needs login";
 
 export function accountStatus(account: Account, now = Date.now()): AccountStatus {
