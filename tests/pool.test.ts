@@ -405,3 +405,27 @@ Deno.test("a long answer arriving in one buffer is translated whole and in order
     assertEquals(text, words.join(""));
     assertEquals(chunks.at(-1).choices[0].finish_reason, "stop");
   }, "routing:\n  strategy: fill-first"));
+
+Deno.test("a token count goes through the pool like generation: a failing account hands over", () =>
+  withPool(async (server, upstream) => {
+    upstream.fail("key-one", { status: 503 });
+    const counted = await fetch(`${server.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+      body: `{"model":"pool-model","messages":[{"role":"user","content":"hi"}]}`,
+    });
+    assertEquals(counted.status, 200);
+    await counted.body?.cancel();
+    assertEquals(upstream.served, ["key-one", "key-two"]);
+    await server.waitForLog(/upstream failed .*account="claude-api-key\[0\].*status=503/);
+    // Asked in Gemini's dialect, counted by the Anthropic accounts: the same failover.
+    upstream.fail("key-two", { status: 500 });
+    upstream.fail("key-three", { status: 200, body: `{"input_tokens":7}` });
+    const translated = await fetch(`${server.url}/v1beta/models/pool-model:countTokens`, {
+      method: "POST",
+      headers: { "x-goog-api-key": KEY },
+      body: `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`,
+    });
+    assertEquals([translated.status, await translated.json()], [200, { totalTokens: 7 }]);
+    assertEquals(upstream.served.slice(2), ["key-two", "key-three"], "key-one still rests");
+  }, "routing:\n  strategy: fill-first"));

@@ -48,6 +48,18 @@ export interface StreamEncoder {
   end(): string;
 }
 
+/** A dialect's token-count endpoint: its request and answer, both sides. */
+export interface CountCodec {
+  /** Client side: the count request as a canonical request (its prompt). */
+  decodeRequest(body: Record<string, unknown>, context: DecodeContext): CanonicalRequest;
+  /** Client side: the count as this dialect answers it. */
+  encodeResponse(tokens: number): unknown;
+  /** Upstream side: a count request for an upstream of this dialect. */
+  encodeRequest(request: CanonicalRequest, context: EncodeContext): Record<string, unknown>;
+  /** Upstream side: the number in the upstream's count answer (NaN when it has none). */
+  decodeResponse(body: unknown): number;
+}
+
 export interface DialectCodec {
   id: DialectId;
   /** Which error body shape this dialect's clients understand. */
@@ -81,6 +93,9 @@ export interface DialectCodec {
    * the answer. Optional: dialects whose extras are harmless to drop omit it.
    */
   leaveDialect?(request: CanonicalRequest, context: EncodeContext): void;
+
+  /** Token counting, for the dialects whose APIs count (Anthropic's count_tokens, Gemini's). */
+  count?: CountCodec;
 
   /**
    * True when a same-dialect request cannot go through untouched: it carries

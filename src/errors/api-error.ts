@@ -1,7 +1,10 @@
 /**
  * @module
- * Errors as typed values. Handlers throw `ApiErrorException`; `app.onError`
- * renders it once, in the dialect the client spoke, and logs it once.
+ * Errors as typed values, part of the canonical model: each codec encodes
+ * one in its own shape (`encode-error.ts`). What the client itself got wrong
+ * is thrown as `ApiErrorException`; the server's one error handler renders it
+ * in the client's shape and logs it once. An upstream's failure is a value
+ * the account loop judges (`pool/classify-failure.ts`).
  */
 import type { LogFields } from "../log/logger.ts";
 
@@ -41,22 +44,15 @@ const DEFAULT_STATUS: Record<ErrorKind, number> = {
 export interface ApiErrorOptions {
   /** What the refusal's log line adds to method, path and dialect: the request's model. */
   fields?: LogFields;
-  /**
-   * True for an upstream's own error handed to the client: the pipeline has logged it as
-   * "upstream failed", so the error handler does not log it again.
-   */
-  logged?: boolean;
 }
 
 export class ApiErrorException extends Error {
   readonly fields: LogFields;
-  readonly logged: boolean;
 
   constructor(readonly error: ApiError, options: ApiErrorOptions = {}) {
     super(error.message);
     this.name = "ApiErrorException";
     this.fields = { ...options.fields };
-    this.logged = options.logged ?? false;
   }
 }
 
@@ -84,15 +80,27 @@ export function refusalOf(error: unknown): ApiErrorException | undefined {
   return undefined;
 }
 
+/** The model of the request a runtime error (a client that went away) interrupted. */
+const interruptedModels = new WeakMap<object, string>();
+
 /**
- * The error, as a refusal naming the request's model when the client caused it: the pipeline
- * knows the model, the error handler that logs the refusal does not.
+ * The error with the request's model noted: a refusal names it in its log line, any other error
+ * carries it to the error handler (`modelOfError`). The pipeline knows the model, the handler that
+ * logs does not.
  */
 export function withModel(error: unknown, model: () => string | undefined): unknown {
   const refusal = refusalOf(error);
-  if (!refusal) return error;
-  if (!refusal.logged) refusal.fields.model ??= model();
-  return refusal;
+  if (refusal) {
+    refusal.fields.model ??= model();
+    return refusal;
+  }
+  const name = model();
+  if (name && error !== null && typeof error === "object") interruptedModels.set(error, name);
+  return error;
+}
+
+export function modelOfError(error: unknown): string | undefined {
+  return error !== null && typeof error === "object" ? interruptedModels.get(error) : undefined;
 }
 
 export function apiError(

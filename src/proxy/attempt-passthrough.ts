@@ -32,8 +32,9 @@ export async function passthrough(
 ): Promise<Attempt> {
   const { input, model, body } = prepared;
   const { upstream: via } = resolved;
-  const clientStreams = input.stream ?? body.stream === true;
-  const collect = via.streamsOnly === true && !clientStreams;
+  const counting = input.action === "count-tokens";
+  const clientStreams = !counting && (input.stream ?? body.stream === true);
+  const collect = !counting && via.streamsOnly === true && !clientStreams;
   let text = input.body;
   if (via.prepareBody) {
     // The upstream demands fields of its own: the body is rebuilt, the client's fields kept.
@@ -77,7 +78,7 @@ export async function passthrough(
     ok: false,
     error: CODECS[input.dialect].decodeError(upstream.status, errorText, upstream.headers),
     answer: { status: upstream.status, headers: upstream.headers },
-    respond: () =>
+    handover: () =>
       new Response(errorText, {
         status: upstream.status,
         headers: responseHeaders(upstream.headers),
@@ -116,7 +117,7 @@ async function answered(
         headers: responseHeaders(upstream.headers),
       });
     // The client would see the upstream's own error event; another account may do better.
-    if (peeked.error) return { ok: false, error: peeked.error, respond: answer };
+    if (peeked.error) return { ok: false, error: peeked.error, handover: answer };
     body = peeked.stream;
   }
   const watched = body &&

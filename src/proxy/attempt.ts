@@ -8,6 +8,7 @@
 import type { Config } from "../config/config-types.ts";
 import type { DialectId, StreamDecoder } from "../dialects/codec.ts";
 import { CODECS } from "../dialects/registry.ts";
+import { errorResponse } from "../dialects/error-response.ts";
 import type { CanonicalRequest } from "../ir/request.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Pool } from "../pool/pool.ts";
@@ -114,7 +115,13 @@ export function limitsOf(prepared: Prepared): { body: number; event: number } {
 /** What one attempt on one account gave: the client's answer, or a failure to classify. */
 export type Attempt =
   | { ok: true; response: Response }
-  | { ok: false; error: ApiError; answer?: UpstreamAnswer; respond(): Response | never };
+  | {
+    ok: false;
+    error: ApiError;
+    answer?: UpstreamAnswer;
+    /** The upstream's own answer, handed over as it came; without it the error is rendered. */
+    handover?: () => Response;
+  };
 
 export interface Prepared {
   input: GenerateInput;
@@ -176,15 +183,15 @@ function hostOf(url: string): string {
 }
 
 export function failed(error: ApiError, answer?: UpstreamAnswer): Extract<Attempt, { ok: false }> {
-  return {
-    ok: false,
-    error,
-    answer,
-    respond: () => {
-      // Called once the pipeline has logged the failure ("upstream failed").
-      throw new ApiErrorException(error, { logged: true });
-    },
-  };
+  return { ok: false, error, answer };
+}
+
+/** A failed attempt as the client's answer: the upstream's own, or the error in its dialect. */
+export function failureResponse(
+  failure: Extract<Attempt, { ok: false }>,
+  dialect: DialectId,
+): Response {
+  return failure.handover?.() ?? errorResponse(CODECS[dialect], failure.error);
 }
 
 /** A stream-only upstream's answer for a client that asked for one response. */

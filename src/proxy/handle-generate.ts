@@ -14,16 +14,18 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
 import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
-import { apiError, ApiErrorException, withModel } from "../errors/api-error.ts";
+import { apiError, withModel } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,
+  failureResponse,
   type GenerateInput,
   modelOf,
   parseBody,
   type PipelineContext,
   type Prepared,
 } from "./attempt.ts";
+import { countAcross, estimated, upstreamCounts } from "./attempt-count.ts";
 import { passthrough } from "./attempt-passthrough.ts";
 import { translate } from "./attempt-translate.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
@@ -41,17 +43,9 @@ export async function handleGenerate(
   try {
     return await tryAccounts(input, context, started);
   } catch (error) {
-    if (!input.request.signal.aborted) {
-      throw withModel(error, () => input.model ?? modelName(input.body));
-    }
-    // The client went away while its upstream call was under way; that call was cancelled
-    // with it. Nobody is left to read an answer, and nothing failed on subgate's side.
-    context.log.info("client went away", {
-      dialect: input.dialect,
-      model: input.model ?? modelName(input.body),
-      ms: Math.round(performance.now() - started),
-    });
-    return new Response(null, { status: 499 });
+    // The error handler answers and logs (a refusal, or a client that went away): it learns
+    // the request's model from here.
+    throw withModel(error, () => input.model ?? modelName(input.body));
   }
 }
 
@@ -88,7 +82,9 @@ async function tryAccounts(
   const config = context.config();
   const tiers = candidatesFor(context.accounts(), model, config.providers);
   // Decoding first also checks the request, so a malformed one fails in its own terms.
-  const canonical = client.decodeRequest(body, decodeContext);
+  const canonical = input.action === "count-tokens"
+    ? client.count!.decodeRequest(body, { ...decodeContext, stream: false })
+    : client.decodeRequest(body, decodeContext);
   const prepared: Prepared = { input, model, body, canonical, context };
   const sessionKey = config.routing.sessionAffinity
     ? affinityKey(canonical, input.request.headers)
@@ -118,7 +114,7 @@ async function tryAccounts(
       if (sessionKey) context.pool.bind(sessionKey, outcome.account);
       return outcome.response;
     }
-    if (outcome.stop) return loop.last.respond();
+    if (outcome.stop) return failureResponse(loop.last, input.dialect);
   }
   // Every ready account failed. One account: its own answer says it best. Several held back by
   // limits: say who is resting until when.
@@ -126,7 +122,7 @@ async function tryAccounts(
   if (loop.rateLimited && loop.attempts > 1 && (after.ready.length === 0 || after.probe)) {
     throw everyoneResting(model, after.resting);
   }
-  return loop.last.respond();
+  return failureResponse(loop.last, input.dialect);
 }
 
 type AccountOutcome =
@@ -226,9 +222,19 @@ async function run(
       reason: reason.slice(0, 200),
     });
   };
-  const attempt = sameDialect
-    ? await passthrough(prepared, resolved, onFault)
-    : await translate(prepared, resolved, onFault);
+  let attempt: Attempt;
+  if (input.action === "count-tokens") {
+    // Counted where the account's upstream can count, else estimated here.
+    attempt = !upstreamCounts(resolved)
+      ? estimated(prepared)
+      : sameDialect
+      ? await passthrough(prepared, resolved, onFault)
+      : await countAcross(prepared, resolved);
+  } else {
+    attempt = sameDialect
+      ? await passthrough(prepared, resolved, onFault)
+      : await translate(prepared, resolved, onFault);
+  }
   return { attempt, resolved };
 }
 
@@ -268,11 +274,5 @@ function noAccountTried(model: string, skipped: Loop["skipped"]): Failed {
         : `No account could be tried for '${model}'.`,
       { status: skipped.length ? 502 : 503 },
     ).error;
-  return {
-    ok: false,
-    error,
-    respond: () => {
-      throw new ApiErrorException(error);
-    },
-  };
+  return { ok: false, error };
 }

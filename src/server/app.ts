@@ -9,7 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Config } from "../config/config-types.ts";
 import type { LogFields, Logger } from "../log/logger.ts";
 import type { Account } from "../store/account.ts";
-import { type ApiError, apiError, refusalOf } from "../errors/api-error.ts";
+import { type ApiError, apiError, modelOfError, refusalOf } from "../errors/api-error.ts";
 import { clientKeys } from "./client-keys.ts";
 import { preflightAndCors } from "./cors.ts";
 import { detectDialect } from "./dialect.ts";
@@ -72,19 +72,21 @@ export function createApp(context: AppContext): Hono {
   );
 
   app.onError((error, c) => {
+    if (c.req.raw.signal.aborted) {
+      // The one place a client that left is handled: its upstream call was cancelled with it
+      // (waiting, streaming, uploading); nobody reads this answer and nothing failed.
+      context.log.info("client went away", {
+        method: c.req.method,
+        path: c.req.path,
+        dialect: detectDialect(c.req.path, c.req.raw.headers),
+        model: modelOfError(error),
+      });
+      return new Response(null, { status: 499 });
+    }
     const refusal = error instanceof HTTPException && error.status < 500
       ? apiError("invalid_request", error.message || "Bad request", { status: error.status })
       : refusalOf(error);
-    // An upstream's error handed over as it is was logged by the pipeline already.
-    if (refusal?.logged) {
-      return renderError(detectDialect(c.req.path, c.req.raw.headers), refusal.error);
-    }
     if (refusal) return refuse(c, refusal.error, refusal.fields);
-    if (c.req.raw.signal.aborted) {
-      // The client left mid-request (a body upload, a token count); nobody reads this answer.
-      context.log.info("client went away", { method: c.req.method, path: c.req.path });
-      return new Response(null, { status: 499 });
-    }
     const dialect = detectDialect(c.req.path, c.req.raw.headers);
     context.log.error("request failed", {
       method: c.req.method,

@@ -6,6 +6,7 @@
 import type { ApiError } from "../errors/api-error.ts";
 import type { ErrorFormat } from "../errors/error-format.ts";
 import { CODECS } from "../dialects/registry.ts";
+import { errorResponse } from "../dialects/error-response.ts";
 
 /** The codec that speaks each error shape. */
 const OWNER = {
@@ -19,15 +20,5 @@ export function errorBody(format: ErrorFormat, error: ApiError): unknown {
 }
 
 export function renderError(format: ErrorFormat, error: ApiError): Response {
-  const headers = new Headers({ "content-type": "application/json" });
-  if (error.retryAfterSeconds !== undefined) {
-    headers.set("retry-after", String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
-  }
-  if (error.kind === "authentication" && format === "openai") {
-    headers.set("www-authenticate", 'Bearer realm="subgate"');
-  }
-  return new Response(JSON.stringify(errorBody(format, error)), {
-    status: error.status,
-    headers,
-  });
+  return errorResponse(OWNER[format], error);
 }

@@ -5,6 +5,7 @@
  * side; the Anthropic API and Claude subscriptions on the upstream side.
  */
 import type { DialectCodec } from "../codec.ts";
+import { count } from "./count-tokens.ts";
 import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
@@ -26,6 +27,7 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  count,
   encodeError,
   streamError: (error) => formatSse(JSON.stringify(encodeError(error)), "error"),
   leaveDialect,

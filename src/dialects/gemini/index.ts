@@ -5,6 +5,7 @@
  * envelope (`{"response": …}`) belongs to the provider, not here.
  */
 import type { DialectCodec } from "../codec.ts";
+import { count } from "./count-tokens.ts";
 import { encodeError } from "./encode-error.ts";
 import { formatSse } from "../../sse/parse-sse.ts";
 import { decodeError } from "./decode-error.ts";
@@ -26,6 +27,7 @@ export const codec: DialectCodec = {
   decodeResponse,
   createStreamDecoder,
   decodeError,
+  count,
   encodeError,
   streamError: (error) => formatSse(JSON.stringify(encodeError(error))),
   leaveDialect,
