@@ -4,11 +4,12 @@
  * (`browser-login.ts`, `manual-login.ts`, `device-login.ts`).
  */
 import type { Endpoints, LoginSpec } from "../oauth/login-spec.ts";
+import type { ProviderId } from "../providers/registry.ts";
 
 export type LoginFlow = "browser" | "manual" | "device";
 
 export interface LoginOptions {
-  provider: string;
+  provider: ProviderId;
   title: string;
   spec: LoginSpec;
   endpoints: Endpoints;

@@ -1,3 +1,8 @@
+/**
+ * @module
+ * OpenAI API keys (`codex-api-key:` in the config): OpenAI's models
+ * through the Responses API.
+ */
 import type { KeyKindDescriptor } from "../key-kind.ts";
 import { openaiResponsesUpstream } from "./upstream.ts";
 

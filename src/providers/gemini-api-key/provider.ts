@@ -1,3 +1,8 @@
+/**
+ * @module
+ * Gemini API keys (`gemini-api-key:` in the config): Gemini's models
+ * through Google's Gemini API.
+ */
 import type { KeyKindDescriptor } from "../key-kind.ts";
 import { geminiApiUpstream } from "./upstream.ts";
 

@@ -1,3 +1,9 @@
+/**
+ * @module
+ * Named OpenAI-compatible upstreams (`openai-compatibility:` in the
+ * config): whatever models each serves, under its own name, through Chat
+ * Completions.
+ */
 import type { KeyKindDescriptor } from "../key-kind.ts";
 import { openaiCompatibleUpstream } from "./upstream.ts";
 
