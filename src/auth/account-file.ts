@@ -7,7 +7,8 @@
 import { dirname, join } from "node:path";
 import { readRegularFile } from "../fs/read-regular-file.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/write-file-atomic.ts";
-import type { Identity, TokenSet } from "./login-spec.ts";
+import type { Identity, TokenSet } from "../oauth/login-spec.ts";
+import type { ProviderId } from "../providers/registry.ts";
 
 /** Keys a person may have set by hand; a new login keeps them. */
 const KEPT_KEYS = ["disabled", "excluded_models", "prefix", "note", "priority", "headers"];
@@ -15,7 +16,7 @@ const KEPT_KEYS = ["disabled", "excluded_models", "prefix", "note", "priority", 
 /** Markers of a failed refresh that a fresh login clears. */
 export const STATUS_KEYS = ["needs_login", "last_error"];
 
-export function accountFileName(provider: string, account: string): string {
+export function accountFileName(provider: ProviderId, account: string): string {
   const safe = account.trim().replace(/[^A-Za-z0-9@._+-]+/g, "_").replace(/^\.+/, "") || "account";
   return `${provider}-${safe}.json`;
 }
@@ -45,7 +46,7 @@ export function applyTokens(
 }
 
 export function buildAccountRecord(
-  provider: string,
+  provider: ProviderId,
   tokens: TokenSet,
   identity: Identity,
   now: number,

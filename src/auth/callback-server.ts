@@ -3,7 +3,7 @@
  * The loopback listener a browser login returns to. Binds 127.0.0.1 only,
  * checks `state`, answers with a short page, and gives up after a timeout.
  */
-import { LoginError } from "./login-error.ts";
+import { LoginError } from "../oauth/login-error.ts";
 
 export interface CallbackOptions {
   provider: string;
@@ -38,53 +38,35 @@ function page(title: string, message: string, ok: boolean): Response {
   });
 }
 
-export function listenForCallback(options: CallbackOptions): CallbackListener {
-  let settle!: { resolve(account: string): void; reject(error: Error): void };
-  const done = new Promise<string>((resolve, reject) => settle = { resolve, reject });
-  let finished = false;
+/** Why the redirect's parameters end the login without a code exchange, if they do. */
+function refusal(options: CallbackOptions, parameters: URLSearchParams): LoginError | undefined {
+  if (parameters.get("state") !== options.expectedState) {
+    return new LoginError(
+      options.provider,
+      "state",
+      "the browser returned a different state than this login sent (a stale tab or a forged " +
+        "redirect); nothing was saved. Run the login again.",
+    );
+  }
+  const denied = parameters.get("error");
+  if (!denied) return undefined;
+  const description = parameters.get("error_description");
+  return new LoginError(
+    options.provider,
+    "consent",
+    denied === "access_denied"
+      ? "access was denied in the browser; nothing was saved."
+      : `the provider answered ${denied}${description ? `: ${description}` : ""}`,
+  );
+}
 
-  const handle = async (parameters: URLSearchParams): Promise<string> => {
-    if (finished) throw new LoginError(options.provider, "callback", "this login already ended");
-    const state = parameters.get("state");
-    if (state !== options.expectedState) {
-      finished = true;
-      const error = new LoginError(
-        options.provider,
-        "state",
-        "the browser returned a different state than this login sent (a stale tab or a forged " +
-          "redirect); nothing was saved. Run the login again.",
-      );
-      settle.reject(error);
-      throw error;
-    }
-    const denied = parameters.get("error");
-    if (denied) {
-      finished = true;
-      const description = parameters.get("error_description");
-      const error = new LoginError(
-        options.provider,
-        "consent",
-        denied === "access_denied"
-          ? "access was denied in the browser; nothing was saved."
-          : `the provider answered ${denied}${description ? `: ${description}` : ""}`,
-      );
-      settle.reject(error);
-      throw error;
-    }
-    finished = true;
-    try {
-      const account = await options.onCode(parameters);
-      settle.resolve(account);
-      return account;
-    } catch (error) {
-      settle.reject(error as Error);
-      throw error;
-    }
-  };
-
-  let server: Deno.HttpServer;
+/** Serves the callback path on 127.0.0.1, answering the browser with a short page. */
+function serveCallback(
+  options: CallbackOptions,
+  handle: (parameters: URLSearchParams) => Promise<string>,
+): Deno.HttpServer {
   try {
-    server = Deno.serve({
+    return Deno.serve({
       hostname: "127.0.0.1",
       port: options.port,
       onListen: () => {},
@@ -115,19 +97,47 @@ export function listenForCallback(options: CallbackOptions): CallbackListener {
     }
     throw error;
   }
+}
 
+function timedOut(options: CallbackOptions): LoginError {
+  return new LoginError(
+    options.provider,
+    "timeout",
+    `no answer from the browser within ${Math.round(options.timeoutMs / 1000)} s. Run the ` +
+      `login again; on a machine without a browser use --no-browser (and paste the address ` +
+      `your browser ends on) or --device where the provider has it.`,
+  );
+}
+
+export function listenForCallback(options: CallbackOptions): CallbackListener {
+  let settle!: { resolve(account: string): void; reject(error: Error): void };
+  const done = new Promise<string>((resolve, reject) => settle = { resolve, reject });
+  // The first of a callback, a pasted address or the timeout ends the login.
+  let finished = false;
+
+  const handle = async (parameters: URLSearchParams): Promise<string> => {
+    if (finished) throw new LoginError(options.provider, "callback", "this login already ended");
+    finished = true;
+    const refused = refusal(options, parameters);
+    if (refused) {
+      settle.reject(refused);
+      throw refused;
+    }
+    try {
+      const account = await options.onCode(parameters);
+      settle.resolve(account);
+      return account;
+    } catch (error) {
+      settle.reject(error as Error);
+      throw error;
+    }
+  };
+
+  const server = serveCallback(options, handle);
   const timer = setTimeout(() => {
     if (finished) return;
     finished = true;
-    settle.reject(
-      new LoginError(
-        options.provider,
-        "timeout",
-        `no answer from the browser within ${Math.round(options.timeoutMs / 1000)} s. Run the ` +
-          `login again; on a machine without a browser use --no-browser (and paste the address ` +
-          `your browser ends on) or --device where the provider has it.`,
-      ),
-    );
+    settle.reject(timedOut(options));
   }, options.timeoutMs);
 
   return {

@@ -5,7 +5,7 @@
  */
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { type Account, accountStatus } from "../store/account.ts";
-import { tildePath } from "../auth/import/linked-file.ts";
+import { tildePath } from "../store/import/linked-file.ts";
 import { printable } from "../log/printable.ts";
 import { formatAgo, formatExpiresIn } from "./format-duration.ts";
 import { loadAccounts } from "./load-accounts.ts";
@@ -90,7 +90,7 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
     for (const account of errors) {
       // The in-flight mark of a refresh that a live process is doing right now is no error.
       const busy = account.lastError === INTERRUPTED &&
-        await isLocked(join(config.authDir, account.file!));
+        await isLocked(join(config.authDir, account.file));
       const said = busy ? "a refresh is under way" : `last error: ${account.lastError}`;
       console.log(printable(`${account.file}: ${said}`));
     }

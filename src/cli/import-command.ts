@@ -8,14 +8,142 @@
  * vendor's own login location under the home dir (`linked-file.ts`).
  */
 import { accountFileName, saveAccountFile } from "../auth/account-file.ts";
-import { findVendorPath, VENDOR_FILES, vendorFile } from "../auth/import/vendor-files.ts";
-import { jwtClaims } from "../auth/jwt-claims.ts";
-import { resolveEndpoints, type TokenSet } from "../auth/login-spec.ts";
+import type { Config } from "../config/config-types.ts";
 import { readRegularFile } from "../fs/read-regular-file.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
+import { jwtClaims } from "../oauth/jwt-claims.ts";
+import { type Identity, resolveEndpoints, type TokenSet } from "../oauth/login-spec.ts";
 import { PROVIDERS } from "../providers/registry.ts";
+import {
+  findVendorPath,
+  VENDOR_FILES,
+  vendorFile,
+  type VendorLogin,
+  type VendorTokens,
+} from "../store/import/vendor-files.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
+
+/** What became of one vendor's login: imported, not there, or failed (already reported). */
+type ImportOutcome = "imported" | "absent" | "failed";
+
+/** The tokens in the vendor's file at `path`, or undefined after saying why there are none. */
+async function readVendorTokens(
+  vendor: VendorLogin,
+  path: string,
+): Promise<VendorTokens | undefined> {
+  const read = await readRegularFile(path);
+  if (!read.ok) {
+    console.error(`subgate: ${printable(path)} ${read.reason}`);
+    return undefined;
+  }
+  let tokens;
+  try {
+    tokens = vendor.read(JSON.parse(read.text));
+  } catch {
+    tokens = undefined;
+  }
+  if (!tokens) {
+    console.error(`subgate: ${printable(path)} holds no ${vendor.title} login subgate can read`);
+  }
+  return tokens;
+}
+
+/** Who the login belongs to: asked of the provider, else what the file itself says. */
+async function identifyVendorLogin(
+  vendor: VendorLogin,
+  path: string,
+  tokens: VendorTokens,
+  config: Config,
+): Promise<Identity | undefined> {
+  const provider = PROVIDERS[vendor.provider];
+  const endpoints = resolveEndpoints(
+    provider.login,
+    { baseUrl: provider.baseUrl, apiUrl: provider.apiUrl },
+    config.providers[provider.id],
+  );
+  const { hints, expired: _expired, ...tokenFields } = tokens;
+  try {
+    return await provider.login.identify(tokenFields as TokenSet, {
+      endpoints,
+      idTokenClaims: jwtClaims(tokens.id_token),
+      say: (line) => console.log(line),
+      fetch,
+    });
+  } catch (error) {
+    const hinted = (hints.login ?? hints.email) as string | undefined;
+    if (hinted) return { account: hinted, fields: { login: hints.login, email: hints.email } };
+    console.error(
+      printableRedacted(
+        `subgate: cannot tell which ${vendor.title} account ${path} holds: ${
+          (error as Error).message
+        }`,
+      ),
+    );
+    return undefined;
+  }
+}
+
+/** What the import says after writing the file: where the tokens live now, and the terms. */
+function sayImported(vendor: VendorLogin, path: string, link: boolean, wanted: boolean) {
+  const provider = PROVIDERS[vendor.provider];
+  if (wanted && !vendor.write) {
+    console.log(`  ${vendor.title} tokens do not expire, so a copy is as good as a link.`);
+  } else if (link) {
+    console.log(
+      `  subgate reads the tokens from ${
+        printable(path)
+      } and writes refreshed tokens back into it, so ` +
+        `${vendor.title} and subgate share one login.`,
+    );
+  } else if (vendor.singleUseRefresh) {
+    console.log(
+      `  Warning: ${provider.title} refresh tokens work once. If ${vendor.title} and subgate ` +
+        `both refresh this login, the one that refreshes second is logged out. Keep using only ` +
+        `one of them with this copy, or re-import with --link to share the vendor's file.`,
+    );
+  }
+  console.log(`\n  Terms: ${provider.login.termsNote}\n`);
+}
+
+/** Imports one vendor's login, when it has one here. */
+async function importVendor(
+  vendor: VendorLogin,
+  named: boolean,
+  command: ParsedCommand,
+  config: Config,
+): Promise<ImportOutcome> {
+  const path = await findVendorPath(vendor);
+  if (!path) {
+    if (!named) return "absent";
+    console.error(
+      `subgate: no ${vendor.title} login found (looked at ~/${vendor.paths.join(", ~/")})`,
+    );
+    return "failed";
+  }
+  const tokens = await readVendorTokens(vendor, path);
+  if (!tokens) return "failed";
+  const identity = await identifyVendorLogin(vendor, path, tokens, config);
+  if (!identity) return "failed";
+  const { hints: _hints, expired, ...tokenFields } = tokens;
+  const link = command.link && vendor.write !== undefined;
+  const record: Record<string, unknown> = {
+    type: vendor.provider,
+    ...identity.fields,
+    ...(link ? { linked: { tool: vendor.tool, path } } : { ...tokenFields, expired }),
+    imported_from: vendor.tool,
+    last_refresh: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+  };
+  const file = accountFileName(vendor.provider, identity.account);
+  await saveAccountFile(config.authDir, file, record);
+  console.log(
+    `Imported ${vendor.title} login of ${printable(identity.account)} as ${printable(file)}${
+      link ? ` (linked to ${printable(path)})` : ""
+    }.`,
+  );
+  sayImported(vendor, path, link, command.link);
+  return "imported";
+}
 
 export async function importCommand(command: ParsedCommand): Promise<number> {
   const named = command.target && vendorFile(command.target.toLowerCase());
@@ -29,102 +157,12 @@ export async function importCommand(command: ParsedCommand): Promise<number> {
   }
   const startup = await loadStartupConfig(command);
   if (!startup) return 1;
-  const { config } = startup;
-  let imported = 0;
-  let failures = 0;
+  const outcomes: ImportOutcome[] = [];
   for (const vendor of named ? [named] : VENDOR_FILES) {
-    const path = await findVendorPath(vendor);
-    if (!path) {
-      if (named) {
-        console.error(
-          `subgate: no ${vendor.title} login found (looked at ~/${vendor.paths.join(", ~/")})`,
-        );
-        failures++;
-      }
-      continue;
-    }
-    const read = await readRegularFile(path);
-    if (!read.ok) {
-      console.error(`subgate: ${printable(path)} ${read.reason}`);
-      failures++;
-      continue;
-    }
-    let tokens;
-    try {
-      tokens = vendor.read(JSON.parse(read.text));
-    } catch {
-      tokens = undefined;
-    }
-    if (!tokens) {
-      console.error(`subgate: ${printable(path)} holds no ${vendor.title} login subgate can read`);
-      failures++;
-      continue;
-    }
-    const provider = PROVIDERS[vendor.provider];
-    const endpoints = resolveEndpoints(
-      provider.login,
-      { baseUrl: provider.baseUrl, apiUrl: provider.apiUrl },
-      config.providers[provider.id],
-    );
-    const { hints, expired, ...tokenFields } = tokens;
-    let identity;
-    try {
-      identity = await provider.login.identify(tokenFields as TokenSet, {
-        endpoints,
-        idTokenClaims: jwtClaims(tokens.id_token),
-        say: (line) => console.log(line),
-        fetch,
-      });
-    } catch (error) {
-      const hinted = (hints.login ?? hints.email) as string | undefined;
-      if (!hinted) {
-        console.error(
-          printableRedacted(
-            `subgate: cannot tell which ${vendor.title} account ${path} holds: ${
-              (error as Error).message
-            }`,
-          ),
-        );
-        failures++;
-        continue;
-      }
-      identity = { account: hinted, fields: { login: hints.login, email: hints.email } };
-    }
-    const link = command.link && vendor.write !== undefined;
-    const record: Record<string, unknown> = {
-      type: provider.id,
-      ...identity.fields,
-      ...(link ? { linked: { tool: vendor.tool, path } } : { ...tokenFields, expired }),
-      imported_from: vendor.tool,
-      last_refresh: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    };
-    const file = accountFileName(provider.id, identity.account);
-    await saveAccountFile(config.authDir, file, record);
-    imported++;
-    console.log(
-      `Imported ${vendor.title} login of ${printable(identity.account)} as ${printable(file)}${
-        link ? ` (linked to ${printable(path)})` : ""
-      }.`,
-    );
-    if (command.link && !vendor.write) {
-      console.log(`  ${vendor.title} tokens do not expire, so a copy is as good as a link.`);
-    } else if (link) {
-      console.log(
-        `  subgate reads the tokens from ${
-          printable(path)
-        } and writes refreshed tokens back into it, so ` +
-          `${vendor.title} and subgate share one login.`,
-      );
-    } else if (vendor.singleUseRefresh) {
-      console.log(
-        `  Warning: ${provider.title} refresh tokens work once. If ${vendor.title} and subgate ` +
-          `both refresh this login, the one that refreshes second is logged out. Keep using only ` +
-          `one of them with this copy, or re-import with --link to share the vendor's file.`,
-      );
-    }
-    console.log(`\n  Terms: ${provider.login.termsNote}\n`);
+    outcomes.push(await importVendor(vendor, Boolean(named), command, startup.config));
   }
-  if (imported === 0 && failures === 0) {
+  const failures = outcomes.filter((outcome) => outcome === "failed").length;
+  if (!outcomes.includes("imported") && failures === 0) {
     console.log(
       "No vendor CLI logins found (Claude Code, Codex CLI, Gemini CLI, Qwen Code, Copilot).",
     );

@@ -4,13 +4,12 @@
  * flow, and writes the account file the running server picks up.
  */
 import { join } from "node:path";
-import { resolveEndpoints } from "../auth/login-spec.ts";
+import { resolveEndpoints } from "../oauth/login-spec.ts";
 import { type LoginFlow, runLogin } from "../auth/login.ts";
-import { LoginError } from "../auth/login-error.ts";
+import { LoginError } from "../oauth/login-error.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
 import { redact } from "../log/redact.ts";
-import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import { isProviderId, PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
@@ -20,11 +19,11 @@ function say(line: string): void {
 
 export async function loginCommand(command: ParsedCommand): Promise<number> {
   const name = command.target!.toLowerCase();
-  if (!(PROVIDER_IDS as string[]).includes(name)) {
+  if (!isProviderId(name)) {
     console.error(`subgate: unknown provider '${name}'; choose one of ${PROVIDER_IDS.join(", ")}`);
     return 2;
   }
-  const provider = PROVIDERS[name as ProviderId];
+  const provider = PROVIDERS[name];
   const startup = await loadStartupConfig(command);
   if (!startup) return 1;
   const { config } = startup;

@@ -25,15 +25,15 @@ export async function logoutCommand(command: ParsedCommand): Promise<number> {
       `subgate: '${target}' matches accounts of several providers (${
         [...providers].join(", ")
       }); ` +
-        `name the file instead: ${chosen.map((a) => printable(a.file!)).join(", ")}`,
+        `name the file instead: ${chosen.map((a) => printable(a.file)).join(", ")}`,
     );
     return 1;
   }
   for (const account of chosen) {
-    await Deno.remove(join(config.authDir, account.file!));
+    await Deno.remove(join(config.authDir, account.file));
     console.log(
       `Logged out of ${account.provider} as ${printable(account.label)} ` +
-        `(removed ${printable(account.file!)}).`,
+        `(removed ${printable(account.file)}).`,
     );
     if (account.linked) {
       console.log(

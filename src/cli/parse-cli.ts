@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import type { ConfigOverrides } from "../config/config-types.ts";
+import type { ProviderId } from "../providers/registry.ts";
 
 export type CommandName =
   | "serve"
@@ -93,7 +94,7 @@ const TARGETS: Partial<Record<CommandName, { name: string; required: boolean }>>
 };
 
 /** CLIProxyAPI's login flags, as `login <provider>` plus `--device` where it applies. */
-const LOGIN_FLAGS: Record<string, { provider: string; device: boolean }> = {
+const LOGIN_FLAGS: Record<string, { provider: ProviderId; device: boolean }> = {
   "claude-login": { provider: "claude", device: false },
   "codex-login": { provider: "codex", device: false },
   "codex-device-login": { provider: "codex", device: true },

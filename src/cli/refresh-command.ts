@@ -8,7 +8,6 @@ import { flushUnsavedTokens } from "../auth/refresh/durable-tokens.ts";
 import { refreshAccount } from "../auth/refresh/refresh-account.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
 import { PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { selectAccounts } from "./select-accounts.ts";
@@ -17,9 +16,7 @@ export async function refreshCommand(command: ParsedCommand): Promise<number> {
   const loaded = await loadAccounts(command);
   if (!loaded) return 1;
   const { config, store } = loaded;
-  const refreshable = store.accounts().filter((a) =>
-    PROVIDERS[a.provider as ProviderId]?.login.refreshable
-  );
+  const refreshable = store.accounts().filter((a) => PROVIDERS[a.provider].login.refreshable);
   const chosen = command.target ? selectAccounts(refreshable, command.target) : refreshable;
   if (chosen.length === 0) {
     console.error(
@@ -33,7 +30,7 @@ export async function refreshCommand(command: ParsedCommand): Promise<number> {
   for (const account of chosen) {
     const outcome = await refreshAccount({
       authDir: config.authDir,
-      file: account.file!,
+      file: account.file,
       config,
       knownAccessToken: account.credentials.access_token as string | undefined,
       force: true,

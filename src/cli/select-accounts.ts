@@ -5,7 +5,7 @@
  */
 import type { Account } from "../store/account.ts";
 
-export function selectAccounts(accounts: readonly Account[], target: string): Account[] {
+export function selectAccounts<T extends Account>(accounts: readonly T[], target: string): T[] {
   const wanted = target.toLowerCase();
   const byProvider = accounts.filter((a) => a.provider === wanted);
   if (byProvider.length) return byProvider;

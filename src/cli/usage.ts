@@ -1,8 +1,20 @@
 /**
  * @module
- * The help text: every command and option, in one place.
+ * The help text: every command and option, in one place (the provider and
+ * tool names from the registry).
  */
+import { PROVIDER_IDS } from "../providers/registry.ts";
+import { VENDOR_FILES } from "../store/import/vendor-files.ts";
 import { VERSION } from "../version.ts";
+
+/** `a, b or c`. */
+function oneOf(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names.join("");
+}
+
+// Provider and tool names come from the registry, so a new provider shows up here by itself.
+const LOGINS = oneOf(PROVIDER_IDS);
+const TOOLS = VENDOR_FILES.map((vendor) => vendor.tool).join(", ");
 
 export const USAGE =
   `subgate ${VERSION}: your LLM subscriptions as local OpenAI, Anthropic and Gemini APIs
@@ -18,11 +30,11 @@ Usage:
 
 Commands:
   serve        serve the APIs on http://127.0.0.1:8317 (the default command)
-  login        log in to claude, codex, gemini, copilot, kimi or qwen; the account file
+  login        log in to ${LOGINS}; the account file
                lands in the auth dir and a running server uses it at once
   logout       remove a provider's accounts, or one account (email or file name)
   refresh      refresh tokens now (all accounts, or the one named)
-  import       take over the logins of claude-code, codex, gemini-cli, qwen-code, copilot;
+  import       take over the logins of ${TOOLS};
                --link keeps the tool's own file as the one source of tokens
   accounts     list the accounts: provider, account, status, expiry, last refresh, file
 

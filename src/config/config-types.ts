@@ -5,7 +5,7 @@
  * fields here are the same names in camelCase.
  */
 import type { LogLevel } from "../log/logger.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { KeyKindId, ProviderOverrides } from "../providers/registry.ts";
 
 export interface ModelEntry {
   /** The upstream's model name, or a wildcard (`claude-*`) routing every matching name here. */
@@ -14,7 +14,7 @@ export interface ModelEntry {
   alias?: string;
 }
 
-/** One entry of `claude-api-key`, `gemini-api-key` or `codex-api-key`. */
+/** One entry of an `api-key` section (`claude-api-key`, `gemini-api-key`, `codex-api-key`). */
 export interface ApiKeyEntry {
   apiKey: string;
   baseUrl?: string;
@@ -32,28 +32,6 @@ export interface OpenAICompatibilityEntry {
   prefix?: string;
   apiKeyEntries: { apiKey: string }[];
   models: ModelEntry[];
-  headers: Record<string, string>;
-}
-
-/** Endpoint overrides for a login provider (`providers.<name>`). */
-export interface ProviderOverride {
-  baseUrl?: string;
-  /** A second API the provider needs (GitHub's REST API for Copilot). */
-  apiUrl?: string;
-  authorizeUrl?: string;
-  tokenUrl?: string;
-  deviceUrl?: string;
-  /** Where the provider shows the code to paste in the manual login. */
-  manualRedirectUrl?: string;
-  /** Expected `iss` of the provider's id_tokens. */
-  issuer?: string;
-  clientId?: string;
-  /** Seconds before expiry to refresh tokens. */
-  refreshLead?: number;
-  /** The models this provider's logins serve, replacing the built-in list (wildcards route). */
-  models?: string[];
-  /** Models none of this provider's logins serve (wildcards allowed). */
-  excludedModels?: string[];
   headers: Record<string, string>;
 }
 
@@ -79,11 +57,10 @@ export interface Config {
    * without a byte arriving; 0: no limit. Never applies while a response is being sent.
    */
   clientIdleTimeout: number;
-  claudeApiKey: ApiKeyEntry[];
-  geminiApiKey: ApiKeyEntry[];
-  codexApiKey: ApiKeyEntry[];
+  /** Each key kind's `api-key` section, by its name (`claude-api-key`, …). */
+  apiKeyEntries: Partial<Record<KeyKindId, ApiKeyEntry[]>>;
   openaiCompatibility: OpenAICompatibilityEntry[];
-  providers: Partial<Record<ProviderId, ProviderOverride>>;
+  providers: ProviderOverrides;
   routing: { strategy: "round-robin" | "fill-first"; sessionAffinity: boolean };
   /** Browser origins given CORS headers (`"*"`: any); none, the default, adds no CORS headers. */
   cors: { allowOrigins: string[] };

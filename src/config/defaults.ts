@@ -27,9 +27,7 @@ export function defaultConfig(): Config {
     // Longer than the keep-alive of the clients in use (undici 4 s, httpx 5 s), and an upload
     // that sends nothing for a minute has stalled.
     clientIdleTimeout: 60,
-    claudeApiKey: [],
-    geminiApiKey: [],
-    codexApiKey: [],
+    apiKeyEntries: {},
     openaiCompatibility: [],
     providers: {},
     routing: { strategy: "round-robin", sessionAffinity: false },

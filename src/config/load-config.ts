@@ -5,19 +5,19 @@
  */
 import { dirname } from "node:path";
 import type { LogLevel } from "../log/logger.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderOverride } from "../providers/provider-override.ts";
+import { API_KEY_KIND_IDS, isProviderId, type ProviderOverrides } from "../providers/registry.ts";
 import type {
   ApiKeyEntry,
   Config,
   ConfigOverrides,
   ModelEntry,
   OpenAICompatibilityEntry,
-  ProviderOverride,
 } from "./config-types.ts";
 import { CONFIG_FILE_NAME, DEFAULT_AUTH_DIR, defaultConfig } from "./defaults.ts";
 import { expandPath } from "./paths.ts";
 import { CONFIG_SPEC } from "./schema.ts";
-import { type ConfigProblem, validateYaml } from "./validate.ts";
+import { camelCase, type ConfigProblem, validateYaml } from "./validate.ts";
 
 /** Where the config comes from, and whether a missing file is an error. */
 export interface ConfigLocation {
@@ -95,11 +95,18 @@ function compatibilityEntries(raw: unknown): OpenAICompatibilityEntry[] {
   }));
 }
 
-function providerOverrides(raw: unknown): Partial<Record<ProviderId, ProviderOverride>> {
-  const out: Partial<Record<ProviderId, ProviderOverride>> = {};
+/** Every key kind's `api-key` section, each a list (empty when the file has none). */
+function apiKeySections(raw: Raw): Config["apiKeyEntries"] {
+  return Object.fromEntries(API_KEY_KIND_IDS.map((id) => [id, apiKeyEntries(raw[camelCase(id)])]));
+}
+
+function providerOverrides(raw: unknown): ProviderOverrides {
+  const out: ProviderOverrides = {};
   for (const [name, value] of Object.entries((raw as Record<string, Raw> | undefined) ?? {})) {
+    // The schema accepts only the registry's provider names here.
+    if (!isProviderId(name)) continue;
     const listed = value.models as { name: string }[] | undefined;
-    out[name as ProviderId] = {
+    out[name] = {
       ...(value as Omit<ProviderOverride, "headers" | "models">),
       models: listed?.map((model) => model.name),
       headers: headers(value.headers),
@@ -127,9 +134,7 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     clientHeaderTimeout: (raw.clientHeaderTimeout as number | undefined) ??
       base.clientHeaderTimeout,
     clientIdleTimeout: (raw.clientIdleTimeout as number | undefined) ?? base.clientIdleTimeout,
-    claudeApiKey: apiKeyEntries(raw.claudeApiKey),
-    geminiApiKey: apiKeyEntries(raw.geminiApiKey),
-    codexApiKey: apiKeyEntries(raw.codexApiKey),
+    apiKeyEntries: apiKeySections(raw),
     openaiCompatibility: compatibilityEntries(raw.openaiCompatibility),
     providers: providerOverrides(raw.providers),
     routing: {

@@ -4,7 +4,7 @@
  * accepts but does not use (so a carried-over config loads with a warning
  * instead of failing). `validate.ts` walks a YAML document against this.
  */
-import { PROVIDER_IDS } from "../providers/registry.ts";
+import { API_KEY_KIND_IDS, PROVIDER_IDS } from "../providers/registry.ts";
 
 export type Spec =
   | { kind: "string"; allowEmpty?: boolean }
@@ -205,9 +205,10 @@ export const CONFIG_SPEC: Spec = {
     "upstream-timeout": { kind: "duration" },
     "client-header-timeout": { kind: "duration" },
     "client-idle-timeout": { kind: "duration" },
-    "claude-api-key": { kind: "list", of: apiKeyEntry },
-    "gemini-api-key": { kind: "list", of: apiKeyEntry },
-    "codex-api-key": { kind: "list", of: apiKeyEntry },
+    // One section per key kind with `api-key` entries (`claude-api-key`, …), from the registry.
+    ...Object.fromEntries(
+      API_KEY_KIND_IDS.map((id): [string, Spec] => [id, { kind: "list", of: apiKeyEntry }]),
+    ),
     "openai-compatibility": { kind: "list", of: openaiCompatibility },
     providers: { kind: "map", of: providerOverride, keys: PROVIDER_IDS },
     routing: {

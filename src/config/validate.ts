@@ -112,7 +112,8 @@ export function parseOrigin(text: string): { origin: string } | { problem: strin
   return { origin: url.origin };
 }
 
-function camelCase(key: string): string {
+/** A YAML key as the typed config names it: `claude-api-key` → `claudeApiKey`. */
+export function camelCase(key: string): string {
   return key.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 

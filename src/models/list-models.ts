@@ -2,7 +2,15 @@
  * @module
  * The models the live accounts can serve, and their three list shapes.
  */
-import type { Account } from "../store/account.ts";
+
+/** What the list needs of an account (the store's accounts have this shape and more). */
+export interface ListedAccount {
+  provider: string;
+  disabled: boolean;
+  needsLogin: boolean;
+  models: readonly string[];
+  ownedBy: string;
+}
 
 export interface ListedModel {
   id: string;
@@ -11,7 +19,7 @@ export interface ListedModel {
 }
 
 /** Every model some usable account serves, once, sorted by name. */
-export function listModels(accounts: readonly Account[]): ListedModel[] {
+export function listModels(accounts: readonly ListedAccount[]): ListedModel[] {
   const byId = new Map<string, ListedModel>();
   for (const account of accounts) {
     if (account.disabled || account.needsLogin) continue;

@@ -14,7 +14,7 @@ import type { Logger } from "../log/logger.ts";
 import { withoutExcluded } from "../models/match-model.ts";
 import type { Account } from "../store/account.ts";
 import { credentialFingerprint } from "../store/credential-fingerprint.ts";
-import { upstreamFor } from "../upstreams/index.ts";
+import { upstreamFor } from "../providers/upstream-for.ts";
 
 export interface ModelCatalog {
   /** The accounts with each login's fetched list in place of its built-in one. */

@@ -1,16 +1,19 @@
 /**
  * @module
- * What subgate knows about a provider, as plain data. Each provider lives in
- * its own folder and is listed once in `registry.ts`.
+ * What subgate knows about a subscription provider, as plain data plus a few
+ * hooks: how it logs in, which models it serves, and how its API is called.
+ * Each provider lives in its own folder and is listed once in `registry.ts`,
+ * which also derives `ProviderId` from that list.
  */
+import type { LoginSpec } from "../oauth/login-spec.ts";
+import type { Upstream, UpstreamAccount } from "../upstreams/upstream.ts";
+import type { ProviderOverride } from "./provider-override.ts";
+import type { VendorFile } from "./vendor-file.ts";
 
-/** Providers that log in with OAuth or device codes and keep an account file. */
-export type ProviderId = "claude" | "codex" | "gemini" | "copilot" | "kimi" | "qwen";
-
-import type { LoginSpec } from "../auth/login-spec.ts";
-
-export interface ProviderDescriptor {
-  readonly id: ProviderId;
+/** A provider that logs in with OAuth or device codes and keeps an account file. */
+export interface ProviderDescriptor<Id extends string = string> {
+  /** Its name in commands, file names and the config (`providers.<id>`). */
+  readonly id: Id;
   /** Name shown to people. */
   readonly title: string;
   /** Values of `type` in an account file that belong to this provider (CLIProxyAPI's first). */
@@ -38,4 +41,14 @@ export interface ProviderDescriptor {
   /** A second API some logins need (GitHub's REST API, Google's userinfo). */
   readonly apiUrl?: string;
   readonly login: LoginSpec;
+  /**
+   * The vendor's own CLI login file, which `subgate import` takes over (and `--link` shares),
+   * when the vendor has a CLI.
+   */
+  readonly vendorFile?: VendorFile;
+  /**
+   * The API one of its logins is served through, with `providers.<id>` applied. A provider
+   * without one can log in but serves no requests yet.
+   */
+  upstream?(account: UpstreamAccount, override: ProviderOverride | undefined): Upstream;
 }

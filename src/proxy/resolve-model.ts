@@ -19,9 +19,9 @@
 import type { Config } from "../config/config-types.ts";
 import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
-import { upstreamFor } from "../upstreams/index.ts";
+import { upstreamFor } from "../providers/upstream-for.ts";
 import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 import type { DialectId } from "../dialects/codec.ts";
 import { matchesModel } from "../models/match-model.ts";

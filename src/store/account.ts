@@ -1,21 +1,19 @@
 /**
  * @module
- * An account: one credential subgate can route requests to, from a token
- * file in the auth dir or from an API-key entry in the config.
+ * An account: one credential subgate can route requests to, either a login
+ * (a token file in the auth dir) or a key from the config. The two are one
+ * union keyed on `kind`, so code that needs a login's file narrows to it.
  */
+import type { AccountProvider, KeyKindId, ProviderId } from "../providers/registry.ts";
 
-export interface Account {
+/** What every account has, whichever way it reaches its upstream. */
+interface AccountBase {
   /** Stable identity: `file:<name>` or `config:<key path>`. */
   id: string;
-  /** Provider id (`claude`, `codex`, …) or `openai-compatibility`. */
-  provider: string;
+  /** The provider its models belong to (`claude`, `codex`, …, or `openai-compatibility`). */
+  provider: AccountProvider;
   /** What a person recognises: the email, account id or config entry name. Never a secret. */
   label: string;
-  source: "file" | "config";
-  /** How subgate reaches the upstream: an OAuth login, or one of the config's key lists. */
-  kind: "oauth" | "claude-api-key" | "gemini-api-key" | "codex-api-key" | "openai-compatibility";
-  /** The token file's name inside the auth dir. */
-  file?: string;
   expiresAt?: Date;
   disabled: boolean;
   /** A refresh was refused for good: the user must log in again. Left out of routing. */
@@ -23,15 +21,6 @@ export interface Account {
   lastRefresh?: Date;
   /** The last refresh failure, as a sentence without secrets. */
   lastError?: string;
-  /** Linked import: the vendor CLI's file holds the tokens. */
-  linked?: {
-    tool: string;
-    path: string;
-    /** Where the vendor file really is (after symlinks), once read. */
-    realPath?: string;
-    /** The vendor file resolves outside the home dir: worth a second look. */
-    outsideHome?: boolean;
-  };
   /** Model names clients may ask for on this account (listed by `GET /v1/models`). */
   models: string[];
   /**
@@ -52,6 +41,38 @@ export interface Account {
   ownedBy: string;
   /** Token data as stored (access/refresh tokens, keys). Never logged or printed. */
   credentials: Readonly<Record<string, unknown>>;
+}
+
+/** A subscription login: an OAuth token file in the auth dir. */
+export interface LoginAccount extends AccountBase {
+  kind: "oauth";
+  source: "file";
+  provider: ProviderId;
+  /** The token file's name inside the auth dir. */
+  file: string;
+  /** Linked import: the vendor CLI's file holds the tokens. */
+  linked?: {
+    tool: string;
+    path: string;
+    /** Where the vendor file really is (after symlinks), once read. */
+    realPath?: string;
+    /** The vendor file resolves outside the home dir: worth a second look. */
+    outsideHome?: boolean;
+  };
+}
+
+/** A key (or a named OpenAI-compatible upstream) from the config. */
+export interface KeyAccount extends AccountBase {
+  kind: KeyKindId;
+  source: "config";
+  file?: undefined;
+  linked?: undefined;
+}
+
+export type Account = LoginAccount | KeyAccount;
+
+export function isLoginAccount(account: Account): account is LoginAccount {
+  return account.kind === "oauth";
 }
 
 export type AccountStatus = "ready" | "expired" | "disabled" | "needs login";

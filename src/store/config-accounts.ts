@@ -1,7 +1,8 @@
 /**
  * @module
- * Accounts defined in the config file: API keys for Claude, Gemini and
- * OpenAI, and named OpenAI-compatible upstreams. Labels never show the key.
+ * Accounts defined in the config file: one per entry of each key kind's
+ * section (API keys for Claude, Gemini and OpenAI, and named
+ * OpenAI-compatible upstreams). Labels never show the key.
  *
  * An entry's `models` list says what it serves: exact names (an `alias`
  * serves both the alias and the upstream's name), and wildcard names
@@ -9,11 +10,15 @@
  * listed as models. An entry without a list serves its provider's built-in
  * seed until the upstream's own list arrives (`pool/model-catalog.ts`).
  */
-import type { ApiKeyEntry, Config, ModelEntry } from "../config/config-types.ts";
+import type {
+  ApiKeyEntry,
+  Config,
+  ModelEntry,
+  OpenAICompatibilityEntry,
+} from "../config/config-types.ts";
 import { withoutExcluded } from "../models/match-model.ts";
-import { PROVIDERS } from "../providers/registry.ts";
-import type { ProviderId } from "../providers/provider.ts";
-import type { Account } from "./account.ts";
+import { type AnyKeyKind, isProviderId, KEY_KIND_LIST, PROVIDERS } from "../providers/registry.ts";
+import type { KeyAccount } from "./account.ts";
 
 interface EntryModels {
   models: string[];
@@ -48,22 +53,25 @@ function hostOf(url: string | undefined): string | undefined {
   return url ? new URL(url).host : undefined;
 }
 
-function keyAccounts(
-  key: "claude-api-key" | "gemini-api-key" | "codex-api-key",
-  provider: ProviderId,
-  entries: ApiKeyEntry[],
-): Account[] {
-  const descriptor = PROVIDERS[provider];
+/** The seed list and `owned_by` of the provider a key kind serves (none for a key-only one). */
+function servedCatalogue(kind: AnyKeyKind): { models: readonly string[]; ownedBy: string } {
+  return isProviderId(kind.provider) ? PROVIDERS[kind.provider] : { models: [], ownedBy: kind.id };
+}
+
+/** A key kind's `api-key` entries, one account each. */
+function keyAccounts(kind: AnyKeyKind, entries: readonly ApiKeyEntry[]): KeyAccount[] {
+  const key = kind.id;
+  const served = servedCatalogue(kind);
   return entries.map((entry, index) => {
     const configured = entry.models.length > 0;
     const listed = entryModels(
-      configured ? entry.models : descriptor.models.map((name) => ({ name })),
+      configured ? entry.models : served.models.map((name) => ({ name })),
       entry.prefix,
     );
     const host = hostOf(entry.baseUrl);
     return {
       id: `config:${key}[${index}]`,
-      provider,
+      provider: kind.provider,
       label: `${key}[${index}]${host ? ` (${host})` : ""}`,
       source: "config",
       kind: key,
@@ -75,27 +83,28 @@ function keyAccounts(
       excludedModels: entry.excludedModels.length ? entry.excludedModels : undefined,
       prefix: entry.prefix,
       upstreamModels: listed.upstreamModels,
-      ownedBy: descriptor.ownedBy,
+      ownedBy: served.ownedBy,
       credentials: { api_key: entry.apiKey, base_url: entry.baseUrl, headers: entry.headers },
     };
   });
 }
 
-export function accountsFromConfig(config: Config): Account[] {
-  const compatible: Account[] = config.openaiCompatibility.flatMap((entry, index) => {
+/** The named OpenAI-compatible upstreams, one account each (disabled ones left out). */
+function compatibleAccounts(entries: readonly OpenAICompatibilityEntry[]): KeyAccount[] {
+  return entries.flatMap((entry, index) => {
     if (entry.disabled) return [];
     const listed = entryModels(entry.models, entry.prefix);
     return [{
       id: `config:openai-compatibility[${index}]`,
       provider: "openai-compatibility",
       label: `${entry.name} (${hostOf(entry.baseUrl)})`,
-      source: "config" as const,
-      kind: "openai-compatibility" as const,
+      source: "config",
+      kind: "openai-compatibility",
       disabled: false,
       needsLogin: false,
       models: listed.models,
       // No list configured: the upstream's own `/models` answer fills it.
-      modelSource: entry.models.length ? "config" as const : "built-in" as const,
+      modelSource: entry.models.length ? "config" : "built-in",
       patterns: listed.patterns,
       prefix: entry.prefix,
       upstreamModels: listed.upstreamModels,
@@ -107,10 +116,13 @@ export function accountsFromConfig(config: Config): Account[] {
       },
     }];
   });
-  return [
-    ...keyAccounts("claude-api-key", "claude", config.claudeApiKey),
-    ...keyAccounts("gemini-api-key", "gemini", config.geminiApiKey),
-    ...keyAccounts("codex-api-key", "codex", config.codexApiKey),
-    ...compatible,
-  ];
+}
+
+/** Every key account of the config, key kind by key kind in the registry's order. */
+export function accountsFromConfig(config: Config): KeyAccount[] {
+  return KEY_KIND_LIST.flatMap((kind) =>
+    kind.entries === "api-key"
+      ? keyAccounts(kind, config.apiKeyEntries[kind.id] ?? [])
+      : compatibleAccounts(config.openaiCompatibility)
+  );
 }

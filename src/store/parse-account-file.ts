@@ -7,10 +7,10 @@
  */
 import { withoutExcluded } from "../models/match-model.ts";
 import { PROVIDER_IDS, providerForFileType } from "../providers/registry.ts";
-import type { Account } from "./account.ts";
+import type { LoginAccount } from "./account.ts";
 import { IN_FLIGHT_KEY, INTERRUPTED } from "./refresh-marks.ts";
 
-export type ParsedAccount = { ok: true; account: Account } | { ok: false; reason: string };
+export type ParsedAccount = { ok: true; account: LoginAccount } | { ok: false; reason: string };
 
 type Json = Record<string, unknown>;
 

@@ -7,18 +7,15 @@
  */
 import type { Config } from "../config/config-types.ts";
 import { withoutExcluded } from "../models/match-model.ts";
-import type { ProviderId } from "../providers/provider.ts";
-import type { Account } from "./account.ts";
+import type { LoginAccount } from "./account.ts";
 
 export function withProviderModels(
-  accounts: readonly Account[],
+  accounts: readonly LoginAccount[],
   providers: Config["providers"],
-): Account[] {
+): LoginAccount[] {
   return accounts.map((account) => {
-    const override = providers[account.provider as ProviderId];
-    if (account.kind !== "oauth" || (!override?.models && !override?.excludedModels)) {
-      return account;
-    }
+    const override = providers[account.provider];
+    if (!override?.models && !override?.excludedModels) return account;
     const excluded = [...(override.excludedModels ?? []), ...(account.excludedModels ?? [])];
     const configured = override.models?.filter((name) => !name.includes("*"));
     const patterns = override.models?.filter((name) => name.includes("*"));

@@ -1,15 +1,29 @@
 /**
  * @module
  * How a request reaches an account's upstream: which dialect it speaks, and
- * the URL and headers of a call. One file per kind of upstream; `index.ts`
- * picks one for an account. Provider knowledge stays here, out of the
- * generic pipeline.
+ * the URL and headers of a call. Each provider's folder builds its own
+ * (`providers/<name>/upstream.ts`) from the pieces in this folder, and
+ * `providers/upstream-for.ts` picks one for an account, so provider knowledge
+ * stays out of the generic pipeline.
  */
 import type { DialectId } from "../dialects/codec.ts";
 import type { ApiError } from "../errors/api-error.ts";
 import { readJson } from "../http/read-upstream.ts";
 
 export type UpstreamAction = "generate" | "count-tokens";
+
+/**
+ * What an upstream adapter needs of an account: the store's accounts have this shape and more,
+ * and the adapters never see the rest.
+ */
+export interface UpstreamAccount {
+  /** Stable identity, for state kept per account (Copilot's token cache). */
+  id: string;
+  /** Token data as stored (access token, keys, base URL, headers). Never logged. */
+  credentials: Readonly<Record<string, unknown>>;
+  /** Upstream model name → the API paths the upstream serves it on, when it said (Copilot). */
+  modelEndpoints?: Record<string, string[]>;
+}
 
 export interface UpstreamCall {
   /** The upstream's model name. */

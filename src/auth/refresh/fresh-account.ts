@@ -8,10 +8,9 @@
 import { join } from "node:path";
 import type { Config } from "../../config/config-types.ts";
 import { PROVIDERS } from "../../providers/registry.ts";
-import type { ProviderId } from "../../providers/provider.ts";
-import type { Account } from "../../store/account.ts";
+import type { Account, LoginAccount } from "../../store/account.ts";
 import { currentRecord } from "./durable-tokens.ts";
-import { readLinkedTokens } from "../import/linked-file.ts";
+import { readLinkedTokens } from "../../store/import/linked-file.ts";
 import { refreshAccount, type RefreshOutcome } from "./refresh-account.ts";
 
 /** Refresh a little before the stated expiry: clocks differ and requests take time. */
@@ -21,9 +20,9 @@ export type FreshAccount =
   | { ok: true; account: Account; refreshed: boolean }
   | { ok: false; outcome: RefreshOutcome };
 
-export function canRefresh(account: Account): boolean {
-  return account.kind === "oauth" && account.source === "file" &&
-    PROVIDERS[account.provider as ProviderId]?.login.refreshable === true;
+/** A login whose provider's tokens expire and can be refreshed (Copilot's never expire). */
+export function canRefresh(account: Account): account is LoginAccount {
+  return account.kind === "oauth" && PROVIDERS[account.provider].login.refreshable;
 }
 
 export async function freshAccount(
@@ -36,14 +35,14 @@ export async function freshAccount(
   if (!options.force && !expired) return { ok: true, account, refreshed: false };
   const outcome = await refreshAccount({
     authDir: options.authDir,
-    file: account.file!,
+    file: account.file,
     config: options.config,
     knownAccessToken: account.credentials.access_token as string | undefined,
   });
   if (outcome.status === "failed" || outcome.status === "needs-login") {
     return { ok: false, outcome };
   }
-  const record = await currentRecord(join(options.authDir, account.file!));
+  const record = await currentRecord(join(options.authDir, account.file));
   if (!record) {
     return { ok: false, outcome: { status: "failed", reason: "the account file vanished" } };
   }

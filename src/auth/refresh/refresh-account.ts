@@ -15,16 +15,22 @@
  *   tokens on disk, with the reason;
  * - a write that fails keeps the tokens in memory and retries
  *   (`durable-tokens.ts`);
- * - `invalid_grant` marks the account "needs login" and never deletes the file.
+ * - `invalid_grant` (and the codes a provider's `deadRefreshCodes` adds)
+ *   marks the account "needs login" and never deletes the file.
  */
 import { join } from "node:path";
 import type { Config } from "../../config/config-types.ts";
 import { providerForFileType } from "../../providers/registry.ts";
 import { applyTokens } from "../account-file.ts";
-import { type Endpoints, type LoginSpec, resolveEndpoints, type TokenSet } from "../login-spec.ts";
-import { oauth, oauthContext, type RawTokens, refreshTokens } from "../oauth-client.ts";
+import {
+  type Endpoints,
+  type LoginSpec,
+  resolveEndpoints,
+  type TokenSet,
+} from "../../oauth/login-spec.ts";
+import { oauth, oauthContext, type RawTokens, refreshTokens } from "../../oauth/oauth-client.ts";
 import { LockError, withFileLock } from "./lock-file.ts";
-import { readLinkedTokens, writeLinkedTokens } from "../import/linked-file.ts";
+import { readLinkedTokens, writeLinkedTokens } from "../../store/import/linked-file.ts";
 import { currentRecord, writeTokens } from "./durable-tokens.ts";
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { IN_FLIGHT_KEY, INTERRUPTED } from "../../store/refresh-marks.ts";
@@ -53,13 +59,8 @@ type Json = Record<string, unknown>;
 
 const inFlight = new Map<string, Promise<RefreshOutcome>>();
 
-/** Codex answers a spent or revoked refresh token with these codes instead of invalid_grant. */
-const DEAD_TOKEN_CODES = new Set([
-  "invalid_grant",
-  "refresh_token_reused",
-  "refresh_token_expired",
-  "refresh_token_invalidated",
-]);
+/** RFC 6749's code for a refresh token that is spent or revoked; providers may add their own. */
+const DEAD_TOKEN_CODE = "invalid_grant";
 
 function stamp(now: number): string {
   return new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -81,10 +82,11 @@ function withFailure(record: Json, reason: string, needsLogin: boolean): Json {
 }
 
 /** The token server's refusal, as an outcome: dead tokens need a login, others are retried. */
-function refusal(error: oauth.ResponseBodyError, interrupted: boolean) {
+function refusal(spec: LoginSpec, error: oauth.ResponseBodyError, interrupted: boolean) {
   const code = String((error.cause as Json)?.error ?? error.error);
   const nested = (error.cause as { error?: { code?: string } })?.error?.code;
-  const dead = DEAD_TOKEN_CODES.has(code) || DEAD_TOKEN_CODES.has(String(nested));
+  const deadCodes = [DEAD_TOKEN_CODE, ...spec.deadRefreshCodes ?? []];
+  const dead = deadCodes.includes(code) || deadCodes.includes(String(nested));
   const after = interrupted && dead ? " after an interrupted refresh" : "";
   const reason = `refresh refused (${nested ?? code})${after}: ${
     dead ? "log in again" : "will retry"
@@ -200,7 +202,7 @@ async function exchange(
   } catch (error) {
     if (kept) return await checkFailed(path, kept, error);
     if (error instanceof oauth.ResponseBodyError) {
-      const { dead, reason } = refusal(error, interrupted);
+      const { dead, reason } = refusal(spec, error, interrupted);
       await writeTokens(path, withFailure(record, reason, dead), record);
       return { status: dead ? "needs-login" : "failed", reason };
     }

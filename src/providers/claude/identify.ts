@@ -3,7 +3,7 @@
  * Who a Claude login belongs to: the token response names the account and
  * organization; older responses do not, and the profile endpoint does.
  */
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,14 @@
+/**
+ * @module
+ * Claude through a Pro/Max login: Anthropic's OAuth login, Claude Code's
+ * login file, and the Messages API with the login's token.
+ */
 import type { ProviderDescriptor } from "../provider.ts";
 import { identifyClaudeAccount } from "./identify.ts";
+import { claudeOAuthUpstream } from "./upstream.ts";
+import { claudeCodeFile } from "./vendor-file.ts";
+
+const BASE_URL = "https://api.anthropic.com";
 
 const SCOPES = [
   "user:profile",
@@ -9,7 +18,7 @@ const SCOPES = [
   "user:file_upload",
 ];
 
-export const claude: ProviderDescriptor = {
+export const claude: ProviderDescriptor<"claude"> = {
   id: "claude",
   title: "Claude (Pro/Max)",
   fileTypes: ["claude", "anthropic"],
@@ -22,7 +31,7 @@ export const claude: ProviderDescriptor = {
     "claude-haiku-4-5-20251001",
   ],
   family: /^claude-/i,
-  baseUrl: "https://api.anthropic.com",
+  baseUrl: BASE_URL,
   login: {
     clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
     authorizeUrl: "https://claude.ai/oauth/authorize",
@@ -48,4 +57,6 @@ export const claude: ProviderDescriptor = {
       "other clients an Anthropic API key (claude-api-key) is the supported way.",
     identify: identifyClaudeAccount,
   },
+  vendorFile: claudeCodeFile,
+  upstream: (account, override) => claudeOAuthUpstream(account, override?.baseUrl ?? BASE_URL),
 };

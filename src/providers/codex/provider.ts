@@ -1,6 +1,17 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
-import { jwtClaims } from "../../auth/jwt-claims.ts";
+/**
+ * @module
+ * ChatGPT plans through Codex's login: OpenAI's OAuth login (and its own
+ * device protocol), Codex CLI's login file, and the ChatGPT backend's
+ * Responses endpoint.
+ */
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+import { codexDeviceLogin } from "./device-login.ts";
+import { codexBackendUpstream } from "./upstream.ts";
+import { codexCliFile } from "./vendor-file.ts";
+
+const BASE_URL = "https://chatgpt.com/backend-api/codex";
 
 const AUTH_CLAIM = "https://api.openai.com/auth";
 const PROFILE_CLAIM = "https://api.openai.com/profile";
@@ -21,14 +32,14 @@ function identifyCodexAccount(tokens: TokenSet, context: IdentifyContext): Promi
   });
 }
 
-export const codex: ProviderDescriptor = {
+export const codex: ProviderDescriptor<"codex"> = {
   id: "codex",
   title: "ChatGPT (Codex)",
   fileTypes: ["codex", "openai"],
   ownedBy: "openai",
   models: ["gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.3-codex", "gpt-5.2-codex"],
   family: /^(gpt-|o\d|codex-|chatgpt-|computer-use-)/i,
-  baseUrl: "https://chatgpt.com/backend-api/codex",
+  baseUrl: BASE_URL,
   login: {
     clientId: "app_EMoamEEZ73f0CkXaXp7hrann",
     issuer: "https://auth.openai.com",
@@ -40,18 +51,27 @@ export const codex: ProviderDescriptor = {
     authorizeParams: { id_token_add_organizations: "true", codex_cli_simplified_flow: "true" },
     refreshParams: { scope: "openid profile email" },
     device: {
-      kind: "codex",
-      verificationUrl: "https://auth.openai.com/codex/device",
-      codeRedirectUrl: "https://auth.openai.com/deviceauth/callback",
+      start: codexDeviceLogin({
+        verificationUrl: "https://auth.openai.com/codex/device",
+        codeRedirectUrl: "https://auth.openai.com/deviceauth/callback",
+      }),
     },
     defaultFlow: "browser",
     // Access tokens last about ten days; each refresh token works once.
     refreshLeadSeconds: 5 * 86400,
     refreshable: true,
+    // A spent or revoked refresh token comes back with these codes instead of invalid_grant.
+    deadRefreshCodes: [
+      "refresh_token_reused",
+      "refresh_token_expired",
+      "refresh_token_invalidated",
+    ],
     termsNote: "OpenAI's stance on ChatGPT-plan logins outside its own Codex apps is mixed: its " +
       "Codex for Open Source page names third-party tools such as OpenCode and Cline, while the " +
       "plan's terms are written for OpenAI's apps and OpenAI may limit accounts it sees misused. " +
       "subgate forwards each request as your client made it and does not pose as the Codex CLI.",
     identify: identifyCodexAccount,
   },
+  vendorFile: codexCliFile,
+  upstream: (account, override) => codexBackendUpstream(account, override?.baseUrl ?? BASE_URL),
 };

@@ -1,6 +1,15 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
+/**
+ * @module
+ * GitHub Copilot: GitHub's device login for the Copilot editor plugins' app,
+ * the plugins' login file, and Copilot's APIs through a Copilot token.
+ */
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
 import { VERSION } from "../../version.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+import { copilotUpstream } from "./upstream.ts";
+import { copilotPluginFile } from "./vendor-file.ts";
+
+const API_URL = "https://api.github.com";
 
 /**
  * The GitHub login names the account; the Copilot token exchange proves the
@@ -35,7 +44,7 @@ async function identifyCopilotAccount(
   };
 }
 
-export const copilot: ProviderDescriptor = {
+export const copilot: ProviderDescriptor<"copilot"> = {
   id: "copilot",
   title: "GitHub Copilot",
   fileTypes: ["copilot", "github-copilot"],
@@ -43,7 +52,7 @@ export const copilot: ProviderDescriptor = {
   models: ["gpt-4.1", "gpt-5-mini", "claude-sonnet-4.5", "gemini-2.5-pro"],
   aggregates: true,
   baseUrl: "https://api.githubcopilot.com",
-  apiUrl: "https://api.github.com",
+  apiUrl: API_URL,
   login: {
     // The Copilot editor plugins' GitHub app, which Copilot's token exchange accepts.
     clientId: "Iv1.b507a08c87ecfe98",
@@ -51,7 +60,7 @@ export const copilot: ProviderDescriptor = {
     deviceUrl: "https://github.com/login/device/code",
     scopes: ["read:user"],
     errorsWithStatus200: true,
-    device: { kind: "rfc8628" },
+    device: {},
     defaultFlow: "device",
     refreshLeadSeconds: 0,
     // GitHub tokens from this flow last until revoked.
@@ -62,4 +71,8 @@ export const copilot: ProviderDescriptor = {
       "you would do by hand.",
     identify: identifyCopilotAccount,
   },
+  vendorFile: copilotPluginFile,
+  // Copilot's token exchange names the API host; `base-url` replaces it (tests, proxies).
+  upstream: (account, override) =>
+    copilotUpstream(account, override?.apiUrl ?? API_URL, override?.baseUrl),
 };

@@ -4,7 +4,7 @@
  * `loadCodeAssist`, or created with `onboardUser` and its long-running
  * operation polled until done.
  */
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
 import { VERSION } from "../../version.ts";
 
 type Json = Record<string, unknown>;

@@ -1,14 +1,23 @@
+/**
+ * @module
+ * Gemini through Gemini CLI's Google login: Google's OAuth login with its
+ * Code Assist project, Gemini CLI's login file, and Code Assist's API.
+ */
 import type { ProviderDescriptor } from "../provider.ts";
+import { readGoogleStyle, writeGoogleStyle } from "../vendor-file.ts";
 import { identifyGeminiAccount } from "./identify.ts";
+import { codeAssistUpstream } from "./upstream.ts";
 
-export const gemini: ProviderDescriptor = {
+const BASE_URL = "https://cloudcode-pa.googleapis.com/v1internal";
+
+export const gemini: ProviderDescriptor<"gemini"> = {
   id: "gemini",
   title: "Gemini (Code Assist)",
   fileTypes: ["gemini", "gemini-cli"],
   ownedBy: "google",
   models: ["gemini-3.1-pro-preview", "gemini-3-flash", "gemini-2.5-pro", "gemini-2.5-flash"],
   family: /^(gemini-|gemma-|learnlm-)/i,
-  baseUrl: "https://cloudcode-pa.googleapis.com/v1internal",
+  baseUrl: BASE_URL,
   apiUrl: "https://www.googleapis.com/oauth2/v2/userinfo",
   login: {
     clientId: "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com",
@@ -36,4 +45,13 @@ export const gemini: ProviderDescriptor = {
       "Gemini CLI.",
     identify: identifyGeminiAccount,
   },
+  vendorFile: {
+    tool: "gemini-cli",
+    title: "Gemini CLI",
+    paths: [".gemini/oauth_creds.json"],
+    singleUseRefresh: false,
+    read: readGoogleStyle,
+    write: writeGoogleStyle,
+  },
+  upstream: (account, override) => codeAssistUpstream(account, override?.baseUrl ?? BASE_URL),
 };

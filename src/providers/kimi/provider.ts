@@ -1,6 +1,14 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
-import { jwtClaims } from "../../auth/jwt-claims.ts";
+/**
+ * @module
+ * Kimi Code: Moonshot's RFC 8628 device login, and its Chat Completions API
+ * with the login's token.
+ */
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
+import { bearerChatUpstream } from "../../upstreams/bearer-chat.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+
+const BASE_URL = "https://api.kimi.com/coding/v1";
 
 /** Kimi's token response names no user; its access token (a JWT) does. */
 function identifyKimiAccount(tokens: TokenSet, context: IdentifyContext): Promise<Identity> {
@@ -12,20 +20,20 @@ function identifyKimiAccount(tokens: TokenSet, context: IdentifyContext): Promis
   });
 }
 
-export const kimi: ProviderDescriptor = {
+export const kimi: ProviderDescriptor<"kimi"> = {
   id: "kimi",
   title: "Kimi Code",
   fileTypes: ["kimi"],
   ownedBy: "moonshot",
   models: ["kimi-k2.6", "kimi-k2.5", "kimi-k2-thinking", "kimi-k2"],
   family: /^kimi-/i,
-  baseUrl: "https://api.kimi.com/coding/v1",
+  baseUrl: BASE_URL,
   login: {
     clientId: "17e5f671-d194-4dfb-9706-5516cb48c098",
     tokenUrl: "https://auth.kimi.com/api/oauth/token",
     deviceUrl: "https://auth.kimi.com/api/oauth/device_authorization",
     scopes: [],
-    device: { kind: "rfc8628" },
+    device: {},
     defaultFlow: "device",
     refreshLeadSeconds: 5 * 60,
     refreshable: true,
@@ -34,4 +42,5 @@ export const kimi: ProviderDescriptor = {
       "request as your client made it and does not pose as Kimi's CLI.",
     identify: identifyKimiAccount,
   },
+  upstream: (account, override) => bearerChatUpstream(account, override?.baseUrl ?? BASE_URL),
 };

@@ -1,6 +1,15 @@
-import type { IdentifyContext, Identity, TokenSet } from "../../auth/login-spec.ts";
-import { jwtClaims } from "../../auth/jwt-claims.ts";
+/**
+ * @module
+ * Qwen Code: Qwen's RFC 8628 device login (with PKCE), Qwen Code's login
+ * file, and its Chat Completions API on the account's own host.
+ */
+import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
+import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+import { readGoogleStyle, writeGoogleStyle } from "../vendor-file.ts";
+import { qwenUpstream } from "./upstream.ts";
+
+const BASE_URL = "https://dashscope.aliyuncs.com/compatible-mode/v1";
 
 /** Qwen may send an id_token; otherwise the access token's subject names the account. */
 function identifyQwenAccount(tokens: TokenSet, context: IdentifyContext): Promise<Identity> {
@@ -12,20 +21,20 @@ function identifyQwenAccount(tokens: TokenSet, context: IdentifyContext): Promis
   });
 }
 
-export const qwen: ProviderDescriptor = {
+export const qwen: ProviderDescriptor<"qwen"> = {
   id: "qwen",
   title: "Qwen Code",
   fileTypes: ["qwen"],
   ownedBy: "qwen",
   models: ["qwen3-coder-plus", "qwen3-coder-flash"],
   family: /^(qwen|qwq-)/i,
-  baseUrl: "https://dashscope.aliyuncs.com/compatible-mode/v1",
+  baseUrl: BASE_URL,
   login: {
     clientId: "f0304373b74a44d2b584a3fb70ca9e56",
     tokenUrl: "https://chat.qwen.ai/api/v1/oauth2/token",
     deviceUrl: "https://chat.qwen.ai/api/v1/oauth2/device/code",
     scopes: ["openid", "profile", "email", "model.completion"],
-    device: { kind: "rfc8628", pkce: true },
+    device: { pkce: true },
     defaultFlow: "device",
     refreshLeadSeconds: 20 * 60,
     refreshable: true,
@@ -34,4 +43,13 @@ export const qwen: ProviderDescriptor = {
       "current terms before using it from other tools. subgate does not pose as Qwen Code.",
     identify: identifyQwenAccount,
   },
+  vendorFile: {
+    tool: "qwen-code",
+    title: "Qwen Code",
+    paths: [".qwen/oauth_creds.json"],
+    singleUseRefresh: false,
+    read: readGoogleStyle,
+    write: writeGoogleStyle,
+  },
+  upstream: (account, override) => qwenUpstream(account, override?.baseUrl, BASE_URL),
 };

@@ -1,65 +1,22 @@
 /**
  * @module
  * GitHub Copilot: the GitHub login is exchanged for a short-lived Copilot
- * token (cached until shortly before it expires, one exchange at a time per
- * account), which calls Copilot's Chat Completions API, or its Responses or
+ * token (`copilot-token.ts`), which calls Copilot's Chat Completions API, or its Responses or
  * Messages API for the models Copilot lists there. Tool-result turns are
  * marked as the agent's (`X-Initiator: agent`), so a tool loop is not billed
  * as new premium requests. subgate names itself as the editor; it does not
  * pose as VS Code.
  */
-import { VERSION } from "../version.ts";
-import type { Account } from "../store/account.ts";
-import type { DialectId } from "../dialects/codec.ts";
-import { getModelList, joinUrl, type Upstream, type UpstreamModel } from "./upstream.ts";
-
-interface CopilotToken {
-  token: string;
-  expiresAt: number;
-  api: string;
-}
-
-const REFRESH_EARLY_MS = 60_000;
-const tokens = new Map<string, Promise<CopilotToken>>();
-
-async function exchange(account: Account, apiUrl: string): Promise<CopilotToken> {
-  const response = await fetch(joinUrl(apiUrl, "/copilot_internal/v2/token"), {
-    headers: {
-      authorization: `token ${account.credentials.access_token}`,
-      accept: "application/json",
-      "user-agent": `subgate/${VERSION}`,
-    },
-  });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`the Copilot token exchange answered HTTP ${response.status}`);
-  }
-  const body = await response.json() as Record<string, unknown>;
-  const endpoints = (body.endpoints ?? {}) as Record<string, unknown>;
-  return {
-    token: String(body.token),
-    expiresAt: Number(body.expires_at) * 1000,
-    api: typeof endpoints.api === "string" ? endpoints.api : "https://api.githubcopilot.com",
-  };
-}
-
-/** The account's Copilot token, exchanged once however many requests need it. */
-function copilotToken(account: Account, apiUrl: string): Promise<CopilotToken> {
-  const key = `${account.id}\u0000${account.credentials.access_token}`;
-  const cached = tokens.get(key);
-  if (cached) return cached;
-  const pending = exchange(account, apiUrl).then((token) => {
-    // Forget it shortly before it expires, so the next request exchanges again.
-    const ttl = Math.max(0, token.expiresAt - Date.now() - REFRESH_EARLY_MS);
-    setTimeout(() => tokens.delete(key), ttl);
-    return token;
-  }, (error) => {
-    tokens.delete(key);
-    throw error;
-  });
-  tokens.set(key, pending);
-  return pending;
-}
+import type { DialectId } from "../../dialects/codec.ts";
+import {
+  getModelList,
+  joinUrl,
+  type Upstream,
+  type UpstreamAccount,
+  type UpstreamModel,
+} from "../../upstreams/upstream.ts";
+import { VERSION } from "../../version.ts";
+import { copilotToken } from "./copilot-token.ts";
 
 /** Copilot's API paths, each in the dialect it speaks. */
 const PATHS = {
@@ -111,7 +68,7 @@ function copilotHeaders(token: string): Record<string, string> {
 }
 
 export function copilotUpstream(
-  account: Account,
+  account: UpstreamAccount,
   apiUrl: string,
   baseUrl?: string,
   dialect: CopilotDialect = "openai-chat",

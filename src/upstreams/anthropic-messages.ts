@@ -1,23 +1,18 @@
 /**
  * @module
- * Anthropic's Messages API with an API key (`claude-api-key`), and the call
- * shape it shares with the Claude login (`claude-oauth.ts`): the path for
- * the action, the client's query, and `anthropic-version` when the client
- * sent none.
+ * Anthropic's Messages API as both Claude upstreams call it (the login in
+ * `providers/claude`, the key in `providers/claude-api-key`): the path for
+ * the action, the client's query, `anthropic-version` when the client sent
+ * none, and the paged model list.
  */
-import type { Account } from "../store/account.ts";
-import { claudeRestUntil } from "./claude-rate-limits.ts";
 import {
   getModelList,
   joinUrl,
-  type Upstream,
   type UpstreamCall,
   type UpstreamModel,
   type UpstreamTarget,
-  withConfiguredHeaders,
 } from "./upstream.ts";
 
-const DEFAULT_BASE = "https://api.anthropic.com";
 const DEFAULT_VERSION = "2023-06-01";
 
 /** A Messages API call on `base`; `authorize` sets the credential headers. */
@@ -61,19 +56,4 @@ export async function listAnthropicModels(
     after = list.last_id;
   }
   return out;
-}
-
-export function anthropicApiUpstream(account: Account): Upstream {
-  const base = (account.credentials.base_url as string | undefined) ?? DEFAULT_BASE;
-  const authorize = (headers: Headers) => {
-    headers.set("x-api-key", String(account.credentials.api_key));
-    withConfiguredHeaders(headers, account.credentials.headers);
-  };
-  return {
-    dialect: "anthropic",
-    countsTokens: true,
-    restUntil: claudeRestUntil,
-    listModels: () => listAnthropicModels(base, authorize),
-    target: (call) => messagesTarget(base, call, authorize),
-  };
 }

@@ -6,9 +6,14 @@
  * `ChatGPT-Account-Id`. Those are what the backend demands of any caller; no
  * Codex client identity (originator, user agent) is sent.
  */
-import type { Account } from "../store/account.ts";
-import { VERSION } from "../version.ts";
-import { getModelList, joinUrl, type Upstream, type UpstreamModel } from "./upstream.ts";
+import {
+  getModelList,
+  joinUrl,
+  type Upstream,
+  type UpstreamAccount,
+  type UpstreamModel,
+} from "../../upstreams/upstream.ts";
+import { VERSION } from "../../version.ts";
 
 /** Fields the backend answers 400 to. */
 const REFUSED = [
@@ -48,7 +53,7 @@ export function codexModelSlugs(list: unknown): UpstreamModel[] {
   });
 }
 
-function accountHeaders(account: Account): Record<string, string> {
+function accountHeaders(account: UpstreamAccount): Record<string, string> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${account.credentials.access_token}`,
   };
@@ -57,7 +62,7 @@ function accountHeaders(account: Account): Record<string, string> {
   return headers;
 }
 
-export function codexBackendUpstream(account: Account, baseUrl: string): Upstream {
+export function codexBackendUpstream(account: UpstreamAccount, baseUrl: string): Upstream {
   return {
     dialect: "openai-responses",
     countsTokens: false,

@@ -6,7 +6,7 @@
  * protocol handling stays oauth4webapi's.
  */
 import * as oauth from "oauth4webapi";
-import type { Endpoints, LoginSpec, TokenSet } from "./login-spec.ts";
+import type { Endpoints, ExchangeResult, LoginSpec, TokenSet } from "./login-spec.ts";
 
 export interface OAuthContext {
   as: oauth.AuthorizationServer;
@@ -93,11 +93,6 @@ export async function startAuthorization(
   url.searchParams.set("code_challenge_method", "S256");
   url.searchParams.set("state", state);
   return { url, state, verifier };
-}
-
-export interface ExchangeResult {
-  tokens: TokenSet;
-  idTokenClaims?: Record<string, unknown>;
 }
 
 function toTokenSet(result: oauth.TokenEndpointResponse): ExchangeResult {
@@ -213,7 +208,7 @@ export async function startDeviceAuthorization(
     ? { scope: spec.scopes.join(" ") }
     : {};
   let verifier: string | undefined;
-  if (spec.device?.kind === "rfc8628" && spec.device.pkce) {
+  if (spec.device?.pkce) {
     verifier = oauth.generateRandomCodeVerifier();
     parameters.code_challenge = await oauth.calculatePKCECodeChallenge(verifier);
     parameters.code_challenge_method = "S256";

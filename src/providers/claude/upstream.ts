@@ -5,10 +5,9 @@
  * the client sent. The request is otherwise exactly the client's: subgate
  * adds no identity prompt, user agent or fingerprint of another client.
  */
-import type { Account } from "../store/account.ts";
-import { listAnthropicModels, messagesTarget } from "./anthropic-api.ts";
-import { claudeRestUntil } from "./claude-rate-limits.ts";
-import type { Upstream } from "./upstream.ts";
+import { listAnthropicModels, messagesTarget } from "../../upstreams/anthropic-messages.ts";
+import { claudeRestUntil } from "../../upstreams/claude-rate-limits.ts";
+import type { Upstream, UpstreamAccount } from "../../upstreams/upstream.ts";
 
 const OAUTH_BETA = "oauth-2025-04-20";
 
@@ -19,7 +18,7 @@ export function withOAuthBeta(betas: string | null): string {
   return list.join(",");
 }
 
-export function claudeOAuthUpstream(account: Account, baseUrl: string): Upstream {
+export function claudeOAuthUpstream(account: UpstreamAccount, baseUrl: string): Upstream {
   const authorize = (headers: Headers) => {
     headers.delete("x-api-key");
     headers.set("authorization", `Bearer ${account.credentials.access_token}`);

@@ -5,11 +5,10 @@
  * Code Assist project; answers come back wrapped in `{"response": …}`, in
  * plain answers and in every stream event.
  */
-import { VERSION } from "../version.ts";
-import type { Account } from "../store/account.ts";
-import type { Upstream } from "./upstream.ts";
+import type { Upstream, UpstreamAccount } from "../../upstreams/upstream.ts";
+import { VERSION } from "../../version.ts";
 
-export function codeAssistUpstream(account: Account, baseUrl: string): Upstream {
+export function codeAssistUpstream(account: UpstreamAccount, baseUrl: string): Upstream {
   return {
     dialect: "gemini",
     countsTokens: false,

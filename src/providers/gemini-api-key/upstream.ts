@@ -3,14 +3,14 @@
  * Google's Gemini API with a key (`gemini-api-key`). The model and the
  * streaming choice live in the URL.
  */
-import type { Account } from "../store/account.ts";
 import {
   getModelList,
   joinUrl,
   type Upstream,
+  type UpstreamAccount,
   type UpstreamModel,
   withConfiguredHeaders,
-} from "./upstream.ts";
+} from "../../upstreams/upstream.ts";
 
 const DEFAULT_BASE = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -50,7 +50,7 @@ async function listGeminiModels(base: string, headers: Headers): Promise<Upstrea
   return out;
 }
 
-export function geminiApiUpstream(account: Account): Upstream {
+export function geminiApiUpstream(account: UpstreamAccount): Upstream {
   const base = geminiApiBase(account.credentials.base_url as string | undefined);
   const keyHeaders = (headers: Headers) => {
     headers.set("x-goog-api-key", String(account.credentials.api_key));

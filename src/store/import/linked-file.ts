@@ -6,7 +6,7 @@
  *
  * `linked.path` is honoured only where `subgate import --link` could have put
  * it: one of that tool's own login file locations under the user's home
- * (`vendor-files.ts`), for an account of that tool's provider. Anything else
+ * (its provider's `vendorFile`), for an account of that tool's provider. Anything else
  * is refused unread. Otherwise any file dropped into the auth dir could make
  * subgate read (and, at a refresh, overwrite) any file the user can reach.
  * The rule needs no secret or signature: the only files a forged link can
@@ -17,15 +17,15 @@ import { homeDir } from "../../config/paths.ts";
 import { isInside, readRegularFile } from "../../fs/read-regular-file.ts";
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { providerForFileType } from "../../providers/registry.ts";
-import type { TokenSet } from "../login-spec.ts";
-import { type VendorFile, vendorFile, type VendorTokens } from "./vendor-files.ts";
+import type { TokenSet } from "../../oauth/login-spec.ts";
+import { vendorFile, type VendorLogin, type VendorTokens } from "./vendor-files.ts";
 
 type Json = Record<string, unknown>;
 
 export interface Link {
   tool: string;
   path: string;
-  vendor: VendorFile;
+  vendor: VendorLogin;
 }
 
 export type LinkCheck = { ok: true; link: Link } | { ok: false; reason: string };
@@ -52,7 +52,7 @@ export function tildePath(path: string): string {
 }
 
 /** The vendor's login file locations for `vendor`, absolute. */
-function knownPaths(vendor: VendorFile, home: string): string[] {
+function knownPaths(vendor: VendorLogin, home: string): string[] {
   return vendor.paths.map((relative) => resolve(home, relative));
 }
 

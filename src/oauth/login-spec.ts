@@ -2,9 +2,9 @@
  * @module
  * How a provider logs in, as data: endpoints, client id, scopes, redirect,
  * extra parameters and the quirks of its token endpoint. Each provider's
- * folder holds one `LoginSpec`; `login.ts` runs any of them.
+ * folder holds one `LoginSpec`; `auth/login.ts` runs any of them and
+ * `auth/refresh/` refreshes their tokens.
  */
-import type { ProviderOverride } from "../config/config-types.ts";
 
 /** What the token endpoint answered, as oauth4webapi hands it over. */
 export type TokenSet = Record<string, unknown> & {
@@ -13,6 +13,12 @@ export type TokenSet = Record<string, unknown> & {
   expires_in?: number;
   id_token?: string;
 };
+
+/** Tokens from the token endpoint, with the id_token's claims once oauth4webapi checked them. */
+export interface ExchangeResult {
+  tokens: TokenSet;
+  idTokenClaims?: Record<string, unknown>;
+}
 
 /** Who logged in, and what else goes into the account file. */
 export interface Identity {
@@ -31,11 +37,46 @@ export interface IdentifyContext {
   fetch: typeof fetch;
 }
 
-export type DeviceFlow =
-  /** RFC 8628; `pkce` adds a code challenge (Qwen). */
-  | { kind: "rfc8628"; pkce?: boolean }
-  /** Codex's own device endpoints, ending in an authorization code. */
-  | { kind: "codex"; verificationUrl: string; codeRedirectUrl: string };
+/** What a device protocol is started with. */
+export interface DeviceContext {
+  provider: string;
+  spec: LoginSpec;
+  endpoints: Endpoints;
+}
+
+/** One answer of the token endpoint while the person has not approved yet. */
+export type DeviceWait = "pending" | "slow_down";
+
+/**
+ * A started device login: the code the person enters and where, and how to ask whether they
+ * approved. The login engine shows the code, opens the browser and waits; a refusal (denied,
+ * expired) is thrown by `poll` as a `LoginError`.
+ */
+export interface DeviceAuthorization {
+  userCode: string;
+  /** Shown with the code. */
+  verificationUri: string;
+  /** Opened in the browser (with the code filled in, where the provider offers that). */
+  openUri: string;
+  /** Seconds the code lives. */
+  expiresIn: number;
+  /** Seconds between polls. */
+  interval: number;
+  poll(): Promise<ExchangeResult | DeviceWait>;
+  /** The error when the wait ends before the person approved. */
+  timedOut(): Error;
+}
+
+/** A device-code login: RFC 8628 unless the provider brings its own protocol. */
+export interface DeviceFlow {
+  /** RFC 8628 with a PKCE code challenge (Qwen). */
+  pkce?: boolean;
+  /**
+   * The provider's own device protocol instead of RFC 8628 (Codex's ends in an authorization
+   * code): starts it and hands back the code to show and how to poll.
+   */
+  start?(context: DeviceContext): Promise<DeviceAuthorization>;
+}
 
 export interface LoginSpec {
   clientId: string;
@@ -68,9 +109,33 @@ export interface LoginSpec {
   refreshLeadSeconds: number;
   /** Tokens without a refresh token never expire (GitHub's); nothing to refresh. */
   refreshable: boolean;
+  /**
+   * Error codes besides `invalid_grant` with which the token endpoint refuses a refresh token
+   * for good (Codex: `refresh_token_reused`, …): the account then needs a new login.
+   */
+  deadRefreshCodes?: readonly string[];
   /** One paragraph on what the vendor's terms say about use outside its own tools. */
   termsNote: string;
   identify(tokens: TokenSet, context: IdentifyContext): Promise<Identity>;
+}
+
+/**
+ * What the config may change of a login (`providers.<name>`): config's own override type has
+ * these fields and more, and is passed as it is.
+ */
+export interface EndpointOverrides {
+  baseUrl?: string;
+  apiUrl?: string;
+  authorizeUrl?: string;
+  tokenUrl?: string;
+  deviceUrl?: string;
+  manualRedirectUrl?: string;
+  issuer?: string;
+  clientId?: string;
+  /** Seconds before expiry to refresh tokens. */
+  refreshLead?: number;
+  /** Extra headers on every request to the login's endpoints. */
+  headers?: Record<string, string>;
 }
 
 /** The endpoints in force: the spec's, with `providers.<name>` overrides applied. */
@@ -91,7 +156,7 @@ export interface Endpoints {
 export function resolveEndpoints(
   spec: LoginSpec,
   defaults: { baseUrl?: string; apiUrl?: string },
-  override: ProviderOverride | undefined,
+  override: EndpointOverrides | undefined,
 ): Endpoints {
   const tokenUrl = override?.tokenUrl ?? spec.tokenUrl;
   return {
