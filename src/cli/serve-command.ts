@@ -14,14 +14,14 @@ import { publishState } from "../pool/publish-state.ts";
 import { exposureProblem } from "../server/loopback.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
-import { createAuthStore } from "../store/auth-store.ts";
+import { type AuthStore, createAuthStore } from "../store/auth-store.ts";
 import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
 import { flushUnsavedTokens, reportUnsavedTokensTo } from "../auth/refresh/durable-tokens.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
 import { withProviderModels } from "../store/provider-models.ts";
 import { createModelCatalog } from "../pool/model-catalog.ts";
 import { VERSION } from "../version.ts";
-import { loadStartupConfig } from "./load-startup-config.ts";
+import { loadStartupConfig, type StartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
 async function prepareAuthDir(dir: string, log: Logger): Promise<void> {
@@ -42,118 +42,84 @@ function shutdownSignals(): Deno.Signal[] {
   return Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
 }
 
-export async function serveCommand(command: ParsedCommand): Promise<number> {
-  const startup = await loadStartupConfig(command);
-  if (!startup) return 1;
-  let config: Config = startup.config;
-  const log = createLogger(config.logLevel);
-  reportUnsavedTokensTo(log);
-
-  const exposure = exposureProblem(config.host, config.apiKeys);
-  if (exposure) {
-    console.error(`subgate: ${exposure}`);
-    return 1;
-  }
-  try {
-    await prepareAuthDir(config.authDir, log);
-  } catch (error) {
-    console.error(`subgate: cannot use auth dir ${config.authDir}: ${(error as Error).message}`);
-    return 1;
-  }
-
-  const store = createAuthStore(config.authDir, log);
-  await store.load();
+/** The accounts in force: the token files and the config's keys, with the upstreams' lists. */
+function liveAccounts(store: AuthStore, config: () => Config, log: Logger) {
   let accounts: Account[] = [];
   // Every account, from the token files and the config, before the upstreams' own lists.
   const declared = () => [
-    ...withProviderModels(store.accounts(), config.providers),
-    ...accountsFromConfig(config),
+    ...withProviderModels(store.accounts(), config().providers),
+    ...accountsFromConfig(config()),
   ];
-  const listAccounts = () => {
-    accounts = catalog.apply(declared());
-  };
   const catalog = createModelCatalog({
-    providers: () => config.providers,
+    providers: () => config().providers,
     log,
-    onChange: listAccounts,
+    onChange: () => accounts = catalog.apply(declared()),
   });
-  const refreshAccounts = () => {
-    listAccounts();
+  const refresh = () => {
+    accounts = catalog.apply(declared());
     catalog.refresh(declared());
   };
-  refreshAccounts();
+  refresh();
+  return { list: () => accounts, refresh, catalog };
+}
 
-  const pool = createPool();
-  const published = publishState(pool, config.authDir);
-  const app = createApp({ config: () => config, accounts: () => accounts, log, pool, catalog });
-  let server;
+/** A valid config edit as it applies while serving, or undefined when it is refused. */
+function editedConfig(current: Config, next: Config, log: Logger): Config | undefined {
+  const problem = exposureProblem(current.host, next.apiKeys);
+  if (problem) {
+    log.error("config edit rejected; the previous config stays in force", { reason: problem });
+    return undefined;
+  }
+  for (const key of ["host", "port", "authDir"] as const) {
+    if (next[key] !== current[key]) {
+      log.warn("config change needs a restart to take effect", { key, kept: current[key] });
+    }
+  }
+  return { ...next, host: current.host, port: current.port, authDir: current.authDir };
+}
+
+/** Checks that must pass before anything listens; the message when one fails. */
+async function startupProblem(config: Config, log: Logger): Promise<string | undefined> {
+  const exposure = exposureProblem(config.host, config.apiKeys);
+  if (exposure) return exposure;
   try {
-    server = startServer(app.fetch, {
-      host: config.host,
-      port: config.port,
+    await prepareAuthDir(config.authDir, log);
+  } catch (error) {
+    return `cannot use auth dir ${config.authDir}: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+function listen(app: ReturnType<typeof createApp>, config: () => Config, log: Logger) {
+  try {
+    return startServer(app.fetch, {
+      host: config().host,
+      port: config().port,
       log,
       timeouts: () => ({
-        headerSeconds: config.clientHeaderTimeout,
-        idleSeconds: config.clientIdleTimeout,
+        headerSeconds: config().clientHeaderTimeout,
+        idleSeconds: config().clientIdleTimeout,
       }),
     });
   } catch (error) {
-    if (error instanceof ListenError) {
-      console.error(`subgate: ${error.message}`);
-      return 1;
-    }
+    if (error instanceof ListenError) return error;
     throw error;
   }
+}
 
-  const scheduler = startRefreshScheduler({
-    authDir: () => config.authDir,
-    config: () => config,
-    accounts: () => accounts,
-    log,
-  });
-  store.watch(() => {
-    refreshAccounts();
-    scheduler.reschedule();
-  });
-  // With no file yet, watch where one would be found, so creating it applies it.
-  const configPath = startup.file ?? startup.location.path;
-  const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
-    const problem = exposureProblem(config.host, next.apiKeys);
-    if (problem) {
-      log.error("config edit rejected; the previous config stays in force", { reason: problem });
-      return;
-    }
-    for (const key of ["host", "port", "authDir"] as const) {
-      if (next[key] !== config[key]) {
-        log.warn("config change needs a restart to take effect", { key, kept: config[key] });
-      }
-    }
-    config = { ...next, host: config.host, port: config.port, authDir: config.authDir };
-    log.setLevel(config.logLevel);
-    refreshAccounts();
-    scheduler.reschedule();
-    log.info("config reloaded", { file: configPath });
-  });
-
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down: finishing in-flight requests");
-    store.close();
-    scheduler.close();
-    catalog.stop();
-    configWatcher?.close();
-    server.shutdown();
-  };
-  for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);
-
-  // Printed at any log level: where subgate listens is what everyone needs to know.
+/** Where subgate listens (printed at any log level: everyone needs it), then the details. */
+function announce(
+  url: string,
+  startup: StartupConfig,
+  store: AuthStore,
+  accounts: number,
+  log: Logger,
+) {
   stderrSink(
-    formatLine("info", `subgate ${VERSION} listening on ${server.url}`, {
-      accounts: accounts.length,
+    formatLine("info", `subgate ${VERSION} listening on ${url}`, {
+      accounts,
       config: startup.file ?? "built-in defaults",
-      auth_dir: config.authDir,
+      auth_dir: startup.config.authDir,
     }),
     "info",
   );
@@ -164,15 +130,86 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     log.debug("config warnings", { count: startup.warnings.length });
     for (const warning of startup.warnings) log.debug(formatProblem(warning).trim());
   }
+}
 
-  await server.finished;
-  // Refreshed tokens a full disk kept in memory get one last try; lost otherwise, so say so.
+/** Refreshed tokens a full disk kept in memory get one last try; lost otherwise, so say so. */
+async function writeUnsavedTokens(log: Logger) {
   const unwritten = await flushUnsavedTokens();
   if (unwritten.length) {
     log.error("refreshed tokens could not be written before exit; log in again to these", {
       files: unwritten.join(", "),
     });
   }
+}
+
+export async function serveCommand(command: ParsedCommand): Promise<number> {
+  const startup = await loadStartupConfig(command);
+  if (!startup) return 1;
+  let config: Config = startup.config;
+  const log = createLogger(config.logLevel);
+  reportUnsavedTokensTo(log);
+  const problem = await startupProblem(config, log);
+  if (problem) {
+    console.error(`subgate: ${problem}`);
+    return 1;
+  }
+
+  const store = createAuthStore(config.authDir, log);
+  await store.load();
+  const accounts = liveAccounts(store, () => config, log);
+  const pool = createPool();
+  const published = publishState(pool, config.authDir);
+  const app = createApp({
+    config: () => config,
+    accounts: accounts.list,
+    log,
+    pool,
+    catalog: accounts.catalog,
+  });
+  const server = listen(app, () => config, log);
+  if (server instanceof ListenError) {
+    console.error(`subgate: ${server.message}`);
+    return 1;
+  }
+
+  const scheduler = startRefreshScheduler({
+    authDir: () => config.authDir,
+    config: () => config,
+    accounts: accounts.list,
+    log,
+  });
+  const changed = () => {
+    accounts.refresh();
+    scheduler.reschedule();
+  };
+  store.watch(changed);
+  // With no file yet, watch where one would be found, so creating it applies it.
+  const configPath = startup.file ?? startup.location.path;
+  const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
+    const edited = editedConfig(config, next, log);
+    if (!edited) return;
+    config = edited;
+    log.setLevel(config.logLevel);
+    changed();
+    log.info("config reloaded", { file: configPath });
+  });
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down: finishing in-flight requests");
+    store.close();
+    scheduler.close();
+    accounts.catalog.stop();
+    configWatcher?.close();
+    server.shutdown();
+  };
+  for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);
+  announce(server.url, startup, store, accounts.list().length, log);
+
+  await server.finished;
+  await writeUnsavedTokens(log);
   await published.close();
   for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);
   log.info("stopped");

@@ -20,7 +20,7 @@ import type { Config } from "../config/config-types.ts";
 import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import { upstreamFor } from "../providers/upstream-for.ts";
-import { PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
+import { KEY_KIND_LIST, PROVIDER_IDS, PROVIDERS } from "../providers/registry.ts";
 import type { ProviderId } from "../providers/registry.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 import type { DialectId } from "../dialects/codec.ts";
@@ -125,11 +125,11 @@ export function resolveModel(
 
 /** What to do to add an account of a provider. */
 function howToAdd(provider: ProviderId): string {
-  const key = { claude: "claude-api-key", gemini: "gemini-api-key", codex: "codex-api-key" }[
-    provider as string
-  ];
+  const key = KEY_KIND_LIST.find((kind) =>
+    kind.provider === provider && kind.entries === "api-key"
+  );
   const login = `run \`subgate login ${provider}\``;
-  return key ? `add a ${key} entry to config.yaml, or ${login}` : login;
+  return key ? `add a ${key.id} entry to config.yaml, or ${login}` : login;
 }
 
 function notServed(

@@ -13,6 +13,8 @@ import { type ApiError, apiError, modelOfError, refusalOf } from "../errors/api-
 import { clientKeys } from "./client-keys.ts";
 import { preflightAndCors } from "./cors.ts";
 import { detectDialect } from "./dialect.ts";
+import type { ErrorFormat } from "../errors/error-format.ts";
+import type { ServerEnv } from "./server-env.ts";
 import { renderError } from "./render-error.ts";
 import { health } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -30,8 +32,13 @@ export interface AppContext {
   catalog?: Pick<ModelCatalog, "hint">;
 }
 
-export function createApp(context: AppContext): Hono {
-  const app = new Hono();
+/** The route's error shape when it said; else read from the path and headers. */
+function formatOf(c: Context<ServerEnv>): ErrorFormat {
+  return c.get("errorFormat") ?? detectDialect(c.req.path, c.req.raw.headers);
+}
+
+export function createApp(context: AppContext): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
   app.use(preflightAndCors(() => context.config().cors.allowOrigins));
   app.use(strictUrl);
   app.use(clientKeys(() => context.config().apiKeys));
@@ -48,8 +55,8 @@ export function createApp(context: AppContext): Hono {
   );
 
   /** A request subgate itself refuses: one log line (info, warn from 500 on), then its answer. */
-  const refuse = (c: Context, error: ApiError, fields: LogFields = {}) => {
-    const dialect = detectDialect(c.req.path, c.req.raw.headers);
+  const refuse = (c: Context<ServerEnv>, error: ApiError, fields: LogFields = {}) => {
+    const dialect = formatOf(c);
     const line = {
       method: c.req.method,
       path: c.req.path,
@@ -78,7 +85,7 @@ export function createApp(context: AppContext): Hono {
       context.log.info("client went away", {
         method: c.req.method,
         path: c.req.path,
-        dialect: detectDialect(c.req.path, c.req.raw.headers),
+        dialect: formatOf(c),
         model: modelOfError(error),
       });
       return new Response(null, { status: 499 });
@@ -87,7 +94,7 @@ export function createApp(context: AppContext): Hono {
       ? apiError("invalid_request", error.message || "Bad request", { status: error.status })
       : refusalOf(error);
     if (refusal) return refuse(c, refusal.error, refusal.fields);
-    const dialect = detectDialect(c.req.path, c.req.raw.headers);
+    const dialect = formatOf(c);
     context.log.error("request failed", {
       method: c.req.method,
       path: c.req.path,

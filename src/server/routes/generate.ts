@@ -9,6 +9,8 @@ import { handleCountTokens } from "../../proxy/handle-count-tokens.ts";
 import { handleGenerate, type PipelineContext } from "../../proxy/handle-generate.ts";
 import { apiError } from "../../errors/api-error.ts";
 import { type BodyLimits, readBody } from "../read-body.ts";
+import { CODECS } from "../../dialects/registry.ts";
+import type { ServerEnv } from "../server-env.ts";
 
 const GEMINI_METHODS: Record<string, { action: "generate" | "count-tokens"; stream: boolean }> = {
   generateContent: { action: "generate", stream: false },
@@ -23,7 +25,8 @@ function bodyLimits(context: PipelineContext): BodyLimits {
 }
 
 export function generateRoutes(context: PipelineContext) {
-  const run = (dialect: DialectId, count = false) => async (c: Context) => {
+  const run = (dialect: DialectId, count = false) => async (c: Context<ServerEnv>) => {
+    c.set("errorFormat", CODECS[dialect].errorFormat);
     const input = {
       dialect,
       request: c.req.raw,
@@ -34,7 +37,8 @@ export function generateRoutes(context: PipelineContext) {
   };
 
   /** `models/{model}:{method}`, as the Gemini API and Gemini CLI call it. */
-  const gemini = async (c: Context) => {
+  const gemini = async (c: Context<ServerEnv>) => {
+    c.set("errorFormat", "gemini");
     // Hono has decoded the parameter once (strictUrl refused escapes that do not decode);
     // decoding again would turn an encoded '%' into an escape.
     const target = c.req.param("target") ?? "";
@@ -56,7 +60,7 @@ export function generateRoutes(context: PipelineContext) {
       : await handleGenerate(input, context);
   };
 
-  return new Hono()
+  return new Hono<ServerEnv>()
     .post("/v1/chat/completions", run("openai-chat"))
     .post("/v1/responses", run("openai-responses"))
     // Codex CLI tries a WebSocket first; a prompt refusal makes it use HTTP at once.
