@@ -18,7 +18,8 @@ import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
-import type { Json, OpaqueBlock } from "./wire-types.ts";
+import type { OpaqueBlock } from "./wire-types.ts";
+import { finiteNumber, type Json, stringOrEmpty } from "../json.ts";
 
 const RESPONSE_FIELDS = new Set([
   "id",
@@ -50,20 +51,16 @@ export interface UsageCounts {
   reasoning?: number;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 /** Copies the counts `usage` reports into `counts` (later reports overwrite earlier ones). */
 export function readUsage(usage: unknown, counts: UsageCounts): UsageCounts {
   if (!usage || typeof usage !== "object") return counts;
   const fields = usage as Json;
-  counts.input = count(fields.input_tokens) ?? counts.input;
-  counts.cacheRead = count(fields.cache_read_input_tokens) ?? counts.cacheRead;
-  counts.cacheWritten = count(fields.cache_creation_input_tokens) ?? counts.cacheWritten;
-  counts.output = count(fields.output_tokens) ?? counts.output;
+  counts.input = finiteNumber(fields.input_tokens) ?? counts.input;
+  counts.cacheRead = finiteNumber(fields.cache_read_input_tokens) ?? counts.cacheRead;
+  counts.cacheWritten = finiteNumber(fields.cache_creation_input_tokens) ?? counts.cacheWritten;
+  counts.output = finiteNumber(fields.output_tokens) ?? counts.output;
   const details = fields.output_tokens_details as Json | undefined;
-  counts.reasoning = count(details?.thinking_tokens) ?? counts.reasoning;
+  counts.reasoning = finiteNumber(details?.thinking_tokens) ?? counts.reasoning;
   return counts;
 }
 
@@ -150,8 +147,8 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   if (opaque.length > 0) extra.opaque = opaque;
 
   const response: CanonicalResponse = {
-    id: typeof message.id === "string" ? message.id : "",
-    model: typeof message.model === "string" ? message.model : "",
+    id: stringOrEmpty(message.id),
+    model: stringOrEmpty(message.model),
     content,
     stopReason: decodeStopReason(message.stop_reason),
     usage: canonicalUsage(readUsage(usage, {})),

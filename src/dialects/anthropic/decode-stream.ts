@@ -26,7 +26,7 @@ import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { canonicalUsage, readUsage, type UsageCounts } from "./decode-response.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
-import type { Json } from "./wire-types.ts";
+import { type Json, stringOrEmpty } from "../json.ts";
 
 type BlockKind = "text" | "reasoning" | "tool" | "skipped";
 
@@ -91,7 +91,7 @@ export function createStreamDecoder(): StreamDecoder {
           type: "reasoning-start",
           index,
           redacted: true,
-          encrypted: typeof content.data === "string" ? content.data : "",
+          encrypted: stringOrEmpty(content.data),
         });
         return;
       case "tool_use": {
@@ -99,8 +99,8 @@ export function createStreamDecoder(): StreamDecoder {
         out.push({
           type: "tool-call-start",
           index,
-          id: typeof content.id === "string" ? content.id : "",
-          name: typeof content.name === "string" ? content.name : "",
+          id: stringOrEmpty(content.id),
+          name: stringOrEmpty(content.name),
         });
         const input = content.input;
         if (input && typeof input === "object" && Object.keys(input).length > 0) {
@@ -167,8 +167,8 @@ export function createStreamDecoder(): StreamDecoder {
         const message = (event.message ?? {}) as Json;
         const start: StreamEvent = {
           type: "start",
-          id: typeof message.id === "string" ? message.id : "",
-          model: typeof message.model === "string" ? message.model : "",
+          id: stringOrEmpty(message.id),
+          model: stringOrEmpty(message.model),
         };
         if (message.usage && typeof message.usage === "object") {
           start.usage = canonicalUsage(readUsage(message.usage, state.usage));

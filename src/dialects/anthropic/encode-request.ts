@@ -42,9 +42,9 @@ import type {
   AnthropicTextBlock,
   AnthropicToolChoice,
   AnthropicToolResultBlock,
-  Json,
   MessageProviderData,
 } from "./wire-types.ts";
+import type { Json } from "../json.ts";
 
 type Effort = Exclude<NonNullable<ReasoningConfig["effort"]>, "none">;
 

@@ -5,9 +5,7 @@
  * `providerData.anthropic`. Request and response objects carry an index
  * signature because fields the codec does not model travel through verbatim.
  */
-
-/** A JSON object as parsed, before the codec has checked its fields. */
-export type Json = Record<string, unknown>;
+import type { Json } from "../json.ts";
 
 export interface AnthropicCacheControl {
   type: "ephemeral";

@@ -19,15 +19,12 @@
  * All three are pure and never change their input.
  */
 import type { JsonSchema } from "./wire-types.ts";
+import { isObject } from "../json.ts";
 
 export interface CleanedSchema {
   schema: JsonSchema;
   /** Losses that may matter, as "<path>: <what>". */
   warnings: string[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import type { StreamEvent } from "../../ir/stream-event.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromStatus } from "./decode-error.ts";
+import { stringOrEmpty } from "../json.ts";
 import {
   callIdMaker,
   codePartData,
@@ -166,7 +167,7 @@ export function createStreamDecoder(): StreamDecoder {
       return functionCall(item.functionCall, signature, out);
     }
     if (item.thought === true) {
-      const text = typeof item.text === "string" ? item.text : "";
+      const text = stringOrEmpty(item.text);
       if (text === "" && !signature) return;
       const index = blockFor("reasoning", out);
       if (text !== "") out.push({ type: "reasoning-delta", index, text });
@@ -223,12 +224,12 @@ export function createStreamDecoder(): StreamDecoder {
     }
     if (!state.started) {
       state.started = true;
-      const responseId = typeof chunk.responseId === "string" ? chunk.responseId : "";
+      const responseId = stringOrEmpty(chunk.responseId);
       state.newId = callIdMaker(responseId || undefined);
       const start: StreamEvent = {
         type: "start",
         id: responseId,
-        model: typeof chunk.modelVersion === "string" ? chunk.modelVersion : "",
+        model: stringOrEmpty(chunk.modelVersion),
       };
       const created = createdFrom(chunk.createTime);
       if (created !== undefined) start.created = created;

@@ -30,12 +30,9 @@ import type {
 import { apiError } from "../../errors/api-error.ts";
 import { ORIGIN } from "./decode-response.ts";
 import type { GeminiFunctionResponsePart, GeminiPart } from "./wire-types.ts";
+import { isObject } from "../json.ts";
 
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function geminiData(part: { providerData?: Record<string, Record<string, unknown>> }) {
   const data = part.providerData?.[ORIGIN];

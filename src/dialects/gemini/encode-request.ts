@@ -47,10 +47,7 @@ import type {
   JsonSchema,
   PlacedPart,
 } from "./wire-types.ts";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isObject } from "../json.ts";
 
 function geminiData(providerData: ProviderData | undefined): Record<string, unknown> {
   const data = providerData?.[ORIGIN];

@@ -50,17 +50,11 @@ import type {
   ChatRequestLayout,
   ChatSystemLayout,
   ChatUnknown,
-  Extras,
 } from "./wire-types.ts";
-
-type Json = Record<string, unknown>;
+import { extrasOf, isObject, type Json } from "../json.ts";
 
 function invalid(path: string, problem: string): never {
   throw apiError("invalid_request", `${path}: ${problem}`);
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {
@@ -72,15 +66,6 @@ function describe(value: unknown): string {
 
 function data(layout: ChatPartLayout | ChatMessageLayout | ChatRequestLayout): ProviderData {
   return { "openai-chat": layout as Record<string, unknown> };
-}
-
-/** The fields of `object` not in `known`, or undefined when there are none. */
-function extrasOf(object: Json, known: ReadonlySet<string>): Extras | undefined {
-  let extra: Extras | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (extra ??= {})[key] = object[key];
-  }
-  return extra;
 }
 
 const EFFORTS: ReadonlySet<string> = new Set([

@@ -24,6 +24,7 @@ import { mergeUsage } from "../../ir/usage.ts";
 import { type ApiError, apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
+import { stringOrEmpty } from "../json.ts";
 import { decodeUsage, refusalMark } from "./decode-response.ts";
 import { decodeFinishReason } from "./map-stop-reason.ts";
 import type {
@@ -167,8 +168,8 @@ export function createStreamDecoder(): StreamDecoder {
       state.started = true;
       const start: StreamEvent = {
         type: "start",
-        id: typeof chunk.id === "string" ? chunk.id : "",
-        model: typeof chunk.model === "string" ? chunk.model : "",
+        id: stringOrEmpty(chunk.id),
+        model: stringOrEmpty(chunk.model),
       };
       if (typeof chunk.created === "number" && chunk.created > 0) start.created = chunk.created;
       out.push(start);

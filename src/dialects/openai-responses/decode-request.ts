@@ -54,13 +54,11 @@ import {
   customToolParameters,
   describe,
   DIALECT,
-  extrasOf,
   invalid,
-  isObject,
-  type Json,
   memoData,
   requireString,
 } from "./decode-common.ts";
+import { extrasOf, isObject, type Json } from "../json.ts";
 import { decodeKnownParts, remember as rememberFor } from "../kept-parts.ts";
 import { decodeAdditionalTools, decodeTools, ToolSet } from "./decode-tools.ts";
 import { decodeCallName, flatToolName } from "./tool-names.ts";
@@ -76,7 +74,7 @@ import type {
   UnknownPart,
 } from "./wire-types.ts";
 
-export { customToolParameters, DIALECT, extrasOf, isObject, memoData };
+export { customToolParameters, DIALECT, memoData };
 
 /** A `data:<type>;base64,<data>` URL split, or undefined for anything else. */
 export function parseDataUrl(url: string): { mediaType?: string; data: string } | undefined {

@@ -33,7 +33,8 @@ import type { StreamEvent } from "../../ir/stream-event.ts";
 import type { ProviderData } from "../../ir/message.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
-import { DIALECT, extrasOf, isObject } from "./decode-request.ts";
+import { DIALECT } from "./decode-request.ts";
+import { extrasOf, isObject, stringOrEmpty } from "../json.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeOutput, decodeUsage } from "./decode-response.ts";
 import { decodeStatus } from "./map-stop-reason.ts";
@@ -81,10 +82,6 @@ function escapeJson(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
-function str(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
-
 export function createStreamDecoder(): StreamDecoder {
   let started = false;
   let done = false;
@@ -99,8 +96,8 @@ export function createStreamDecoder(): StreamDecoder {
     started = true;
     const event: StreamEvent = {
       type: "start",
-      id: str(response?.id),
-      model: str(response?.model),
+      id: stringOrEmpty(response?.id),
+      model: stringOrEmpty(response?.model),
     };
     if (typeof response?.created_at === "number") event.created = response.created_at;
     out.push(event);
@@ -216,7 +213,7 @@ export function createStreamDecoder(): StreamDecoder {
         content.forEach((part, contentIndex) => {
           if (!isObject(part)) return;
           const refusal = part.type === "refusal";
-          const full = str(refusal ? part.refusal : part.text);
+          const full = stringOrEmpty(refusal ? part.refusal : part.text);
           const block = item.parts.get(contentIndex) ??
             (full ? textBlock(item, contentIndex, refusal, out) : undefined);
           if (block) textEnd(block, full, out);
@@ -233,7 +230,7 @@ export function createStreamDecoder(): StreamDecoder {
               item,
               item.summary,
               partIndex,
-              str(isObject(part) ? part.text : ""),
+              stringOrEmpty(isObject(part) ? part.text : ""),
               out,
             )
           );
@@ -243,7 +240,7 @@ export function createStreamDecoder(): StreamDecoder {
                 item,
                 item.content,
                 partIndex,
-                str(isObject(part) ? part.text : ""),
+                stringOrEmpty(isObject(part) ? part.text : ""),
                 out,
               )
             );
@@ -266,7 +263,9 @@ export function createStreamDecoder(): StreamDecoder {
         if (final) {
           toolCatchUp(
             item,
-            item.kind === "custom_tool_call" ? str(final.input) : str(final.arguments),
+            item.kind === "custom_tool_call"
+              ? stringOrEmpty(final.input)
+              : stringOrEmpty(final.arguments),
             out,
           );
         }
@@ -307,13 +306,13 @@ export function createStreamDecoder(): StreamDecoder {
         out.push({
           type: "tool-call-start",
           index: item.index,
-          id: str(raw.call_id) || str(raw.id),
-          name: decodeCallName(raw.namespace, str(raw.name)).name,
+          id: stringOrEmpty(raw.call_id) || stringOrEmpty(raw.id),
+          name: decodeCallName(raw.namespace, stringOrEmpty(raw.name)).name,
         });
         if (raw.type === "custom_tool_call") {
           out.push({ type: "tool-call-delta", index: item.index, argumentsDelta: CUSTOM_PREFIX });
-          toolDelta(item, str(raw.input), out);
-        } else toolDelta(item, str(raw.arguments), out);
+          toolDelta(item, stringOrEmpty(raw.input), out);
+        } else toolDelta(item, stringOrEmpty(raw.arguments), out);
         break;
       }
       default:
@@ -327,7 +326,7 @@ export function createStreamDecoder(): StreamDecoder {
   const itemFor = (event: StreamEventWire, out: StreamEvent[]): ItemState => {
     const outputIndex = event.output_index ?? -1;
     return items.get(outputIndex) ??
-      openItem(outputIndex, { type: "message", id: str(event.item_id) }, out);
+      openItem(outputIndex, { type: "message", id: stringOrEmpty(event.item_id) }, out);
   };
 
   // ------------------------------------------------------------ terminal events
@@ -377,12 +376,12 @@ export function createStreamDecoder(): StreamDecoder {
     if (!sawItems && response) replayOutput(response.output, out);
     for (const item of items.values()) closeItem(item, out);
     const incomplete = isObject(response?.incomplete_details)
-      ? str(response.incomplete_details.reason)
+      ? stringOrEmpty(response.incomplete_details.reason)
       : undefined;
     const event: StreamEvent = {
       type: "finish",
       stopReason: decodeStatus(
-        str(response?.status) || "completed",
+        stringOrEmpty(response?.status) || "completed",
         incomplete,
         hasToolCalls,
         hasRefusal,
@@ -433,7 +432,11 @@ export function createStreamDecoder(): StreamDecoder {
         const item = itemFor(event, out);
         if (item.kind !== "message") return;
         const refusal = event.type === "response.refusal.delta";
-        textDelta(textBlock(item, event.content_index ?? 0, refusal, out), str(event.delta), out);
+        textDelta(
+          textBlock(item, event.content_index ?? 0, refusal, out),
+          stringOrEmpty(event.delta),
+          out,
+        );
         return;
       }
       case "response.output_text.done":
@@ -442,7 +445,11 @@ export function createStreamDecoder(): StreamDecoder {
         if (item.kind !== "message") return;
         const refusal = event.type === "response.refusal.done";
         const block = textBlock(item, event.content_index ?? 0, refusal, out);
-        return textEnd(block, refusal ? str(event.refusal) : str(event.text), out);
+        return textEnd(
+          block,
+          refusal ? stringOrEmpty(event.refusal) : stringOrEmpty(event.text),
+          out,
+        );
       }
       case "response.content_part.done": {
         const item = itemFor(event, out);
@@ -463,16 +470,16 @@ export function createStreamDecoder(): StreamDecoder {
         const counts = summary ? item.summary : item.content;
         const partIndex = (summary ? event.summary_index : event.content_index) ?? 0;
         if (event.type.endsWith(".delta")) {
-          return reasoningDelta(item, counts, partIndex, str(event.delta), out);
+          return reasoningDelta(item, counts, partIndex, stringOrEmpty(event.delta), out);
         }
         const full = event.type.endsWith("part.done") ? event.part?.text : event.text;
-        return reasoningCatchUp(item, counts, partIndex, str(full), out);
+        return reasoningCatchUp(item, counts, partIndex, stringOrEmpty(full), out);
       }
       case "response.function_call_arguments.delta":
       case "response.custom_tool_call_input.delta": {
         const item = items.get(event.output_index ?? -1);
         if (item?.kind === "function_call" || item?.kind === "custom_tool_call") {
-          toolDelta(item, str(event.delta), out);
+          toolDelta(item, stringOrEmpty(event.delta), out);
         }
         return;
       }
