@@ -18,8 +18,8 @@ import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
-import type { OpaqueBlock } from "./wire-types.ts";
-import { finiteNumber, type Json, stringOrEmpty } from "../json.ts";
+import type { AnthropicErrorBody, OpaqueBlock } from "./wire-types.ts";
+import { extrasOf, finiteNumber, isObject, type Json, stringOrEmpty } from "../json.ts";
 
 const RESPONSE_FIELDS = new Set([
   "id",
@@ -75,14 +75,6 @@ export function canonicalUsage(counts: UsageCounts): Usage {
   return usage;
 }
 
-function rest(object: Json, known: ReadonlySet<string>): Json | undefined {
-  let out: Json | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (out ??= {})[key] = object[key];
-  }
-  return out;
-}
-
 function data(extra: Json | undefined): { providerData?: ProviderData } {
   return extra ? { providerData: { anthropic: extra } } : {};
 }
@@ -92,7 +84,7 @@ function decodeBlock(block: Json): AssistantPart | undefined {
   switch (block.type) {
     case "text":
       if (typeof block.text !== "string") return undefined;
-      return { type: "text", text: block.text, ...data(rest(block, BLOCK_FIELDS.text)) };
+      return { type: "text", text: block.text, ...data(extrasOf(block, BLOCK_FIELDS.text)) };
     case "thinking": {
       if (typeof block.thinking !== "string") return undefined;
       const signature = typeof block.signature === "string" && block.signature
@@ -116,7 +108,7 @@ function decodeBlock(block: Json): AssistantPart | undefined {
         id: block.id,
         name: block.name,
         arguments: JSON.stringify(block.input ?? {}),
-        ...data(rest(block, BLOCK_FIELDS.tool_use)),
+        ...data(extrasOf(block, BLOCK_FIELDS.tool_use)),
       };
     default:
       return undefined;
@@ -124,11 +116,14 @@ function decodeBlock(block: Json): AssistantPart | undefined {
 }
 
 export function decodeResponse(body: unknown): CanonicalResponse {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
+  if (!isObject(body)) {
     throw apiError("api_error", "The upstream answer is not a JSON object.", { status: 502 });
   }
-  const message = body as Json;
-  if (message.type === "error") throw new ApiErrorException(errorFromObject(message.error));
+  const message = body;
+  if (message.type === "error") {
+    // An error body on HTTP 200 (some proxies): its `error` is checked where it is read.
+    throw new ApiErrorException(errorFromObject((message as Partial<AnthropicErrorBody>).error));
+  }
   if (!Array.isArray(message.content)) {
     throw apiError("api_error", "The upstream answer has no content array.", { status: 502 });
   }
@@ -141,8 +136,8 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   });
 
   const usage = message.usage && typeof message.usage === "object" ? message.usage as Json : {};
-  const extra: Json = rest(message, RESPONSE_FIELDS) ?? {};
-  const usageExtra = rest(usage, USAGE_FIELDS);
+  const extra: Json = extrasOf(message, RESPONSE_FIELDS) ?? {};
+  const usageExtra = extrasOf(usage, USAGE_FIELDS);
   if (usageExtra) extra.usage = usageExtra;
   if (opaque.length > 0) extra.opaque = opaque;
 
