@@ -415,8 +415,8 @@ export interface ErrorBody {
       plan_type?: string;
     })
     | string;
-  /** The Codex backend's 400 `{"detail":"Store must be set to false"}`. */
-  detail?: unknown;
+  /** The Codex backend's 400 `{"detail":"Store must be set to false"}`, or an error object. */
+  detail?: string | ResponseErrorObject;
   message?: string;
 }
 
