@@ -493,26 +493,7 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
     }
     request.stream = body.stream;
   }
-  const maxTokens = body.max_tokens;
-  if (maxTokens !== undefined && maxTokens !== null) {
-    if (!Number.isInteger(maxTokens) || (maxTokens as number) <= 0) {
-      fail("max_tokens", `must be a positive integer, found ${found(maxTokens)}`);
-    }
-    request.maxOutputTokens = maxTokens as number;
-  }
-  const temperature = optionalNumber(body, "temperature");
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(body, "top_p");
-  if (topP !== undefined) request.topP = topP;
-  const topK = optionalNumber(body, "top_k", true);
-  if (topK !== undefined) request.topK = topK;
-  if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
-    const stops = body.stop_sequences;
-    if (!Array.isArray(stops)) {
-      fail("stop_sequences", `must be an array of strings, found ${found(stops)}`);
-    }
-    request.stopSequences = stops.map((stop, i) => requireString(stop, `stop_sequences[${i}]`));
-  }
+  decodeSampling(body, request);
 
   const tools = decodeTools(body.tools);
   request.tools = tools.tools;
@@ -533,15 +514,42 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
     if (output.effort) request.reasoning.effort = output.effort;
   }
 
-  const metadata = body.metadata;
-  if (metadata !== undefined && metadata !== null) {
-    if (!isObject(metadata)) fail("metadata", `must be an object, found ${found(metadata)}`);
-    if (metadata.user_id !== undefined && metadata.user_id !== null) {
-      request.user = requireString(metadata.user_id, "metadata.user_id");
-    }
-    const rest = extrasOf(metadata, new Set(["user_id"]));
-    if (rest) data.metadata = rest;
-  }
+  decodeMetadata(body.metadata, request, data);
   if (Object.keys(data).length > 0) request.providerData = { anthropic: data };
   return request;
+}
+
+/** `max_tokens`, temperature, top_p, top_k and stop sequences, checked. */
+function decodeSampling(body: Json, request: CanonicalRequest): void {
+  const maxTokens = body.max_tokens;
+  if (maxTokens !== undefined && maxTokens !== null) {
+    if (!Number.isInteger(maxTokens) || (maxTokens as number) <= 0) {
+      fail("max_tokens", `must be a positive integer, found ${found(maxTokens)}`);
+    }
+    request.maxOutputTokens = maxTokens as number;
+  }
+  const temperature = optionalNumber(body, "temperature");
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = optionalNumber(body, "top_p");
+  if (topP !== undefined) request.topP = topP;
+  const topK = optionalNumber(body, "top_k", true);
+  if (topK !== undefined) request.topK = topK;
+  if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
+    const stops = body.stop_sequences;
+    if (!Array.isArray(stops)) {
+      fail("stop_sequences", `must be an array of strings, found ${found(stops)}`);
+    }
+    request.stopSequences = stops.map((stop, i) => requireString(stop, `stop_sequences[${i}]`));
+  }
+}
+
+/** `metadata.user_id` is the request's user; the other metadata fields are kept in `data`. */
+function decodeMetadata(metadata: unknown, request: CanonicalRequest, data: Json): void {
+  if (metadata === undefined || metadata === null) return;
+  if (!isObject(metadata)) fail("metadata", `must be an object, found ${found(metadata)}`);
+  if (metadata.user_id !== undefined && metadata.user_id !== null) {
+    request.user = requireString(metadata.user_id, "metadata.user_id");
+  }
+  const rest = extrasOf(metadata, new Set(["user_id"]));
+  if (rest) data.metadata = rest;
 }
