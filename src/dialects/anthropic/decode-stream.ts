@@ -1,7 +1,9 @@
 /**
  * @module
  * Anthropic Messages SSE events (from an upstream) as canonical stream events.
- * Canonical block indexes are Anthropic's own.
+ * Canonical block indexes are Anthropic's own. Each event is read into the typed
+ * `AnthropicStreamEvent` union (one check of its type and block index) and
+ * handled by one function per event and block type.
  *
  * - `message_start` → `start` with the usage so far.
  * - text, thinking, redacted_thinking and tool_use blocks → their

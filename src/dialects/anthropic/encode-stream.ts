@@ -1,7 +1,8 @@
 /**
  * @module
- * Canonical stream events as Anthropic Messages SSE for the client. Each
- * event costs one `JSON.stringify` (of its text or block) inside a fixed frame.
+ * Canonical stream events as Anthropic Messages SSE for the client, one
+ * handler per event type. Each event costs one `JSON.stringify` (of its text or
+ * block) inside a fixed frame.
  *
  * - `message_start` carries the request's model (the pipeline sets
  *   `request.model` to the model the client asked for); it is sent before the

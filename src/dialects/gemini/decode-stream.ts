@@ -1,7 +1,8 @@
 /**
  * @module
  * `streamGenerateContent?alt=sse` chunks (each a `GenerateContentResponse`
- * with only the new parts) as canonical stream events.
+ * with only the new parts) as canonical stream events, one function per kind
+ * of part.
  *
  * - `start` comes with the first chunk. One text or reasoning block is open
  *   at a time and stays open across chunks while parts of its kind arrive.

@@ -1,6 +1,8 @@
 /**
  * @module
  * `chat.completion.chunk` events from an upstream as canonical stream events.
+ * Each event's data is read as a `ChatChunk` (any JSON object is one: every
+ * field is optional and tested where it is read).
  *
  * - `start` comes with the first chunk that has an id or a choice (Azure's
  *   leading `prompt_filter_results` chunk has neither and is skipped).
