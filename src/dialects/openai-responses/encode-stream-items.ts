@@ -51,7 +51,7 @@ export interface ToolState {
   args: string;
 }
 
-export type BlockState = TextState | ReasoningState | ToolState;
+type BlockState = TextState | ReasoningState | ToolState;
 
 export interface EncoderState {
   /** The request being answered: its settings are echoed in the response object. */
