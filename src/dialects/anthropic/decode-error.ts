@@ -5,17 +5,22 @@
  * The error's `type` decides the kind; without one, the HTTP status does.
  * `retry-after` (seconds or an HTTP date) becomes `retryAfterSeconds`.
  */
-import { kindFromStatus, retryAfterSeconds } from "../http-error.ts";
+import {
+  kindFromStatus,
+  MAX_MESSAGE,
+  parseJsonOrUndefined,
+  retryAfterSeconds,
+} from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../errors/api-error.ts";
-
-const MAX_MESSAGE = 1000;
+import { isObject } from "../json.ts";
+import type { AnthropicErrorBody, AnthropicErrorObject } from "./wire-types.ts";
 
 /** The shared status table, but Anthropic's 402 (billing) is a permission problem, not a limit. */
 function kindFromHttp(status: number): ErrorKind {
   return status === 402 ? "permission" : kindFromStatus(status) ?? "api_error";
 }
 
-function kindFromType(type: unknown): ErrorKind | undefined {
+function kindFromType(type: string | undefined): ErrorKind | undefined {
   switch (type) {
     case "invalid_request_error":
       return "invalid_request";
@@ -44,13 +49,20 @@ function clip(text: string): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }
 
-/** An error object from a body or a stream event; `status` 0 means "the kind's usual status". */
-export function errorFromObject(error: unknown, status = 0): ApiError {
-  const object = error && typeof error === "object" ? error as Record<string, unknown> : {};
-  const kind = kindFromType(object.type) ?? (status ? kindFromHttp(status) : "api_error");
+/**
+ * An error object from a body or a stream event (read defensively: a stream's `error` may be
+ * anything); `status` 0 means "the kind's usual status".
+ */
+export function errorFromObject(
+  error: Partial<AnthropicErrorObject> | undefined,
+  status = 0,
+): ApiError {
+  const object: Partial<AnthropicErrorObject> = isObject(error) ? error : {};
+  const type = typeof object.type === "string" ? object.type : undefined;
+  const kind = kindFromType(type) ?? (status ? kindFromHttp(status) : "api_error");
   const message = typeof object.message === "string" && object.message
     ? clip(object.message)
-    : `The upstream reported ${typeof object.type === "string" ? object.type : "an error"}.`;
+    : `The upstream reported ${type ?? "an error"}.`;
   const decoded = apiError(kind, message).error;
   if (status >= 400) decoded.status = status;
   return decoded;
@@ -64,18 +76,18 @@ function describeBody(status: number, body: string): string {
   return `The upstream answered HTTP ${status}: ${clip(text.replace(/\s+/g, " "))}`;
 }
 
-export function decodeError(status: number, body: string, headers: Headers): ApiError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const object = parsed && typeof parsed === "object"
-    ? (parsed as Record<string, unknown>).error
+/** The body as Anthropic's error JSON: an object whose `error` is an object. */
+function readErrorBody(body: string): AnthropicErrorBody | undefined {
+  const parsed = parseJsonOrUndefined(body);
+  return isObject(parsed) && isObject(parsed.error)
+    ? parsed as unknown as AnthropicErrorBody
     : undefined;
-  const error = object && typeof object === "object"
-    ? errorFromObject(object, status)
+}
+
+export function decodeError(status: number, body: string, headers: Headers): ApiError {
+  const wire = readErrorBody(body);
+  const error = wire
+    ? errorFromObject(wire.error, status)
     : { ...apiError(kindFromHttp(status), describeBody(status, body)).error };
   if (status >= 400) error.status = status;
   const seconds = retryAfterSeconds(headers);

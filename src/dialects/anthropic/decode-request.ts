@@ -43,7 +43,8 @@ import type {
 import { apiError } from "../../errors/api-error.ts";
 import type { DecodeContext } from "../codec.ts";
 import { readForeignReasoning } from "./encode-response.ts";
-import type { Json, MessageProviderData, OpaqueBlock } from "./wire-types.ts";
+import type { MessageProviderData, OpaqueBlock } from "./wire-types.ts";
+import { extrasOf, isObject, type Json } from "../json.ts";
 
 const REQUEST_FIELDS = new Set([
   "model",
@@ -79,10 +80,6 @@ function fail(path: string, problem: string): never {
   throw apiError("invalid_request", `${path}: ${problem}`);
 }
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** A short rendering of a wrong value for an error message. */
 function found(value: unknown): string {
   if (value === undefined) return "nothing";
@@ -95,15 +92,6 @@ function found(value: unknown): string {
 function requireString(value: unknown, path: string): string {
   if (typeof value !== "string") fail(path, `must be a string, found ${found(value)}`);
   return value;
-}
-
-/** The fields of `object` not in `known`, or undefined when there are none. */
-function residue(object: Json, known: ReadonlySet<string>): Json | undefined {
-  let rest: Json | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (rest ??= {})[key] = object[key];
-  }
-  return rest;
 }
 
 function withData<T extends { providerData?: ProviderData }>(part: T, data: Json | undefined): T {
@@ -123,7 +111,7 @@ function base64Utf8(text: string): string {
 function decodeText(block: Json, path: string): TextPart {
   return withData<TextPart>(
     { type: "text", text: requireString(block.text, `${path}.text`) },
-    residue(block, TEXT_FIELDS),
+    extrasOf(block, TEXT_FIELDS),
   );
 }
 
@@ -161,7 +149,7 @@ function decodeFile(block: Json, path: string): FilePart | undefined {
   }
   const titled = document && typeof block.title === "string";
   if (titled) part.filename = block.title as string;
-  return withData(part, residue(block, titled ? TITLED_FIELDS : IMAGE_FIELDS));
+  return withData(part, extrasOf(block, titled ? TITLED_FIELDS : IMAGE_FIELDS));
 }
 
 function decodeToolUse(block: Json, path: string): ToolCallPart {
@@ -172,7 +160,7 @@ function decodeToolUse(block: Json, path: string): ToolCallPart {
     id: requireString(block.id, `${path}.id`),
     name: requireString(block.name, `${path}.name`),
     arguments: JSON.stringify(input),
-  }, residue(block, TOOL_USE_FIELDS));
+  }, extrasOf(block, TOOL_USE_FIELDS));
 }
 
 function decodeToolResult(block: Json, path: string): ToolResultPart {
@@ -181,7 +169,7 @@ function decodeToolResult(block: Json, path: string): ToolResultPart {
     toolCallId: requireString(block.tool_use_id, `${path}.tool_use_id`),
     content: "",
   };
-  let data = residue(block, TOOL_RESULT_FIELDS);
+  let data = extrasOf(block, TOOL_RESULT_FIELDS);
   const content = block.content;
   if (typeof content === "string") part.content = content;
   else if (Array.isArray(content)) {
@@ -221,7 +209,7 @@ function decodeReasoning(block: Json, path: string): ReasoningPart {
     else part.signature = opaque;
     part.origin = "anthropic";
   }
-  return withData(part, residue(block, redacted ? REDACTED_FIELDS : THINKING_FIELDS));
+  return withData(part, extrasOf(block, redacted ? REDACTED_FIELDS : THINKING_FIELDS));
 }
 
 function belongs(role: Role, expected: Role, type: string, path: string): void {
@@ -368,7 +356,7 @@ function decodeTools(value: unknown): { tools: ToolDefinition[]; slots?: Array<J
       }
       definition.strict = tool.strict;
     }
-    tools.push(withData(definition, residue(tool, TOOL_FIELDS)));
+    tools.push(withData(definition, extrasOf(tool, TOOL_FIELDS)));
     slots.push(null);
   });
   return server ? { tools, slots } : { tools };
@@ -461,7 +449,7 @@ function decodeOutputConfig(
     if (EFFORTS.has(value.effort)) out.effort = value.effort as ReasoningConfig["effort"];
     else if (value.effort === "max") out.effort = "xhigh";
   }
-  const rest = residue(value, format ? new Set(["format"]) : new Set());
+  const rest = extrasOf(value, format ? new Set(["format"]) : new Set());
   if (rest) out.rest = rest;
   return out;
 }
@@ -496,7 +484,7 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
     tools: [],
     stream: false,
   };
-  const data: Json = residue(body, REQUEST_FIELDS) ?? {};
+  const data: Json = extrasOf(body, REQUEST_FIELDS) ?? {};
   if (system.opaque.length > 0) data.systemOpaque = system.opaque;
 
   if (body.stream !== undefined && body.stream !== null) {
@@ -505,26 +493,7 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
     }
     request.stream = body.stream;
   }
-  const maxTokens = body.max_tokens;
-  if (maxTokens !== undefined && maxTokens !== null) {
-    if (!Number.isInteger(maxTokens) || (maxTokens as number) <= 0) {
-      fail("max_tokens", `must be a positive integer, found ${found(maxTokens)}`);
-    }
-    request.maxOutputTokens = maxTokens as number;
-  }
-  const temperature = optionalNumber(body, "temperature");
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(body, "top_p");
-  if (topP !== undefined) request.topP = topP;
-  const topK = optionalNumber(body, "top_k", true);
-  if (topK !== undefined) request.topK = topK;
-  if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
-    const stops = body.stop_sequences;
-    if (!Array.isArray(stops)) {
-      fail("stop_sequences", `must be an array of strings, found ${found(stops)}`);
-    }
-    request.stopSequences = stops.map((stop, i) => requireString(stop, `stop_sequences[${i}]`));
-  }
+  decodeSampling(body, request);
 
   const tools = decodeTools(body.tools);
   request.tools = tools.tools;
@@ -545,15 +514,42 @@ export function decodeRequest(body: unknown, _context: DecodeContext): Canonical
     if (output.effort) request.reasoning.effort = output.effort;
   }
 
-  const metadata = body.metadata;
-  if (metadata !== undefined && metadata !== null) {
-    if (!isObject(metadata)) fail("metadata", `must be an object, found ${found(metadata)}`);
-    if (metadata.user_id !== undefined && metadata.user_id !== null) {
-      request.user = requireString(metadata.user_id, "metadata.user_id");
-    }
-    const rest = residue(metadata, new Set(["user_id"]));
-    if (rest) data.metadata = rest;
-  }
+  decodeMetadata(body.metadata, request, data);
   if (Object.keys(data).length > 0) request.providerData = { anthropic: data };
   return request;
+}
+
+/** `max_tokens`, temperature, top_p, top_k and stop sequences, checked. */
+function decodeSampling(body: Json, request: CanonicalRequest): void {
+  const maxTokens = body.max_tokens;
+  if (maxTokens !== undefined && maxTokens !== null) {
+    if (!Number.isInteger(maxTokens) || (maxTokens as number) <= 0) {
+      fail("max_tokens", `must be a positive integer, found ${found(maxTokens)}`);
+    }
+    request.maxOutputTokens = maxTokens as number;
+  }
+  const temperature = optionalNumber(body, "temperature");
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = optionalNumber(body, "top_p");
+  if (topP !== undefined) request.topP = topP;
+  const topK = optionalNumber(body, "top_k", true);
+  if (topK !== undefined) request.topK = topK;
+  if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
+    const stops = body.stop_sequences;
+    if (!Array.isArray(stops)) {
+      fail("stop_sequences", `must be an array of strings, found ${found(stops)}`);
+    }
+    request.stopSequences = stops.map((stop, i) => requireString(stop, `stop_sequences[${i}]`));
+  }
+}
+
+/** `metadata.user_id` is the request's user; the other metadata fields are kept in `data`. */
+function decodeMetadata(metadata: unknown, request: CanonicalRequest, data: Json): void {
+  if (metadata === undefined || metadata === null) return;
+  if (!isObject(metadata)) fail("metadata", `must be an object, found ${found(metadata)}`);
+  if (metadata.user_id !== undefined && metadata.user_id !== null) {
+    request.user = requireString(metadata.user_id, "metadata.user_id");
+  }
+  const rest = extrasOf(metadata, new Set(["user_id"]));
+  if (rest) data.metadata = rest;
 }

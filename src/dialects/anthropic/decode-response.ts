@@ -18,7 +18,8 @@ import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
-import type { Json, OpaqueBlock } from "./wire-types.ts";
+import type { AnthropicErrorBody, OpaqueBlock } from "./wire-types.ts";
+import { extrasOf, finiteNumber, isObject, type Json, stringOrEmpty } from "../json.ts";
 
 const RESPONSE_FIELDS = new Set([
   "id",
@@ -50,20 +51,16 @@ export interface UsageCounts {
   reasoning?: number;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 /** Copies the counts `usage` reports into `counts` (later reports overwrite earlier ones). */
 export function readUsage(usage: unknown, counts: UsageCounts): UsageCounts {
   if (!usage || typeof usage !== "object") return counts;
   const fields = usage as Json;
-  counts.input = count(fields.input_tokens) ?? counts.input;
-  counts.cacheRead = count(fields.cache_read_input_tokens) ?? counts.cacheRead;
-  counts.cacheWritten = count(fields.cache_creation_input_tokens) ?? counts.cacheWritten;
-  counts.output = count(fields.output_tokens) ?? counts.output;
+  counts.input = finiteNumber(fields.input_tokens) ?? counts.input;
+  counts.cacheRead = finiteNumber(fields.cache_read_input_tokens) ?? counts.cacheRead;
+  counts.cacheWritten = finiteNumber(fields.cache_creation_input_tokens) ?? counts.cacheWritten;
+  counts.output = finiteNumber(fields.output_tokens) ?? counts.output;
   const details = fields.output_tokens_details as Json | undefined;
-  counts.reasoning = count(details?.thinking_tokens) ?? counts.reasoning;
+  counts.reasoning = finiteNumber(details?.thinking_tokens) ?? counts.reasoning;
   return counts;
 }
 
@@ -78,14 +75,6 @@ export function canonicalUsage(counts: UsageCounts): Usage {
   return usage;
 }
 
-function rest(object: Json, known: ReadonlySet<string>): Json | undefined {
-  let out: Json | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (out ??= {})[key] = object[key];
-  }
-  return out;
-}
-
 function data(extra: Json | undefined): { providerData?: ProviderData } {
   return extra ? { providerData: { anthropic: extra } } : {};
 }
@@ -95,7 +84,7 @@ function decodeBlock(block: Json): AssistantPart | undefined {
   switch (block.type) {
     case "text":
       if (typeof block.text !== "string") return undefined;
-      return { type: "text", text: block.text, ...data(rest(block, BLOCK_FIELDS.text)) };
+      return { type: "text", text: block.text, ...data(extrasOf(block, BLOCK_FIELDS.text)) };
     case "thinking": {
       if (typeof block.thinking !== "string") return undefined;
       const signature = typeof block.signature === "string" && block.signature
@@ -119,7 +108,7 @@ function decodeBlock(block: Json): AssistantPart | undefined {
         id: block.id,
         name: block.name,
         arguments: JSON.stringify(block.input ?? {}),
-        ...data(rest(block, BLOCK_FIELDS.tool_use)),
+        ...data(extrasOf(block, BLOCK_FIELDS.tool_use)),
       };
     default:
       return undefined;
@@ -127,11 +116,14 @@ function decodeBlock(block: Json): AssistantPart | undefined {
 }
 
 export function decodeResponse(body: unknown): CanonicalResponse {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
+  if (!isObject(body)) {
     throw apiError("api_error", "The upstream answer is not a JSON object.", { status: 502 });
   }
-  const message = body as Json;
-  if (message.type === "error") throw new ApiErrorException(errorFromObject(message.error));
+  const message = body;
+  if (message.type === "error") {
+    // An error body on HTTP 200 (some proxies): its `error` is checked where it is read.
+    throw new ApiErrorException(errorFromObject((message as Partial<AnthropicErrorBody>).error));
+  }
   if (!Array.isArray(message.content)) {
     throw apiError("api_error", "The upstream answer has no content array.", { status: 502 });
   }
@@ -144,14 +136,14 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   });
 
   const usage = message.usage && typeof message.usage === "object" ? message.usage as Json : {};
-  const extra: Json = rest(message, RESPONSE_FIELDS) ?? {};
-  const usageExtra = rest(usage, USAGE_FIELDS);
+  const extra: Json = extrasOf(message, RESPONSE_FIELDS) ?? {};
+  const usageExtra = extrasOf(usage, USAGE_FIELDS);
   if (usageExtra) extra.usage = usageExtra;
   if (opaque.length > 0) extra.opaque = opaque;
 
   const response: CanonicalResponse = {
-    id: typeof message.id === "string" ? message.id : "",
-    model: typeof message.model === "string" ? message.model : "",
+    id: stringOrEmpty(message.id),
+    model: stringOrEmpty(message.model),
     content,
     stopReason: decodeStopReason(message.stop_reason),
     usage: canonicalUsage(readUsage(usage, {})),

@@ -1,7 +1,9 @@
 /**
  * @module
  * Anthropic Messages SSE events (from an upstream) as canonical stream events.
- * Canonical block indexes are Anthropic's own.
+ * Canonical block indexes are Anthropic's own. Each event is read into the typed
+ * `AnthropicStreamEvent` union (one check of its type and block index) and
+ * handled by one function per event and block type.
  *
  * - `message_start` → `start` with the usage so far.
  * - text, thinking, redacted_thinking and tool_use blocks → their
@@ -26,7 +28,8 @@ import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { canonicalUsage, readUsage, type UsageCounts } from "./decode-response.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
-import type { Json } from "./wire-types.ts";
+import { isObject, type Json, stringOrEmpty } from "../json.ts";
+import type { AnthropicBlockStart, AnthropicDelta, AnthropicStreamEvent } from "./wire-types.ts";
 
 type BlockKind = "text" | "reasoning" | "tool" | "skipped";
 
@@ -45,198 +48,280 @@ interface DecoderState {
   usage: UsageCounts;
 }
 
+type EventOf<T extends AnthropicStreamEvent["type"]> = Extract<AnthropicStreamEvent, { type: T }>;
+
+export function createStreamDecoder(): StreamDecoder {
+  const state: DecoderState = { done: false, blocks: [], usage: {} };
+  return {
+    decode: (event) => decodeEvent(state, event),
+    end: () => endStream(state),
+  };
+}
+
 function fail(message: string): StreamEvent {
   return { type: "error", error: apiError("api_error", message, { status: 502 }).error };
 }
 
-export function createStreamDecoder(): StreamDecoder {
-  const state: DecoderState = { done: false, blocks: [], usage: {} };
+function decodeEvent(state: DecoderState, sse: SseEvent): StreamEvent[] {
+  if (state.done) return [];
+  const text = sse.data;
+  if (text === "" || text === "[DONE]") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  // Any JSON object will do here (an array too): it is `readStreamEvent` that checks it.
+  if (!parsed || typeof parsed !== "object") {
+    state.done = true;
+    return [fail(`The upstream sent a malformed ${sse.event ?? "stream"} event.`)];
+  }
+  const event = readStreamEvent(parsed as Json);
+  const out: StreamEvent[] = [];
+  if (event) onEvent(state, event, out);
+  return out;
+}
 
-  const openText = (index: number, block: BlockState, out: StreamEvent[]) => {
-    const citations = block.citations;
-    block.citations = undefined;
-    out.push(
-      citations && citations.length > 0
-        ? { type: "text-start", index, providerData: { anthropic: { citations } } }
-        : { type: "text-start", index },
-    );
-  };
+function endStream(state: DecoderState): StreamEvent[] {
+  if (state.done) return [];
+  state.done = true;
+  const out: StreamEvent[] = [];
+  closeAll(state, out);
+  out.push(fail("The upstream stream ended before the answer was complete."));
+  return out;
+}
 
-  const onBlockStart = (index: number, content: Json, out: StreamEvent[]) => {
-    switch (content.type) {
-      case "text": {
-        const block: BlockState = { kind: "text", open: true };
-        state.blocks[index] = block;
-        if (Array.isArray(content.citations)) block.citations = [...content.citations];
-        else openText(index, block, out);
-        if (typeof content.text === "string" && content.text !== "") {
-          if (block.citations) openText(index, block, out);
-          out.push({ type: "text-delta", index, text: content.text });
-        }
-        return;
-      }
-      case "thinking":
-        state.blocks[index] = { kind: "reasoning", open: true };
-        out.push({ type: "reasoning-start", index });
-        if (typeof content.thinking === "string" && content.thinking !== "") {
-          out.push({ type: "reasoning-delta", index, text: content.thinking });
-        }
-        if (typeof content.signature === "string" && content.signature !== "") {
-          out.push({ type: "reasoning-signature", index, signature: content.signature });
-        }
-        return;
-      case "redacted_thinking":
-        state.blocks[index] = { kind: "reasoning", open: true };
-        out.push({
-          type: "reasoning-start",
-          index,
-          redacted: true,
-          encrypted: typeof content.data === "string" ? content.data : "",
-        });
-        return;
-      case "tool_use": {
-        state.blocks[index] = { kind: "tool", open: true };
-        out.push({
-          type: "tool-call-start",
-          index,
-          id: typeof content.id === "string" ? content.id : "",
-          name: typeof content.name === "string" ? content.name : "",
-        });
-        const input = content.input;
-        if (input && typeof input === "object" && Object.keys(input).length > 0) {
-          out.push({ type: "tool-call-delta", index, argumentsDelta: JSON.stringify(input) });
-        }
-        return;
-      }
-      default:
-        state.blocks[index] = { kind: "skipped", open: false };
-    }
-  };
+/**
+ * The parsed event as the typed union, when its type is one the decoder acts on and the fields
+ * that route it are there: a block event names its block by a numeric `index`, and a start or
+ * delta carries an object. Anything else (`ping`, `message_stop`, newer event types, a broken
+ * block event) is undefined and says nothing.
+ */
+function readStreamEvent(data: Json): AnthropicStreamEvent | undefined {
+  switch (data.type) {
+    case "message_start":
+    case "message_delta":
+    case "error":
+      return data as AnthropicStreamEvent;
+    case "content_block_start":
+      return typeof data.index === "number" && isObject(data.content_block)
+        ? data as EventOf<"content_block_start">
+        : undefined;
+    case "content_block_delta":
+      return typeof data.index === "number" && isObject(data.delta)
+        ? data as EventOf<"content_block_delta">
+        : undefined;
+    case "content_block_stop":
+      return typeof data.index === "number" ? data as EventOf<"content_block_stop"> : undefined;
+    default:
+      return undefined;
+  }
+}
 
-  const onBlockDelta = (index: number, delta: Json, out: StreamEvent[]) => {
-    const block = state.blocks[index];
-    if (!block || block.kind === "skipped") return;
-    switch (delta.type) {
-      case "text_delta":
-        if (block.kind !== "text" || typeof delta.text !== "string") return;
-        if (block.citations) openText(index, block, out);
-        if (delta.text !== "") out.push({ type: "text-delta", index, text: delta.text });
-        return;
-      case "citations_delta":
-        if (block.citations && delta.citation !== undefined) block.citations.push(delta.citation);
-        return;
-      case "thinking_delta":
-        if (block.kind === "reasoning" && typeof delta.thinking === "string" && delta.thinking) {
-          out.push({ type: "reasoning-delta", index, text: delta.thinking });
-        }
-        return;
-      case "signature_delta":
-        if (block.kind === "reasoning" && typeof delta.signature === "string") {
-          out.push({ type: "reasoning-signature", index, signature: delta.signature });
-        }
-        return;
-      case "input_json_delta":
-        if (block.kind === "tool" && typeof delta.partial_json === "string" && delta.partial_json) {
-          out.push({ type: "tool-call-delta", index, argumentsDelta: delta.partial_json });
-        }
-        return;
-    }
-  };
-
-  const close = (index: number, out: StreamEvent[]) => {
-    const block = state.blocks[index];
-    if (!block?.open) return;
-    block.open = false;
-    switch (block.kind) {
-      case "text":
-        if (block.citations) openText(index, block, out);
-        out.push({ type: "text-end", index });
-        return;
-      case "reasoning":
-        out.push({ type: "reasoning-end", index });
-        return;
-      case "tool":
-        out.push({ type: "tool-call-end", index });
-        return;
-    }
-  };
-
-  const onEvent = (event: Json, out: StreamEvent[]) => {
-    switch (event.type) {
-      case "message_start": {
-        const message = (event.message ?? {}) as Json;
-        const start: StreamEvent = {
-          type: "start",
-          id: typeof message.id === "string" ? message.id : "",
-          model: typeof message.model === "string" ? message.model : "",
-        };
-        if (message.usage && typeof message.usage === "object") {
-          start.usage = canonicalUsage(readUsage(message.usage, state.usage));
-        }
-        out.push(start);
-        return;
-      }
-      case "content_block_start":
-        if (typeof event.index === "number" && event.content_block) {
-          onBlockStart(event.index, event.content_block as Json, out);
-        }
-        return;
-      case "content_block_delta":
-        if (typeof event.index === "number" && event.delta) {
-          onBlockDelta(event.index, event.delta as Json, out);
-        }
-        return;
-      case "content_block_stop":
-        if (typeof event.index === "number") close(event.index, out);
-        return;
-      case "message_delta": {
-        const delta = (event.delta ?? {}) as Json;
-        readUsage(event.usage, state.usage);
-        const finish: StreamEvent = {
-          type: "finish",
-          stopReason: decodeStopReason(delta.stop_reason),
-          usage: canonicalUsage(state.usage),
-        };
-        if (typeof delta.stop_sequence === "string") finish.stopSequence = delta.stop_sequence;
-        for (let index = 0; index < state.blocks.length; index++) close(index, out);
-        out.push(finish);
-        state.done = true;
-        return;
-      }
-      case "error":
-        state.done = true;
-        out.push({ type: "error", error: errorFromObject(event.error) });
-        return;
-    }
-  };
-
-  return {
-    decode(event: SseEvent): StreamEvent[] {
-      if (state.done) return [];
-      const text = event.data;
-      if (text === "" || text === "[DONE]") return [];
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        state.done = true;
-        return [fail(`The upstream sent a malformed ${event.event ?? "stream"} event.`)];
-      }
-      if (!parsed || typeof parsed !== "object") {
-        state.done = true;
-        return [fail(`The upstream sent a malformed ${event.event ?? "stream"} event.`)];
-      }
-      const out: StreamEvent[] = [];
-      onEvent(parsed as Json, out);
-      return out;
-    },
-    end(): StreamEvent[] {
-      if (state.done) return [];
+/** Dispatches an event to its handler. */
+function onEvent(state: DecoderState, event: AnthropicStreamEvent, out: StreamEvent[]): void {
+  switch (event.type) {
+    case "message_start":
+      return onMessageStart(state, event, out);
+    case "content_block_start":
+      return onBlockStart(state, event.index, event.content_block, out);
+    case "content_block_delta":
+      return onBlockDelta(state, event.index, event.delta, out);
+    case "content_block_stop":
+      return close(state, event.index, out);
+    case "message_delta":
+      return onMessageDelta(state, event, out);
+    case "error":
       state.done = true;
-      const out: StreamEvent[] = [];
-      for (let index = 0; index < state.blocks.length; index++) close(index, out);
-      out.push(fail("The upstream stream ended before the answer was complete."));
-      return out;
-    },
+      out.push({ type: "error", error: errorFromObject(event.error) });
+      return;
+  }
+}
+
+function onMessageStart(
+  state: DecoderState,
+  event: EventOf<"message_start">,
+  out: StreamEvent[],
+): void {
+  const message = event.message;
+  const start: StreamEvent = {
+    type: "start",
+    id: stringOrEmpty(message?.id),
+    model: stringOrEmpty(message?.model),
   };
+  if (message?.usage && typeof message.usage === "object") {
+    start.usage = canonicalUsage(readUsage(message.usage, state.usage));
+  }
+  out.push(start);
+}
+
+function onMessageDelta(
+  state: DecoderState,
+  event: EventOf<"message_delta">,
+  out: StreamEvent[],
+): void {
+  readUsage(event.usage, state.usage);
+  const finish: StreamEvent = {
+    type: "finish",
+    stopReason: decodeStopReason(event.delta?.stop_reason),
+    usage: canonicalUsage(state.usage),
+  };
+  const stopSequence = event.delta?.stop_sequence;
+  if (typeof stopSequence === "string") finish.stopSequence = stopSequence;
+  closeAll(state, out);
+  out.push(finish);
+  state.done = true;
+}
+
+// ------------------------------------------------------------ block starts
+
+function onBlockStart(
+  state: DecoderState,
+  index: number,
+  block: AnthropicBlockStart,
+  out: StreamEvent[],
+): void {
+  switch (block.type) {
+    case "text":
+      return startText(state, index, block, out);
+    case "thinking":
+      return startThinking(state, index, block, out);
+    case "redacted_thinking":
+      state.blocks[index] = { kind: "reasoning", open: true };
+      out.push({
+        type: "reasoning-start",
+        index,
+        redacted: true,
+        encrypted: stringOrEmpty(block.data),
+      });
+      return;
+    case "tool_use":
+      return startToolUse(state, index, block, out);
+    default:
+      state.blocks[index] = { kind: "skipped", open: false };
+  }
+}
+
+/** A text block with citations waits for its first text to say `text-start` (see the module doc). */
+function startText(
+  state: DecoderState,
+  index: number,
+  block: Extract<AnthropicBlockStart, { type: "text" }>,
+  out: StreamEvent[],
+): void {
+  const text: BlockState = { kind: "text", open: true };
+  state.blocks[index] = text;
+  if (Array.isArray(block.citations)) text.citations = [...block.citations];
+  else openText(index, text, out);
+  if (typeof block.text === "string" && block.text !== "") {
+    if (text.citations) openText(index, text, out);
+    out.push({ type: "text-delta", index, text: block.text });
+  }
+}
+
+/** Says `text-start` for a text block, with the citations that came before its text. */
+function openText(index: number, block: BlockState, out: StreamEvent[]): void {
+  const citations = block.citations;
+  block.citations = undefined;
+  out.push(
+    citations && citations.length > 0
+      ? { type: "text-start", index, providerData: { anthropic: { citations } } }
+      : { type: "text-start", index },
+  );
+}
+
+function startThinking(
+  state: DecoderState,
+  index: number,
+  block: Extract<AnthropicBlockStart, { type: "thinking" }>,
+  out: StreamEvent[],
+): void {
+  state.blocks[index] = { kind: "reasoning", open: true };
+  out.push({ type: "reasoning-start", index });
+  if (typeof block.thinking === "string" && block.thinking !== "") {
+    out.push({ type: "reasoning-delta", index, text: block.thinking });
+  }
+  if (typeof block.signature === "string" && block.signature !== "") {
+    out.push({ type: "reasoning-signature", index, signature: block.signature });
+  }
+}
+
+function startToolUse(
+  state: DecoderState,
+  index: number,
+  block: Extract<AnthropicBlockStart, { type: "tool_use" }>,
+  out: StreamEvent[],
+): void {
+  state.blocks[index] = { kind: "tool", open: true };
+  out.push({
+    type: "tool-call-start",
+    index,
+    id: stringOrEmpty(block.id),
+    name: stringOrEmpty(block.name),
+  });
+  // The input usually streams as input_json_delta; some servers send it whole here.
+  const input = block.input;
+  if (input && typeof input === "object" && Object.keys(input).length > 0) {
+    out.push({ type: "tool-call-delta", index, argumentsDelta: JSON.stringify(input) });
+  }
+}
+
+// ------------------------------------------------------------ deltas and stops
+
+function onBlockDelta(
+  state: DecoderState,
+  index: number,
+  delta: AnthropicDelta,
+  out: StreamEvent[],
+): void {
+  const block = state.blocks[index];
+  if (!block || block.kind === "skipped") return;
+  switch (delta.type) {
+    case "text_delta":
+      if (block.kind !== "text" || typeof delta.text !== "string") return;
+      if (block.citations) openText(index, block, out);
+      if (delta.text !== "") out.push({ type: "text-delta", index, text: delta.text });
+      return;
+    case "citations_delta":
+      if (block.citations && delta.citation !== undefined) block.citations.push(delta.citation);
+      return;
+    case "thinking_delta":
+      if (block.kind === "reasoning" && typeof delta.thinking === "string" && delta.thinking) {
+        out.push({ type: "reasoning-delta", index, text: delta.thinking });
+      }
+      return;
+    case "signature_delta":
+      if (block.kind === "reasoning" && typeof delta.signature === "string") {
+        out.push({ type: "reasoning-signature", index, signature: delta.signature });
+      }
+      return;
+    case "input_json_delta":
+      if (block.kind === "tool" && typeof delta.partial_json === "string" && delta.partial_json) {
+        out.push({ type: "tool-call-delta", index, argumentsDelta: delta.partial_json });
+      }
+      return;
+  }
+}
+
+function close(state: DecoderState, index: number, out: StreamEvent[]): void {
+  const block = state.blocks[index];
+  if (!block?.open) return;
+  block.open = false;
+  switch (block.kind) {
+    case "text":
+      if (block.citations) openText(index, block, out);
+      out.push({ type: "text-end", index });
+      return;
+    case "reasoning":
+      out.push({ type: "reasoning-end", index });
+      return;
+    case "tool":
+      out.push({ type: "tool-call-end", index });
+      return;
+  }
+}
+
+function closeAll(state: DecoderState, out: StreamEvent[]): void {
+  for (let index = 0; index < state.blocks.length; index++) close(state, index, out);
 }

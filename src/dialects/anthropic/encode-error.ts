@@ -3,6 +3,7 @@
  * An error in Anthropic's shape, `{type:"error",error:{type,message}}`.
  */
 import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
+import type { AnthropicErrorBody } from "./wire-types.ts";
 
 function anthropicType(kind: ErrorKind): string {
   switch (kind) {
@@ -25,6 +26,6 @@ function anthropicType(kind: ErrorKind): string {
   }
 }
 
-export function encodeError(error: ApiError): unknown {
+export function encodeError(error: ApiError): AnthropicErrorBody {
   return { type: "error", error: { type: anthropicType(error.kind), message: error.message } };
 }

@@ -42,9 +42,9 @@ import type {
   AnthropicTextBlock,
   AnthropicToolChoice,
   AnthropicToolResultBlock,
-  Json,
   MessageProviderData,
 } from "./wire-types.ts";
+import type { Json } from "../json.ts";
 
 type Effort = Exclude<NonNullable<ReasoningConfig["effort"]>, "none">;
 
@@ -434,6 +434,32 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
     outputConfig.effort !== undefined,
     context,
   );
+  dropImpossibleThinking(plan, toolChoice, messages, context);
+  if (plan.thinking) body.thinking = plan.thinking as AnthropicRequest["thinking"];
+  if (plan.effort && outputConfig.effort === undefined) outputConfig.effort = plan.effort;
+  body.max_tokens = maxTokens(request, plan, context);
+  encodeSampling(request, body, context);
+  if (request.stopSequences !== undefined) body.stop_sequences = request.stopSequences;
+
+  encodeFormat(request, outputConfig, system, context);
+  if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
+  const systemBlocks = interleave(system, systemOpaque) as AnthropicTextBlock[];
+  if (systemBlocks.length > 0) body.system = systemBlocks;
+
+  const metadata: Json = { ...(metadataRest as Json | undefined) };
+  if (request.user !== undefined) metadata.user_id = request.user;
+  if (Object.keys(metadata).length > 0) body.metadata = metadata;
+  warnLosses(tally, context);
+  return body;
+}
+
+/** Turns thinking off where Anthropic would refuse it: with a forced tool call, or mid tool loop. */
+function dropImpossibleThinking(
+  plan: ThinkingPlan,
+  toolChoice: AnthropicToolChoice | undefined,
+  messages: AnthropicMessageParam[],
+  context: EncodeContext,
+): void {
   const thinks = plan.thinking?.type === "enabled" || plan.thinking?.type === "adaptive";
   if (thinks && (toolChoice?.type === "any" || toolChoice?.type === "tool")) {
     context.warn(
@@ -448,22 +474,25 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
     );
     plan.thinking = plan.budget = plan.effort = undefined;
   }
-  if (plan.thinking) body.thinking = plan.thinking as AnthropicRequest["thinking"];
-  if (plan.effort && outputConfig.effort === undefined) outputConfig.effort = plan.effort;
+}
 
-  let maxTokens = request.maxOutputTokens ?? DEFAULT_MAX_TOKENS;
-  if (plan.budget !== undefined && maxTokens <= plan.budget) {
-    const raised = plan.budget + maxTokens;
-    if (request.maxOutputTokens !== undefined) {
-      context.warn(
-        "max_tokens",
-        `raised from ${maxTokens} to ${raised} to fit the thinking budget`,
-      );
-    }
-    maxTokens = raised;
+/** `max_tokens`, raised above the thinking budget (Anthropic counts thinking in it). */
+function maxTokens(request: CanonicalRequest, plan: ThinkingPlan, context: EncodeContext): number {
+  const asked = request.maxOutputTokens ?? DEFAULT_MAX_TOKENS;
+  if (plan.budget === undefined || asked > plan.budget) return asked;
+  const raised = plan.budget + asked;
+  if (request.maxOutputTokens !== undefined) {
+    context.warn("max_tokens", `raised from ${asked} to ${raised} to fit the thinking budget`);
   }
-  body.max_tokens = maxTokens;
+  return raised;
+}
 
+/** Temperature, top_k and top_p, as far as Anthropic takes them (less while thinking). */
+function encodeSampling(
+  request: CanonicalRequest,
+  body: AnthropicRequest,
+  context: EncodeContext,
+): void {
   const on = body.thinking !== undefined && body.thinking.type !== "disabled";
   if (request.temperature !== undefined) {
     if (on && request.temperature !== 1) {
@@ -481,8 +510,15 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
       context.warn("top_p", "Anthropic takes temperature or top_p, not both; temperature kept");
     } else body.top_p = request.topP;
   }
-  if (request.stopSequences !== undefined) body.stop_sequences = request.stopSequences;
+}
 
+/** A JSON schema goes in `output_config.format`; plain JSON mode is asked for in the system. */
+function encodeFormat(
+  request: CanonicalRequest,
+  outputConfig: Json,
+  system: AnthropicTextBlock[],
+  context: EncodeContext,
+): void {
   const format = request.responseFormat;
   if (format?.type === "json-schema") {
     outputConfig.format = { type: "json_schema", schema: format.schema };
@@ -490,14 +526,9 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
     context.warn("response_format", "JSON mode is asked for in the system prompt");
     system.push({ type: "text", text: JSON_INSTRUCTION });
   }
-  if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
-  const systemBlocks = interleave(system, systemOpaque) as AnthropicTextBlock[];
-  if (systemBlocks.length > 0) body.system = systemBlocks;
+}
 
-  const metadata: Json = { ...(metadataRest as Json | undefined) };
-  if (request.user !== undefined) metadata.user_id = request.user;
-  if (Object.keys(metadata).length > 0) body.metadata = metadata;
-
+function warnLosses(tally: Tally, context: EncodeContext): void {
   if (tally.reasoning > 0) {
     context.warn(
       "reasoning",
@@ -519,5 +550,4 @@ export function encodeRequest(request: CanonicalRequest, context: EncodeContext)
       "system messages from the middle of the conversation joined the top-level system",
     );
   }
-  return body;
 }

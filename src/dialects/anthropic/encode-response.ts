@@ -21,9 +21,9 @@ import type {
   AnthropicBlock,
   AnthropicResponse,
   AnthropicUsage,
-  Json,
   OpaqueBlock,
 } from "./wire-types.ts";
+import { isObject, type Json } from "../json.ts";
 
 export const FOREIGN_PREFIX = "subgate.reasoning.v1:";
 
@@ -81,7 +81,7 @@ export function parseToolInput(text: string): Json | undefined {
   if (text.trim() === "") return {};
   try {
     const value = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

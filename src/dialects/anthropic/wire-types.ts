@@ -5,9 +5,7 @@
  * `providerData.anthropic`. Request and response objects carry an index
  * signature because fields the codec does not model travel through verbatim.
  */
-
-/** A JSON object as parsed, before the codec has checked its fields. */
-export type Json = Record<string, unknown>;
+import type { Json } from "../json.ts";
 
 export interface AnthropicCacheControl {
   type: "ephemeral";
@@ -175,27 +173,51 @@ export interface AnthropicResponse {
   [field: string]: unknown;
 }
 
-export type AnthropicDelta =
-  | { type: "text_delta"; text: string }
-  | { type: "input_json_delta"; partial_json: string }
-  | { type: "thinking_delta"; thinking: string }
-  | { type: "signature_delta"; signature: string }
-  | { type: "citations_delta"; citation: unknown };
+// ---------------------------------------------------------------- stream events
+// As the decoder reads them: past the discriminants (`type`, and the `index` that names a block),
+// every field is optional, since upstreams and proxies leave fields out or garble them, and the
+// decoder tests a field's type where it reads it. `readStreamEvent` (decode-stream.ts) checks
+// the discriminants.
 
-/** The stream's events, each sent as `event: <type>` with this as its `data`. */
+/**
+ * A block as `content_block_start` opens it; its text, thinking or input mostly follow in
+ * deltas. Blocks of other types (server_tool_use, web_search_tool_result, mcp_*, compaction …)
+ * arrive too: the canonical stream has no place for them and the decoder skips them.
+ */
+export type AnthropicBlockStart =
+  | { type: "text"; text?: string; citations?: unknown[] }
+  | { type: "thinking"; thinking?: string; signature?: string }
+  | { type: "redacted_thinking"; data?: string }
+  | { type: "tool_use"; id?: string; name?: string; input?: unknown };
+
+/** A `content_block_delta`'s delta; other delta types are skipped. */
+export type AnthropicDelta =
+  | { type: "text_delta"; text?: string }
+  | { type: "input_json_delta"; partial_json?: string }
+  | { type: "thinking_delta"; thinking?: string }
+  | { type: "signature_delta"; signature?: string }
+  | { type: "citations_delta"; citation?: unknown };
+
+/**
+ * The stream's events the decoder acts on, each sent as `event: <type>` with this as its
+ * `data`. `ping`, `message_stop` and event types newer than subgate say nothing it needs.
+ */
 export type AnthropicStreamEvent =
-  | { type: "message_start"; message: Json & { usage?: Json } }
-  | { type: "content_block_start"; index: number; content_block: Json }
-  | { type: "content_block_delta"; index: number; delta: Json }
+  | {
+    type: "message_start";
+    message?: { id?: string; model?: string; usage?: Partial<AnthropicUsage> };
+  }
+  | { type: "content_block_start"; index: number; content_block: AnthropicBlockStart }
+  | { type: "content_block_delta"; index: number; delta: AnthropicDelta }
   | { type: "content_block_stop"; index: number }
   | {
     type: "message_delta";
-    delta: { stop_reason?: string | null; stop_sequence?: string | null };
-    usage?: Json;
+    delta?: { stop_reason?: string | null; stop_sequence?: string | null };
+    usage?: Partial<AnthropicUsage>;
   }
-  | { type: "message_stop" }
-  | { type: "ping" }
-  | { type: "error"; error: AnthropicErrorObject };
+  | { type: "error"; error?: Partial<AnthropicErrorObject> };
+
+// ---------------------------------------------------------------- errors
 
 export interface AnthropicErrorObject {
   /** invalid_request_error, authentication_error, permission_error, not_found_error, request_too_large, rate_limit_error, api_error, overloaded_error, … */
@@ -203,6 +225,7 @@ export interface AnthropicErrorObject {
   message: string;
 }
 
+/** An error response's body (what this codec writes); read back, its `error` may be anything. */
 export interface AnthropicErrorBody {
   type: "error";
   error: AnthropicErrorObject;

@@ -19,15 +19,12 @@
  * All three are pure and never change their input.
  */
 import type { JsonSchema } from "./wire-types.ts";
+import { isObject } from "../json.ts";
 
 export interface CleanedSchema {
   schema: JsonSchema;
   /** Losses that may matter, as "<path>: <what>". */
   warnings: string[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -191,84 +188,126 @@ function mergeAllOf(node: Record<string, unknown>, context: SchemaContext, path:
   return merged;
 }
 
+/** What a node says of its type: Gemini's name for it (or several, for an `anyOf`), and null. */
+interface NodeType {
+  type?: string;
+  /** Several types (`["string","number"]`): Gemini says that with `anyOf`. */
+  anyOfTypes?: string[];
+  nullable: boolean;
+}
+
 function convertNode(input: unknown, context: SchemaContext, path: string): JsonSchema {
-  const at = path || "(root)";
   if (!isObject(input)) return {};
-  let node = input;
-  if (typeof node.$ref === "string") {
-    const ref = node.$ref;
-    if (context.expanding.includes(ref)) {
-      context.warnings.push(`${at}: recursive $ref ${ref} cut to a plain object`);
-      return {
-        type: "OBJECT",
-        ...(typeof node.description === "string" ? { description: node.description } : {}),
-      };
-    }
-    const target = resolveRef(ref, context);
-    if (!target) {
-      context.warnings.push(`${at}: $ref ${ref} not found, replaced by a plain object`);
-      return { type: "OBJECT" };
-    }
-    const { $ref: _ref, ...siblings } = node;
-    context.expanding.push(ref);
-    try {
-      return convertNode({ ...target, ...siblings }, context, path);
-    } finally {
-      context.expanding.pop();
-    }
-  }
-  if (Array.isArray(node.allOf)) node = mergeAllOf(node, context, path);
-
+  if (typeof input.$ref === "string") return convertRef(input, input.$ref, context, path);
+  const node = Array.isArray(input.allOf) ? mergeAllOf(input, context, path) : input;
+  const at = path || "(root)";
   const out: Record<string, unknown> = {};
-  let nullable = node.nullable === true;
+  const kind = readType(node, context, at);
+  convertEnum(node, kind, out, context, at);
+  if (!kind.type && !kind.anyOfTypes) {
+    if (isObject(node.properties)) kind.type = "OBJECT";
+    else if (node.items !== undefined) kind.type = "ARRAY";
+  }
+  if (kind.type) out.type = kind.type;
+  copyKeywords(node, kind.type, out, context, path);
+  convertAlternatives(node, kind, out, context, path);
+  pruneRequired(out, context, at);
+  if (kind.nullable) out.nullable = true;
+  return out;
+}
 
-  // type: a name, or a list of names ("null" among them means nullable).
-  let type: string | undefined;
-  let anyOfTypes: string[] | undefined;
+/** A `$ref` expanded in place (its sibling keywords win); a cycle or a dangling ref is an object. */
+function convertRef(
+  node: Record<string, unknown>,
+  ref: string,
+  context: SchemaContext,
+  path: string,
+): JsonSchema {
+  const at = path || "(root)";
+  if (context.expanding.includes(ref)) {
+    context.warnings.push(`${at}: recursive $ref ${ref} cut to a plain object`);
+    return {
+      type: "OBJECT",
+      ...(typeof node.description === "string" ? { description: node.description } : {}),
+    };
+  }
+  const target = resolveRef(ref, context);
+  if (!target) {
+    context.warnings.push(`${at}: $ref ${ref} not found, replaced by a plain object`);
+    return { type: "OBJECT" };
+  }
+  const { $ref: _ref, ...siblings } = node;
+  context.expanding.push(ref);
+  try {
+    return convertNode({ ...target, ...siblings }, context, path);
+  } finally {
+    context.expanding.pop();
+  }
+}
+
+/** `type`: a name, or a list of names ("null" among them means nullable). */
+function readType(node: Record<string, unknown>, context: SchemaContext, at: string): NodeType {
+  const kind: NodeType = { nullable: node.nullable === true };
   if (Array.isArray(node.type)) {
     const names = node.type.map(upperType).filter((name): name is string => !!name);
-    if (names.includes("NULL")) nullable = true;
+    if (names.includes("NULL")) kind.nullable = true;
     const real = [...new Set(names.filter((name) => name !== "NULL"))];
-    if (real.length === 1) type = real[0];
-    else if (real.length > 1) anyOfTypes = real;
-    else if (names.length > 0) type = "NULL";
+    if (real.length === 1) kind.type = real[0];
+    else if (real.length > 1) kind.anyOfTypes = real;
+    else if (names.length > 0) kind.type = "NULL";
   } else if (node.type !== undefined) {
-    type = upperType(node.type);
-    if (!type) context.warnings.push(`${at}: unknown type ${JSON.stringify(node.type)} dropped`);
+    kind.type = upperType(node.type);
+    if (!kind.type) {
+      context.warnings.push(`${at}: unknown type ${JSON.stringify(node.type)} dropped`);
+    }
   }
+  return kind;
+}
 
-  // const → enum
+/** `enum` and `const` as Gemini's enum, which holds strings only (a null in it means nullable). */
+function convertEnum(
+  node: Record<string, unknown>,
+  kind: NodeType,
+  out: Record<string, unknown>,
+  context: SchemaContext,
+  at: string,
+): void {
   let values: unknown[] | undefined = Array.isArray(node.enum) ? node.enum : undefined;
   if (node.const !== undefined) {
     if (typeof node.const === "string") values = [node.const];
-    else {context.warnings.push(
+    else {
+      context.warnings.push(
         `${at}: const ${JSON.stringify(node.const)} dropped (Gemini enums are strings)`,
-      );}
-  }
-  if (values) {
-    if (values.includes(null)) nullable = true;
-    const strings = values.filter((value) => value !== null);
-    if (strings.every((value) => typeof value === "string")) {
-      out.enum = strings;
-      type ??= "STRING";
-    } else {
-      context.warnings.push(`${at}: non-string enum dropped (Gemini enums are strings)`);
+      );
     }
   }
-
-  if (!type && !anyOfTypes) {
-    if (isObject(node.properties)) type = "OBJECT";
-    else if (node.items !== undefined) type = "ARRAY";
+  if (!values) return;
+  if (values.includes(null)) kind.nullable = true;
+  const strings = values.filter((value) => value !== null);
+  if (strings.every((value) => typeof value === "string")) {
+    out.enum = strings;
+    kind.type ??= "STRING";
+  } else {
+    context.warnings.push(`${at}: non-string enum dropped (Gemini enums are strings)`);
   }
-  if (type) out.type = type;
+}
 
+/** The keywords Gemini's Schema has, converted where they hold schemas; the rest are dropped. */
+function copyKeywords(
+  node: Record<string, unknown>,
+  type: string | undefined,
+  out: Record<string, unknown>,
+  context: SchemaContext,
+  path: string,
+): void {
   for (const [key, value] of Object.entries(node)) {
     if (!SCHEMA_KEYWORDS.has(key) || key in out) continue;
     switch (key) {
       case "type":
       case "nullable":
       case "enum":
-        break; // decided above
+      case "anyOf":
+        break; // decided by readType, convertEnum and convertAlternatives
       case "format":
         if (typeof value === "string" && type && FORMATS[type]?.has(value)) out.format = value;
         break;
@@ -283,58 +322,65 @@ function convertNode(input: unknown, context: SchemaContext, path: string): Json
         break;
       case "items": {
         const item = Array.isArray(value) ? value[0] : value;
-        if (Array.isArray(value)) context.warnings.push(`${at}: tuple items cut to the first`);
+        if (Array.isArray(value)) {
+          context.warnings.push(`${path || "(root)"}: tuple items cut to the first`);
+        }
         if (isObject(item)) out.items = convertNode(item, context, `${path}[]`);
         break;
       }
-      case "anyOf":
-        break; // below, with oneOf
       default:
         out[key] = value;
     }
   }
+}
 
-  // anyOf / oneOf: a "null" member means nullable; one member left is inlined.
+/** `anyOf` / `oneOf` (and several types): a "null" member means nullable; one left is inlined. */
+function convertAlternatives(
+  node: Record<string, unknown>,
+  kind: NodeType,
+  out: Record<string, unknown>,
+  context: SchemaContext,
+  path: string,
+): void {
   const members = [
     ...(Array.isArray(node.anyOf) ? node.anyOf : []),
     ...(Array.isArray(node.oneOf) ? node.oneOf : []),
   ];
-  if (anyOfTypes) {
-    members.push(...anyOfTypes.map((name) => typeBranch(name, node)));
+  if (kind.anyOfTypes) {
+    members.push(...kind.anyOfTypes.map((name) => typeBranch(name, node)));
     for (const key of ["properties", "required", "items"]) delete out[key];
   }
-  if (members.length > 0) {
-    const converted = members
-      .map((member, i) => convertNode(member, context, `${path}${path ? "." : ""}anyOf[${i}]`))
-      .filter((member) => {
-        if (member.type === "NULL" && Object.keys(member).length === 1) {
-          nullable = true;
-          return false;
-        }
-        return true;
-      });
-    if (converted.length === 1) {
-      for (const [key, value] of Object.entries(converted[0])) if (!(key in out)) out[key] = value;
-      if (converted[0].nullable === true) nullable = true;
-    } else if (converted.length > 1) {
-      out.anyOf = converted;
-    }
+  if (members.length === 0) return;
+  const converted = members
+    .map((member, i) => convertNode(member, context, `${path}${path ? "." : ""}anyOf[${i}]`))
+    .filter((member) => {
+      if (member.type === "NULL" && Object.keys(member).length === 1) {
+        kind.nullable = true;
+        return false;
+      }
+      return true;
+    });
+  if (converted.length === 1) {
+    for (const [key, value] of Object.entries(converted[0])) if (!(key in out)) out[key] = value;
+    if (converted[0].nullable === true) kind.nullable = true;
+  } else if (converted.length > 1) {
+    out.anyOf = converted;
   }
+}
 
-  if (Array.isArray(out.required)) {
-    const names = isObject(out.properties) ? out.properties : {};
-    const kept = out.required.filter((name) => typeof name === "string" && name in names);
-    if (kept.length < out.required.length) {
-      const missing = out.required.filter((name) => !kept.includes(name));
-      context.warnings.push(
-        `${at}: required names without a property dropped: ${missing.join(", ")}`,
-      );
-    }
-    if (kept.length > 0) out.required = kept;
-    else delete out.required;
+/** `required` names that are not properties are dropped (Gemini rejects them). */
+function pruneRequired(out: Record<string, unknown>, context: SchemaContext, at: string): void {
+  if (!Array.isArray(out.required)) return;
+  const names = isObject(out.properties) ? out.properties : {};
+  const kept = out.required.filter((name) => typeof name === "string" && name in names);
+  if (kept.length < out.required.length) {
+    const missing = out.required.filter((name) => !kept.includes(name));
+    context.warnings.push(
+      `${at}: required names without a property dropped: ${missing.join(", ")}`,
+    );
   }
-  if (nullable) out.nullable = true;
-  return out;
+  if (kept.length > 0) out.required = kept;
+  else delete out.required;
 }
 
 /** One branch of a multi-type schema: the type, with the keywords that belong to it. */

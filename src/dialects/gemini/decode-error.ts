@@ -20,7 +20,8 @@ import {
   upstreamError,
 } from "../http-error.ts";
 import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
-import type { GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
+import { isObject } from "../json.ts";
+import type { GeminiErrorBody, GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
 
 function kindFromStatusName(name: string | undefined): ErrorKind | undefined {
   switch (name) {
@@ -120,21 +121,22 @@ export function errorFromStatus(
   return result;
 }
 
+/** The body as an error body, when it is a JSON object (the first one, for an array). */
+function readErrorBody(text: string): GeminiErrorBody | undefined {
+  const parsed = parseJsonOrUndefined(text);
+  const body = Array.isArray(parsed) ? parsed[0] : parsed;
+  return isObject(body) ? body as GeminiErrorBody : undefined;
+}
+
 export function decodeError(status: number, body: string, headers: Headers): ApiError {
   const headerRetry = retryAfterSeconds(headers);
-  let parsed = parseJsonOrUndefined(body);
-  if (Array.isArray(parsed)) parsed = parsed[0];
-  if (parsed && typeof parsed === "object") {
-    const record = parsed as { error?: unknown; message?: unknown };
-    if (record.error && typeof record.error === "object" && !Array.isArray(record.error)) {
-      return errorFromStatus(record.error as GeminiStatus, status, headerRetry);
-    }
-    if (typeof record.error === "string") {
-      return errorFromStatus({ message: record.error }, status, headerRetry);
-    }
-    if (typeof record.message === "string") {
-      return errorFromStatus({ message: record.message }, status, headerRetry);
-    }
+  const wire = readErrorBody(body);
+  if (isObject(wire?.error)) return errorFromStatus(wire.error, status, headerRetry);
+  if (typeof wire?.error === "string") {
+    return errorFromStatus({ message: wire.error }, status, headerRetry);
+  }
+  if (typeof wire?.message === "string") {
+    return errorFromStatus({ message: wire.message }, status, headerRetry);
   }
   const text = body.trim();
   return errorFromStatus(

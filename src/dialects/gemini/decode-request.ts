@@ -60,12 +60,7 @@ import type {
   JsonSchema,
   PlacedPart,
 } from "./wire-types.ts";
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isObject, type Json } from "../json.ts";
 
 function invalid(path: string, problem: string) {
   return apiError("invalid_request", `${path}: ${problem}`);

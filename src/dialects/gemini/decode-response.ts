@@ -31,6 +31,7 @@ import type {
   GeminiResponse,
   GeminiUsageMetadata,
 } from "./wire-types.ts";
+import { finiteNumber, stringOrEmpty } from "../json.ts";
 
 export const ORIGIN = "gemini";
 
@@ -44,7 +45,7 @@ export function hasTokenCounts(meta: GeminiUsageMetadata | undefined): boolean {
 }
 
 function count(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+  return finiteNumber(value) ?? 0;
 }
 
 export function decodeUsage(meta: GeminiUsageMetadata | undefined): Usage {
@@ -127,7 +128,7 @@ export function decodeModelParts(parts: GeminiPart[], options: ModelPartOptions)
       out.push({
         type: "tool-call",
         id,
-        name: typeof call.name === "string" ? call.name : "",
+        name: stringOrEmpty(call.name),
         arguments: JSON.stringify(call.args && typeof call.args === "object" ? call.args : {}),
         ...(signature ? { signature } : {}),
         ...(!given && options.markGeneratedIds
@@ -137,7 +138,7 @@ export function decodeModelParts(parts: GeminiPart[], options: ModelPartOptions)
       continue;
     }
     if (part.thought === true) {
-      const text = typeof part.text === "string" ? part.text : "";
+      const text = stringOrEmpty(part.text);
       if (text === "" && signature) out.push(signatureCarrier(signature, true));
       else if (text !== "" || signature) {
         out.push({
@@ -193,7 +194,7 @@ export function decodeResponse(body: unknown): CanonicalResponse {
     id: typeof response.responseId === "string" && response.responseId
       ? response.responseId
       : `resp_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`,
-    model: typeof response.modelVersion === "string" ? response.modelVersion : "",
+    model: stringOrEmpty(response.modelVersion),
     content,
     stopReason: blocked
       ? "content-filter"

@@ -3,6 +3,7 @@
  * An error in Google's shape, `{error:{code,message,status}}`.
  */
 import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
+import type { GeminiStatus } from "./wire-types.ts";
 
 function googleStatus(kind: ErrorKind): string {
   switch (kind) {
@@ -23,7 +24,7 @@ function googleStatus(kind: ErrorKind): string {
   }
 }
 
-export function encodeError(error: ApiError): unknown {
+export function encodeError(error: ApiError): { error: GeminiStatus } {
   return {
     error: { code: error.status, message: error.message, status: googleStatus(error.kind) },
   };

@@ -25,17 +25,15 @@ import type {
   FilePart,
   ReasoningPart,
   TextPart,
+  ToolCallPart,
   ToolResultPart,
 } from "../../ir/message.ts";
 import { apiError } from "../../errors/api-error.ts";
 import { ORIGIN } from "./decode-response.ts";
 import type { GeminiFunctionResponsePart, GeminiPart } from "./wire-types.ts";
+import { isObject } from "../json.ts";
 
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function geminiData(part: { providerData?: Record<string, Record<string, unknown>> }) {
   const data = part.providerData?.[ORIGIN];
@@ -108,89 +106,125 @@ export interface AssistantOptions {
   dropped?: () => void;
 }
 
+/** Where `encodeAssistantParts` is: the parts so far, and what the next part must know. */
+interface PartsWriter {
+  out: GeminiPart[];
+  options: AssistantOptions;
+  /** A signature waiting for the next text or file part. */
+  pending: string | undefined;
+  /** Whether the current run of calls has a real signature. */
+  batchSigned: boolean;
+  inBatch: boolean;
+}
+
 /** Assistant parts as the parts of a `model` turn. */
 export function encodeAssistantParts(
   parts: AssistantPart[],
   options: AssistantOptions,
 ): GeminiPart[] {
-  const out: GeminiPart[] = [];
-  /** A signature waiting for the next text or file part. */
-  let pending: string | undefined;
-  /** Whether the current run of calls has a real signature. */
-  let batchSigned = false;
-  let inBatch = false;
-
-  const flush = () => {
-    if (pending !== undefined) out.push({ text: "", thoughtSignature: pending });
-    pending = undefined;
+  const writer: PartsWriter = {
+    out: [],
+    options,
+    pending: undefined,
+    batchSigned: false,
+    inBatch: false,
   };
-  const withPending = (part: GeminiPart): GeminiPart => {
-    if (pending !== undefined) part.thoughtSignature = pending;
-    pending = undefined;
-    return part;
-  };
-
-  const where = (index: number) => options.path?.(index) ?? `content[${index}]`;
-
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (part.type !== "tool-call") inBatch = false;
+    if (part.type !== "tool-call") writer.inBatch = false;
     switch (part.type) {
-      case "reasoning": {
-        const gemini = part.origin === ORIGIN;
-        if (options.upstream && !gemini) {
-          if (part.text || part.signature || part.encrypted) options.dropped?.();
-          break;
-        }
-        if (isCarrier(part)) {
-          flush();
-          if (geminiData(part)?.thought === true) {
-            out.push({ text: "", thought: true, thoughtSignature: part.signature });
-          } else pending = part.signature;
-          break;
-        }
-        if (part.text === "") break;
-        flush();
-        const thought: GeminiPart = { text: part.text, thought: true };
-        if (gemini && part.signature) thought.thoughtSignature = part.signature;
-        out.push(thought);
+      case "reasoning":
+        writeReasoning(writer, part);
         break;
-      }
       case "text": {
         const original = geminiData(part)?.part;
-        if (isObject(original)) out.push(withPending({ ...original }));
-        else if (part.text !== "") out.push(withPending({ text: part.text }));
+        if (isObject(original)) writer.out.push(withPending(writer, { ...original }));
+        else if (part.text !== "") writer.out.push(withPending(writer, { text: part.text }));
         break;
       }
       case "file": {
         const file = encodeFile(part);
-        if (file) out.push(withPending(file));
-        else throw apiError("invalid_request", `${where(i)}: file part has neither data nor url`);
-        break;
-      }
-      case "tool-call": {
-        flush();
-        if (!inBatch) batchSigned = false;
-        inBatch = true;
-        const { args, problem } = parseArguments(part.arguments);
-        if (problem) options.warn?.(where(i), `tool call ${part.name}: ${problem}`);
-        const generated = options.upstream && geminiData(part)?.generatedId === true;
-        const call: GeminiPart = {
-          functionCall: { ...(generated ? {} : { id: part.id }), name: part.name, args },
-        };
-        if (part.signature) {
-          call.thoughtSignature = part.signature;
-          batchSigned = true;
-        } else if (options.placeholderSignature && !batchSigned) {
-          call.thoughtSignature = SKIP_SIGNATURE;
+        if (!file) {
+          throw apiError(
+            "invalid_request",
+            `${where(options, i)}: file part has neither data nor url`,
+          );
         }
-        out.push(call);
+        writer.out.push(withPending(writer, file));
         break;
       }
+      case "tool-call":
+        writeCall(writer, part, i);
+        break;
     }
   }
-  flush();
-  return out;
+  flush(writer);
+  return writer.out;
+}
+
+function where(options: AssistantOptions, index: number): string {
+  return options.path?.(index) ?? `content[${index}]`;
+}
+
+/** The pending signature as an empty text part of its own. */
+function flush(writer: PartsWriter): void {
+  if (writer.pending !== undefined) writer.out.push({ text: "", thoughtSignature: writer.pending });
+  writer.pending = undefined;
+}
+
+/** `part` carrying the pending signature, if there is one. */
+function withPending(writer: PartsWriter, part: GeminiPart): GeminiPart {
+  if (writer.pending !== undefined) part.thoughtSignature = writer.pending;
+  writer.pending = undefined;
+  return part;
+}
+
+/**
+ * A thought part. Another model's reasoning is dropped going upstream; a carrier (a signature
+ * alone) goes on the next text or file part, where Gemini sent it.
+ */
+function writeReasoning(writer: PartsWriter, part: ReasoningPart): void {
+  const gemini = part.origin === ORIGIN;
+  if (writer.options.upstream && !gemini) {
+    if (part.text || part.signature || part.encrypted) writer.options.dropped?.();
+    return;
+  }
+  if (isCarrier(part)) {
+    flush(writer);
+    if (geminiData(part)?.thought === true) {
+      writer.out.push({ text: "", thought: true, thoughtSignature: part.signature });
+    } else writer.pending = part.signature;
+    return;
+  }
+  if (part.text === "") return;
+  flush(writer);
+  const thought: GeminiPart = { text: part.text, thought: true };
+  if (gemini && part.signature) thought.thoughtSignature = part.signature;
+  writer.out.push(thought);
+}
+
+/**
+ * A `functionCall` part. Gemini 3 wants a signature on the first call of a run; an unsigned run
+ * gets the placeholder that skips its check.
+ */
+function writeCall(writer: PartsWriter, part: ToolCallPart, index: number): void {
+  const options = writer.options;
+  flush(writer);
+  if (!writer.inBatch) writer.batchSigned = false;
+  writer.inBatch = true;
+  const { args, problem } = parseArguments(part.arguments);
+  if (problem) options.warn?.(where(options, index), `tool call ${part.name}: ${problem}`);
+  const generated = options.upstream && geminiData(part)?.generatedId === true;
+  const call: GeminiPart = {
+    functionCall: { ...(generated ? {} : { id: part.id }), name: part.name, args },
+  };
+  if (part.signature) {
+    call.thoughtSignature = part.signature;
+    writer.batchSigned = true;
+  } else if (options.placeholderSignature && !writer.batchSigned) {
+    call.thoughtSignature = SKIP_SIGNATURE;
+  }
+  writer.out.push(call);
 }
 
 function textOf(content: ToolResultPart["content"]): string {

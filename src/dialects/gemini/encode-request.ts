@@ -28,7 +28,7 @@
  *   `providerData.gemini`.
  */
 import type { EncodeContext } from "../codec.ts";
-import type { Message, ProviderData, TextPart, UserPart } from "../../ir/message.ts";
+import type { AssistantPart, Message, ProviderData, TextPart, UserPart } from "../../ir/message.ts";
 import type { CanonicalRequest, ReasoningConfig, ToolDefinition } from "../../ir/request.ts";
 import { apiError } from "../../errors/api-error.ts";
 import { toGeminiJsonSchema, toGeminiSchema } from "./clean-schema.ts";
@@ -47,10 +47,7 @@ import type {
   JsonSchema,
   PlacedPart,
 } from "./wire-types.ts";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isObject } from "../json.ts";
 
 function geminiData(providerData: ProviderData | undefined): Record<string, unknown> {
   const data = providerData?.[ORIGIN];
@@ -339,15 +336,10 @@ function encodeContents(
   context: EncodeContext,
   system: GeminiPart[],
 ): GeminiContent[] {
-  const callNames = new Map<string, string>();
-  for (const message of messages) {
-    if (message.role !== "assistant") continue;
-    for (const part of message.content) {
-      if (part.type === "tool-call") callNames.set(part.id, part.name);
-    }
-  }
+  const callNames = callNamesOf(messages);
   const state: ContentsState = { contents: [], lastIsToolTurn: false };
   let dropped = 0;
+  const onDropped = () => dropped++;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
     const where = `messages[${i}]`;
@@ -363,10 +355,9 @@ function encodeContents(
       case "user": {
         const encoded = userParts(message.content, callNames, where);
         const parts = withPlaced(encoded.parts, placedOf(message));
-        const hasResults = encoded.hasResults;
         if (parts.length === 0) break;
-        push(state, "user", parts, state.lastIsToolTurn || hasResults);
-        state.lastIsToolTurn = hasResults;
+        push(state, "user", parts, state.lastIsToolTurn || encoded.hasResults);
+        state.lastIsToolTurn = encoded.hasResults;
         break;
       }
       case "tool": {
@@ -382,31 +373,10 @@ function encodeContents(
         break;
       }
       case "assistant": {
-        // Consecutive assistant messages (one per item in the Responses API) are one model
-        // turn: Gemini pairs the calls of a turn with the results of the next one.
-        const content = [...message.content];
-        const origins = content.map((_, j) => `${where}.content[${j}]`);
-        const placed = placedOf(message);
-        while (messages[i + 1]?.role === "assistant") {
-          i++;
-          const next = messages[i] as Extract<Message, { role: "assistant" }>;
-          next.content.forEach((part, j) => {
-            content.push(part);
-            origins.push(`messages[${i}].content[${j}]`);
-          });
-        }
-        const parts = withPlaced(
-          encodeAssistantParts(content, {
-            upstream: true,
-            placeholderSignature: traits.gemini3,
-            path: (j) => origins[j],
-            warn: (field, detail) => context.warn(field, detail),
-            dropped: () => dropped++,
-          }),
-          placed,
-        );
-        if (parts.length === 0) break;
-        push(state, "model", parts, false);
+        const turn = modelTurn(messages, i, traits, context, onDropped);
+        i = turn.last;
+        if (turn.parts.length === 0) break;
+        push(state, "model", turn.parts, false);
         state.lastIsToolTurn = false;
         break;
       }
@@ -419,6 +389,57 @@ function encodeContents(
     );
   }
   return state.contents;
+}
+
+/** Each tool call's name by its id, for the tool results (Gemini names the function). */
+function callNamesOf(messages: Message[]): Map<string, string> {
+  const callNames = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role !== "assistant") continue;
+    for (const part of message.content) {
+      if (part.type === "tool-call") callNames.set(part.id, part.name);
+    }
+  }
+  return callNames;
+}
+
+/**
+ * The model turn that begins at assistant message `first`: it and the assistant messages right
+ * after it (one per item in the Responses API) are one turn, since Gemini pairs the calls of a
+ * turn with the results of the next one. `last` is the index of its last message.
+ */
+function modelTurn(
+  messages: Message[],
+  first: number,
+  traits: Traits,
+  context: EncodeContext,
+  onDropped: () => void,
+): { parts: GeminiPart[]; last: number } {
+  const content: AssistantPart[] = [];
+  const origins: string[] = [];
+  let last = first;
+  for (;;) {
+    const message = messages[last];
+    if (message.role === "assistant") {
+      for (let j = 0; j < message.content.length; j++) {
+        content.push(message.content[j]);
+        origins.push(`messages[${last}].content[${j}]`);
+      }
+    }
+    if (messages[last + 1]?.role !== "assistant") break;
+    last++;
+  }
+  const parts = withPlaced(
+    encodeAssistantParts(content, {
+      upstream: true,
+      placeholderSignature: traits.gemini3,
+      path: (j) => origins[j],
+      warn: (field, detail) => context.warn(field, detail),
+      dropped: onDropped,
+    }),
+    placedOf(messages[first]),
+  );
+  return { parts, last };
 }
 
 export function encodeRequest(

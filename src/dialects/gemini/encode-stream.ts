@@ -44,6 +44,7 @@ interface BufferedCall {
 
 interface EncoderState {
   id: string;
+  /** The upstream's model once `start` names it; the request's until then. */
   model: string;
   createTime?: string;
   usage: Usage | undefined;
@@ -59,6 +60,8 @@ interface EncoderState {
   done: boolean;
 }
 
+type EventOf<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>;
+
 export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
   const state: EncoderState = {
     id: "",
@@ -71,131 +74,154 @@ export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
     pending: undefined,
     done: false,
   };
-
-  const chunk = (parts: GeminiPart[], stopReason?: StopReason): string => {
-    const candidate: GeminiCandidate = { content: { role: "model", parts } };
-    if (stopReason) candidate.finishReason = encodeFinishReason(stopReason);
-    candidate.index = 0;
-    const body: GeminiResponse = { candidates: [candidate] };
-    if (state.usageMetadata) body.usageMetadata = state.usageMetadata;
-    body.modelVersion = state.model;
-    body.responseId = state.id;
-    if (state.createTime) body.createTime = state.createTime;
-    return formatSse(JSON.stringify(body));
-  };
-
-  /** The pending signature as a part of its own ("" when there is none). */
-  const flushPending = (): string => {
-    if (state.pending === undefined) return "";
-    const text = chunk([{ text: "", thoughtSignature: state.pending }]);
-    state.pending = undefined;
-    return text;
-  };
-
-  const withPending = (part: GeminiPart): GeminiPart => {
-    if (state.pending !== undefined) part.thoughtSignature = state.pending;
-    state.pending = undefined;
-    return part;
-  };
-
-  const callPart = (call: BufferedCall): GeminiPart => {
-    const part: GeminiPart = {
-      functionCall: { id: call.id, name: call.name, args: parseArguments(call.args).args },
-    };
-    if (call.signature) part.thoughtSignature = call.signature;
-    return part;
-  };
-
-  const addUsage = (usage: Partial<Usage>) => {
-    state.usage = mergeUsage(state.usage ?? { inputTokens: 0, outputTokens: 0 }, usage);
-    state.usageMetadata = encodeUsage(state.usage);
-  };
-
-  const finish = (stopReason: StopReason): string => {
-    const parts: GeminiPart[] = [];
-    for (const call of state.calls.values()) parts.push(callPart(call));
-    state.calls.clear();
-    if (state.pending !== undefined) parts.push(withPending({ text: "" }));
-    if (parts.length === 0) parts.push({ text: "" });
-    state.done = true;
-    return chunk(parts, stopReason);
-  };
-
   return {
-    encode(event: StreamEvent): string {
-      if (state.done) return "";
-      switch (event.type) {
-        case "start":
-          state.id = event.id;
-          if (event.model) state.model = event.model;
-          state.createTime = createTime(event.created);
-          if (event.usage) addUsage(event.usage);
-          return "";
-        case "text-start": {
-          const original = event.providerData?.[ORIGIN]?.part;
-          if (!original || typeof original !== "object") return "";
-          state.silent.add(event.index);
-          return chunk([withPending({ ...(original as GeminiPart) })]);
-        }
-        case "text-delta":
-          if (state.silent.has(event.index) || event.text === "") return "";
-          return chunk([withPending({ text: event.text })]);
-        case "reasoning-delta":
-          if (event.text === "") return "";
-          state.reasoningWithText.add(event.index);
-          return flushPending() + chunk([{ text: event.text, thought: true }]);
-        case "reasoning-signature": {
-          // Only Gemini's own signatures mean anything to Gemini.
-          if (!event.signature || (event.origin !== undefined && event.origin !== "gemini")) {
-            return "";
-          }
-          if (state.reasoningWithText.has(event.index)) {
-            return flushPending() +
-              chunk([{ text: "", thought: true, thoughtSignature: event.signature }]);
-          }
-          const before = flushPending();
-          state.pending = event.signature;
-          return before;
-        }
-        case "tool-call-start":
-          state.calls.set(event.index, {
-            id: event.id,
-            name: event.name,
-            ...(event.signature && (event.origin === undefined || event.origin === "gemini")
-              ? { signature: event.signature }
-              : {}),
-            args: "",
-          });
-          return flushPending();
-        case "tool-call-delta": {
-          const call = state.calls.get(event.index);
-          if (call) call.args += event.argumentsDelta;
-          return "";
-        }
-        case "tool-call-end": {
-          const call = state.calls.get(event.index);
-          if (!call) return "";
-          state.calls.delete(event.index);
-          return chunk([callPart(call)]);
-        }
-        case "usage":
-          addUsage(event.usage);
-          return "";
-        case "finish":
-          if (event.usage) addUsage(event.usage);
-          return finish(event.stopReason);
-        case "error":
-          state.done = true;
-          return flushPending() + formatSse(JSON.stringify(encodeError(event.error)));
-        case "text-end":
-        case "reasoning-start":
-        case "reasoning-end":
-          return "";
-      }
-    },
-    end(): string {
-      if (state.done) return "";
-      return finish("end");
-    },
+    encode: (event) => state.done ? "" : encodeEvent(state, event),
+    end: () => state.done ? "" : finish(state, "end"),
   };
+}
+
+/** Dispatches an event to its handler. */
+function encodeEvent(state: EncoderState, event: StreamEvent): string {
+  switch (event.type) {
+    case "start":
+      return onStart(state, event);
+    case "text-start":
+      return onTextStart(state, event);
+    case "text-delta":
+      if (state.silent.has(event.index) || event.text === "") return "";
+      return chunk(state, [withPending(state, { text: event.text })]);
+    case "reasoning-delta":
+      if (event.text === "") return "";
+      state.reasoningWithText.add(event.index);
+      return flushPending(state) + chunk(state, [{ text: event.text, thought: true }]);
+    case "reasoning-signature":
+      return onReasoningSignature(state, event);
+    case "tool-call-start":
+      return onToolCallStart(state, event);
+    case "tool-call-delta":
+      return onToolCallDelta(state, event);
+    case "tool-call-end":
+      return onToolCallEnd(state, event);
+    case "usage":
+      addUsage(state, event.usage);
+      return "";
+    case "finish":
+      if (event.usage) addUsage(state, event.usage);
+      return finish(state, event.stopReason);
+    case "error":
+      state.done = true;
+      return flushPending(state) + formatSse(JSON.stringify(encodeError(event.error)));
+    case "text-end":
+    case "reasoning-start":
+    case "reasoning-end":
+      return "";
+  }
+}
+
+// ------------------------------------------------------------ handlers
+
+function onStart(state: EncoderState, event: EventOf<"start">): string {
+  state.id = event.id;
+  if (event.model) state.model = event.model;
+  state.createTime = createTime(event.created);
+  if (event.usage) addUsage(state, event.usage);
+  return "";
+}
+
+/** A text block that stands for a Gemini part (code execution) sends that part, whole. */
+function onTextStart(state: EncoderState, event: EventOf<"text-start">): string {
+  const original = event.providerData?.[ORIGIN]?.part;
+  if (!original || typeof original !== "object") return "";
+  state.silent.add(event.index);
+  return chunk(state, [withPending(state, { ...(original as GeminiPart) })]);
+}
+
+function onReasoningSignature(state: EncoderState, event: EventOf<"reasoning-signature">): string {
+  // Only Gemini's own signatures mean anything to Gemini.
+  if (!event.signature || (event.origin !== undefined && event.origin !== "gemini")) return "";
+  if (state.reasoningWithText.has(event.index)) {
+    return flushPending(state) +
+      chunk(state, [{ text: "", thought: true, thoughtSignature: event.signature }]);
+  }
+  const before = flushPending(state);
+  state.pending = event.signature;
+  return before;
+}
+
+function onToolCallStart(state: EncoderState, event: EventOf<"tool-call-start">): string {
+  state.calls.set(event.index, {
+    id: event.id,
+    name: event.name,
+    ...(event.signature && (event.origin === undefined || event.origin === "gemini")
+      ? { signature: event.signature }
+      : {}),
+    args: "",
+  });
+  return flushPending(state);
+}
+
+function onToolCallDelta(state: EncoderState, event: EventOf<"tool-call-delta">): string {
+  const call = state.calls.get(event.index);
+  if (call) call.args += event.argumentsDelta;
+  return "";
+}
+
+function onToolCallEnd(state: EncoderState, event: EventOf<"tool-call-end">): string {
+  const call = state.calls.get(event.index);
+  if (!call) return "";
+  state.calls.delete(event.index);
+  return chunk(state, [callPart(call)]);
+}
+
+// ------------------------------------------------------------ chunks
+
+function chunk(state: EncoderState, parts: GeminiPart[], stopReason?: StopReason): string {
+  const candidate: GeminiCandidate = { content: { role: "model", parts } };
+  if (stopReason) candidate.finishReason = encodeFinishReason(stopReason);
+  candidate.index = 0;
+  const body: GeminiResponse = { candidates: [candidate] };
+  if (state.usageMetadata) body.usageMetadata = state.usageMetadata;
+  body.modelVersion = state.model;
+  body.responseId = state.id;
+  if (state.createTime) body.createTime = state.createTime;
+  return formatSse(JSON.stringify(body));
+}
+
+/** The pending signature as a part of its own ("" when there is none). */
+function flushPending(state: EncoderState): string {
+  if (state.pending === undefined) return "";
+  const text = chunk(state, [{ text: "", thoughtSignature: state.pending }]);
+  state.pending = undefined;
+  return text;
+}
+
+/** `part` carrying the pending signature, if there is one. */
+function withPending(state: EncoderState, part: GeminiPart): GeminiPart {
+  if (state.pending !== undefined) part.thoughtSignature = state.pending;
+  state.pending = undefined;
+  return part;
+}
+
+function callPart(call: BufferedCall): GeminiPart {
+  const part: GeminiPart = {
+    functionCall: { id: call.id, name: call.name, args: parseArguments(call.args).args },
+  };
+  if (call.signature) part.thoughtSignature = call.signature;
+  return part;
+}
+
+function addUsage(state: EncoderState, usage: Partial<Usage>): void {
+  state.usage = mergeUsage(state.usage ?? { inputTokens: 0, outputTokens: 0 }, usage);
+  state.usageMetadata = encodeUsage(state.usage);
+}
+
+/** The finish chunk: calls still buffered, a pending signature, the reason and the usage. */
+function finish(state: EncoderState, stopReason: StopReason): string {
+  const parts: GeminiPart[] = [];
+  for (const call of state.calls.values()) parts.push(callPart(call));
+  state.calls.clear();
+  if (state.pending !== undefined) parts.push(withPending(state, { text: "" }));
+  if (parts.length === 0) parts.push({ text: "" });
+  state.done = true;
+  return chunk(state, parts, stopReason);
 }

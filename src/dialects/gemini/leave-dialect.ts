@@ -9,8 +9,7 @@ import type { CanonicalRequest } from "../../ir/request.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { ORIGIN } from "./decode-response.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../json.ts";
 
 function count(list: unknown): number {
   return Array.isArray(list) ? list.length : 0;

@@ -229,6 +229,12 @@ export interface GeminiStatus {
   details?: GeminiErrorDetail[];
 }
 
+/**
+ * An error response's body: `{"error": Status}` from Google; read back, proxies in front of it
+ * also send a bare string as the error, or only a top-level `message`. Streaming endpoints
+ * without `alt=sse` wrap it in an array.
+ */
 export interface GeminiErrorBody {
-  error: GeminiStatus;
+  error?: GeminiStatus | string;
+  message?: string;
 }

@@ -12,7 +12,8 @@ import {
   upstreamError,
 } from "../http-error.ts";
 import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
-import type { ChatErrorObject } from "./wire-types.ts";
+import { isObject } from "../json.ts";
+import type { ChatErrorBody, ChatErrorObject } from "./wire-types.ts";
 
 const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "rate_limit_exceeded"]);
 
@@ -81,18 +82,22 @@ export function errorFromObject(
   return result;
 }
 
+/** The body as an error body, when it is a JSON object (the first one, for an array). */
+function readErrorBody(text: string): ChatErrorBody | undefined {
+  const parsed = parseJsonOrUndefined(text);
+  const body = Array.isArray(parsed) ? parsed[0] : parsed;
+  return isObject(body) ? body as ChatErrorBody : undefined;
+}
+
 export function decodeError(status: number, body: string, headers: Headers): ApiError {
   const seconds = retryAfterSeconds(headers);
-  let parsed = parseJsonOrUndefined(body);
-  if (Array.isArray(parsed)) parsed = parsed[0];
-  if (parsed && typeof parsed === "object") {
-    const record = parsed as { error?: unknown; message?: unknown };
-    if (record.error && (typeof record.error === "object" || typeof record.error === "string")) {
-      return errorFromObject(record.error as ChatErrorObject | string, status, seconds);
-    }
-    if (typeof record.message === "string") {
-      return errorFromObject({ message: record.message }, status, seconds);
-    }
+  const wire = readErrorBody(body);
+  const error = wire?.error;
+  if (error && (typeof error === "object" || typeof error === "string")) {
+    return errorFromObject(error, status, seconds);
+  }
+  if (typeof wire?.message === "string") {
+    return errorFromObject({ message: wire.message }, status, seconds);
   }
   const text = body.trim();
   return errorFromObject(

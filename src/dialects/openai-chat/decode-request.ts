@@ -31,6 +31,7 @@ import type {
   Message,
   ProviderData,
   TextPart,
+  ToolCallPart,
   ToolResultPart,
   UserPart,
 } from "../../ir/message.ts";
@@ -50,17 +51,11 @@ import type {
   ChatRequestLayout,
   ChatSystemLayout,
   ChatUnknown,
-  Extras,
 } from "./wire-types.ts";
-
-type Json = Record<string, unknown>;
+import { extrasOf, isObject, type Json } from "../json.ts";
 
 function invalid(path: string, problem: string): never {
   throw apiError("invalid_request", `${path}: ${problem}`);
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {
@@ -72,15 +67,6 @@ function describe(value: unknown): string {
 
 function data(layout: ChatPartLayout | ChatMessageLayout | ChatRequestLayout): ProviderData {
   return { "openai-chat": layout as Record<string, unknown> };
-}
-
-/** The fields of `object` not in `known`, or undefined when there are none. */
-function extrasOf(object: Json, known: ReadonlySet<string>): Extras | undefined {
-  let extra: Extras | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (extra ??= {})[key] = object[key];
-  }
-  return extra;
 }
 
 const EFFORTS: ReadonlySet<string> = new Set([
@@ -335,30 +321,8 @@ function assistantMessage(
     if (typeof value.refusal !== "string") invalid(`${path}.refusal`, "must be a string");
     parts.push({ type: "text", text: value.refusal, providerData: data({ refusal: true }) });
   }
-  const calls = value.tool_calls;
-  if (calls != null) {
-    if (!Array.isArray(calls)) invalid(`${path}.tool_calls`, "must be an array");
-    calls.forEach((call, i) => {
-      const callPath = `${path}.tool_calls[${i}]`;
-      if (!isObject(call)) invalid(callPath, `must be an object, got ${describe(call)}`);
-      if (call.type !== undefined && call.type !== "function") {
-        // A call of a tool type subgate does not know (`custom`): kept for a Chat upstream.
-        (layout.toolCalls ??= []).push({ index: i, call: typed(call, callPath) });
-        return;
-      }
-      if (typeof call.id !== "string" || call.id === "") {
-        invalid(`${callPath}.id`, "must be a non-empty string");
-      }
-      const fn = call.function;
-      if (!isObject(fn)) invalid(`${callPath}.function`, "must be an object");
-      if (typeof fn.name !== "string" || fn.name === "") {
-        invalid(`${callPath}.function.name`, "must be a non-empty string");
-      }
-      const args = fn.arguments;
-      const text = typeof args === "string" ? args : args == null ? "" : JSON.stringify(args);
-      toolNames.set(call.id, fn.name);
-      parts.push({ type: "tool-call", id: call.id, name: fn.name, arguments: text });
-    });
+  if (value.tool_calls != null) {
+    parts.push(...toolCalls(value.tool_calls, `${path}.tool_calls`, layout, toolNames));
   }
   const extra = extrasOf(value, ASSISTANT_KEYS);
   if (extra) layout.extra = extra;
@@ -366,6 +330,39 @@ function assistantMessage(
   const providerData = messageLayout(layout);
   if (providerData) message.providerData = providerData;
   return message;
+}
+
+/** An assistant message's `tool_calls`; calls of tool types subgate does not know go to `layout`. */
+function toolCalls(
+  calls: unknown,
+  path: string,
+  layout: ChatMessageLayout,
+  toolNames: Map<string, string>,
+): ToolCallPart[] {
+  if (!Array.isArray(calls)) invalid(path, "must be an array");
+  const parts: ToolCallPart[] = [];
+  calls.forEach((call, i) => {
+    const callPath = `${path}[${i}]`;
+    if (!isObject(call)) invalid(callPath, `must be an object, got ${describe(call)}`);
+    if (call.type !== undefined && call.type !== "function") {
+      // A call of a tool type subgate does not know (`custom`): kept for a Chat upstream.
+      (layout.toolCalls ??= []).push({ index: i, call: typed(call, callPath) });
+      return;
+    }
+    if (typeof call.id !== "string" || call.id === "") {
+      invalid(`${callPath}.id`, "must be a non-empty string");
+    }
+    const fn = call.function;
+    if (!isObject(fn)) invalid(`${callPath}.function`, "must be an object");
+    if (typeof fn.name !== "string" || fn.name === "") {
+      invalid(`${callPath}.function.name`, "must be a non-empty string");
+    }
+    const args = fn.arguments;
+    const text = typeof args === "string" ? args : args == null ? "" : JSON.stringify(args);
+    toolNames.set(call.id, fn.name);
+    parts.push({ type: "tool-call", id: call.id, name: fn.name, arguments: text });
+  });
+  return parts;
 }
 
 function toolResult(value: Json, path: string, toolNames: Map<string, string>): ToolResultPart {
@@ -389,6 +386,48 @@ function toolResult(value: Json, path: string, toolNames: Map<string, string>): 
   return withLayout(result, layout);
 }
 
+/** How a leading system or developer message was laid out (its parts go to `request.system`). */
+function leadingLayout(
+  role: "system" | "developer",
+  decoded: { parts: TextPart[]; array: boolean; kept?: ChatUnknown[] },
+  extra: Json | undefined,
+): ChatSystemLayout {
+  const entry: ChatSystemLayout = { role, parts: decoded.parts.length, array: decoded.array };
+  if (decoded.kept) entry.kept = decoded.kept;
+  if (extra) entry.extra = extra;
+  return entry;
+}
+
+/** A system or developer message after the conversation began: a system message in place. */
+function systemMessage(
+  role: "system" | "developer",
+  decoded: { parts: TextPart[]; array: boolean; kept?: ChatUnknown[] },
+  extra: Json | undefined,
+): Message {
+  const entry: ChatMessageLayout = {};
+  if (role === "developer") entry.role = "developer";
+  if (decoded.array) entry.content = "array";
+  if (decoded.kept) entry.kept = decoded.kept;
+  if (extra) entry.extra = extra;
+  const providerData = messageLayout(entry);
+  return providerData
+    ? { role: "system", content: decoded.parts, providerData }
+    : { role: "system", content: decoded.parts };
+}
+
+function userMessage(value: Json, path: string): Message {
+  const { parts, array, kept } = userContent(value.content, `${path}.content`);
+  const entry: ChatMessageLayout = {};
+  if (array) entry.content = "array";
+  if (kept) entry.kept = kept;
+  const extra = extrasOf(value, USER_KEYS);
+  if (extra) entry.extra = extra;
+  const providerData = messageLayout(entry);
+  return providerData
+    ? { role: "user", content: parts, providerData }
+    : { role: "user", content: parts };
+}
+
 function decodeMessages(
   value: unknown,
 ): { system: TextPart[]; layout: ChatSystemLayout[]; messages: Message[] } {
@@ -407,44 +446,17 @@ function decodeMessages(
     switch (role) {
       case "system":
       case "developer": {
-        const { parts, array, kept } = textContent(message.content, `${path}.content`);
+        const decoded = textContent(message.content, `${path}.content`);
         const extra = extrasOf(message, SYSTEM_KEYS);
         if (leading) {
-          system.push(...parts);
-          const entry: ChatSystemLayout = { role, parts: parts.length, array };
-          if (kept) entry.kept = kept;
-          if (extra) entry.extra = extra;
-          layout.push(entry);
-          break;
-        }
-        const entry: ChatMessageLayout = {};
-        if (role === "developer") entry.role = "developer";
-        if (array) entry.content = "array";
-        if (kept) entry.kept = kept;
-        if (extra) entry.extra = extra;
-        const providerData = messageLayout(entry);
-        messages.push(
-          providerData
-            ? { role: "system", content: parts, providerData }
-            : { role: "system", content: parts },
-        );
+          system.push(...decoded.parts);
+          layout.push(leadingLayout(role, decoded, extra));
+        } else messages.push(systemMessage(role, decoded, extra));
         break;
       }
-      case "user": {
-        const { parts, array, kept } = userContent(message.content, `${path}.content`);
-        const entry: ChatMessageLayout = {};
-        if (array) entry.content = "array";
-        if (kept) entry.kept = kept;
-        const extra = extrasOf(message, USER_KEYS);
-        if (extra) entry.extra = extra;
-        const providerData = messageLayout(entry);
-        messages.push(
-          providerData
-            ? { role: "user", content: parts, providerData }
-            : { role: "user", content: parts },
-        );
+      case "user":
+        messages.push(userMessage(message, path));
         break;
-      }
       case "assistant":
         messages.push(assistantMessage(message, path, toolNames));
         break;

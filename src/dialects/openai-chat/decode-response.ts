@@ -12,10 +12,7 @@ import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeFinishReason } from "./map-stop-reason.ts";
 import type { ChatCompletion, ChatErrorObject, ChatUsage } from "./wire-types.ts";
-
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
+import { finiteNumber, stringOrEmpty } from "../json.ts";
 
 /**
  * Chat usage as canonical usage (only the fields the upstream reported).
@@ -26,13 +23,13 @@ function count(value: unknown): number | undefined {
 export function decodeUsage(usage: ChatUsage | null | undefined): Partial<Usage> {
   if (!usage || typeof usage !== "object") return {};
   const result: Partial<Usage> = {};
-  const input = count(usage.prompt_tokens);
-  let output = count(usage.completion_tokens);
-  const reasoning = count(usage.completion_tokens_details?.reasoning_tokens);
-  const cached = count(usage.prompt_tokens_details?.cached_tokens) ??
-    count(usage.prompt_cache_hit_tokens);
-  const written = count(usage.prompt_tokens_details?.cache_write_tokens);
-  const total = count(usage.total_tokens);
+  const input = finiteNumber(usage.prompt_tokens);
+  let output = finiteNumber(usage.completion_tokens);
+  const reasoning = finiteNumber(usage.completion_tokens_details?.reasoning_tokens);
+  const cached = finiteNumber(usage.prompt_tokens_details?.cached_tokens) ??
+    finiteNumber(usage.prompt_cache_hit_tokens);
+  const written = finiteNumber(usage.prompt_tokens_details?.cache_write_tokens);
+  const total = finiteNumber(usage.total_tokens);
   if (
     output !== undefined && reasoning && input !== undefined && total !== undefined &&
     total === input + output + reasoning
@@ -98,8 +95,8 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   if (wire.system_fingerprint != null) extras.system_fingerprint = wire.system_fingerprint;
   if (wire.service_tier != null) extras.service_tier = wire.service_tier;
   const response: CanonicalResponse = {
-    id: typeof record.id === "string" ? record.id : "",
-    model: typeof record.model === "string" ? record.model : "",
+    id: stringOrEmpty(record.id),
+    model: stringOrEmpty(record.model),
     content,
     stopReason: decodeFinishReason(choice.finish_reason, toolCalls.length > 0, hasRefusal),
     usage: mergeUsage(emptyUsage(), decodeUsage(record.usage)),

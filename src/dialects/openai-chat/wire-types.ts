@@ -225,8 +225,14 @@ export interface ChatChunk {
   error?: ChatErrorObject | string | null;
 }
 
+/**
+ * An error response's body as OpenAI and its imitators send it: `{"error":{…}}`, or a bare
+ * string as the error, or only a top-level `message`. Streaming endpoints of some servers
+ * wrap it in an array.
+ */
 export interface ChatErrorBody {
-  error: ChatErrorObject;
+  error?: ChatErrorObject | string | null;
+  message?: string;
 }
 
 // What decode-request remembers of the client's wire layout, in

@@ -1,23 +1,17 @@
 /**
  * @module
  * What the Responses decoders share: the dialect's id, checks that throw an
- * `invalid_request` naming the field, and the helpers that keep unknown fields
+ * `invalid_request` naming the field, and the helper that keeps unknown fields
  * in `providerData["openai-responses"]`.
  */
 import type { ProviderData } from "../../ir/message.ts";
 import { apiError } from "../../errors/api-error.ts";
-import type { Extras } from "./wire-types.ts";
-
-export type Json = Record<string, unknown>;
+import type { Json } from "../json.ts";
 
 export const DIALECT = "openai-responses";
 
 export function invalid(path: string, problem: string): never {
   throw apiError("invalid_request", `${path}: ${problem}`);
-}
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function describe(value: unknown): string {
@@ -29,15 +23,6 @@ export function describe(value: unknown): string {
 export function requireString(value: unknown, path: string): string {
   if (typeof value !== "string") invalid(path, `must be a string, got ${describe(value)}`);
   return value;
-}
-
-/** The fields of `object` not in `known`, or undefined when there are none. */
-export function extrasOf(object: Json, known: ReadonlySet<string>): Extras | undefined {
-  let extra: Extras | undefined;
-  for (const key in object) {
-    if (!known.has(key)) (extra ??= {})[key] = object[key];
-  }
-  return extra;
 }
 
 /** `{"openai-responses": memo}` without its undefined fields, or undefined for an empty memo. */

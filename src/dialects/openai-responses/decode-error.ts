@@ -14,11 +14,15 @@
  * - Retry time: `retry-after-ms`, `retry-after` (seconds or a date), the
  *   body's `resets_in_seconds`/`resets_at`, or "try again in 1.5s" in the message.
  */
-import { kindFromStatus, parseJsonOrUndefined, retryAfterSeconds } from "../http-error.ts";
+import {
+  kindFromStatus,
+  MAX_MESSAGE,
+  parseJsonOrUndefined,
+  retryAfterSeconds,
+} from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../errors/api-error.ts";
+import { isObject } from "../json.ts";
 import type { ErrorBody, ResponseErrorObject } from "./wire-types.ts";
-
-const MAX_MESSAGE = 1000;
 
 const RATE_LIMIT_CODES = new Set([
   "rate_limit_exceeded",
@@ -104,11 +108,16 @@ export function errorFromObject(
   return result;
 }
 
+/** The body as an error body, when it is a JSON object. */
+function readErrorBody(text: string): ErrorBody | undefined {
+  const parsed = parseJsonOrUndefined(text);
+  return isObject(parsed) ? parsed as ErrorBody : undefined;
+}
+
 export function decodeError(status: number, body: string, headers: Headers): ApiError {
   const seconds = retryAfterSeconds(headers);
-  const parsed = parseJsonOrUndefined(body);
-  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-    const record = parsed as ErrorBody;
+  const record = readErrorBody(body);
+  if (record) {
     if (record.error && typeof record.error === "object") {
       return errorFromObject(record.error, status, seconds);
     }
@@ -119,7 +128,7 @@ export function decodeError(status: number, body: string, headers: Headers): Api
       return errorFromObject({ message: record.detail }, status, seconds);
     }
     if (record.detail && typeof record.detail === "object") {
-      const detail = record.detail as ResponseErrorObject;
+      const detail = record.detail;
       const message = typeof detail.message === "string"
         ? detail.message
         : JSON.stringify(record.detail);

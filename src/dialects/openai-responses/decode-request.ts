@@ -54,13 +54,11 @@ import {
   customToolParameters,
   describe,
   DIALECT,
-  extrasOf,
   invalid,
-  isObject,
-  type Json,
   memoData,
   requireString,
 } from "./decode-common.ts";
+import { extrasOf, isObject, type Json } from "../json.ts";
 import { decodeKnownParts, remember as rememberFor } from "../kept-parts.ts";
 import { decodeAdditionalTools, decodeTools, ToolSet } from "./decode-tools.ts";
 import { decodeCallName, flatToolName } from "./tool-names.ts";
@@ -76,7 +74,7 @@ import type {
   UnknownPart,
 } from "./wire-types.ts";
 
-export { customToolParameters, DIALECT, extrasOf, isObject, memoData };
+export { customToolParameters, DIALECT, memoData };
 
 /** A `data:<type>;base64,<data>` URL split, or undefined for anything else. */
 export function parseDataUrl(url: string): { mediaType?: string; data: string } | undefined {
@@ -528,6 +526,30 @@ function optionalNumber(body: Json, key: string, fields: Extras): number | undef
   return value;
 }
 
+/** `instructions`: the leading system text. */
+function decodeInstructions(instructions: unknown): TextPart[] {
+  if (typeof instructions === "string") {
+    return instructions === "" ? [] : [{ type: "text", text: instructions }];
+  }
+  if (instructions !== undefined && instructions !== null) {
+    invalid("instructions", `must be a string, got ${describe(instructions)}`);
+  }
+  return [];
+}
+
+/** `input`: a string (one user message) or a list of items. */
+function decodeInput(input: unknown, builder: MessageBuilder, tools: ToolSet): void {
+  if (typeof input === "string") {
+    if (input === "") invalid("input", "must not be empty");
+    builder.standalone({ role: "user", content: [{ type: "text", text: input }] });
+  } else if (Array.isArray(input)) {
+    if (input.length === 0) invalid("input", "must not be empty");
+    input.forEach((item, index) => decodeItem(item, `input[${index}]`, builder, tools));
+  } else {
+    invalid("input", `must be a string or an array of items, got ${describe(input)}`);
+  }
+}
+
 export function decodeRequest(body: unknown, context: DecodeContext): CanonicalRequest {
   if (!isObject(body)) invalid("body", `must be a JSON object, got ${describe(body)}`);
   const model = body.model ?? context.model;
@@ -539,26 +561,10 @@ export function decodeRequest(body: unknown, context: DecodeContext): CanonicalR
     if (!REQUEST_KEYS.has(key)) fields[key] = body[key];
   }
 
-  const system: TextPart[] = [];
-  const instructions = body.instructions;
-  if (typeof instructions === "string") {
-    if (instructions !== "") system.push({ type: "text", text: instructions });
-  } else if (instructions !== undefined && instructions !== null) {
-    invalid("instructions", `must be a string, got ${describe(instructions)}`);
-  }
-
+  const system = decodeInstructions(body.instructions);
   const builder = new MessageBuilder();
   const tools = new ToolSet();
-  const input = body.input;
-  if (typeof input === "string") {
-    if (input === "") invalid("input", "must not be empty");
-    builder.standalone({ role: "user", content: [{ type: "text", text: input }] });
-  } else if (Array.isArray(input)) {
-    if (input.length === 0) invalid("input", "must not be empty");
-    input.forEach((item, index) => decodeItem(item, `input[${index}]`, builder, tools));
-  } else {
-    invalid("input", `must be a string or an array of items, got ${describe(input)}`);
-  }
+  decodeInput(body.input, builder, tools);
   if (builder.anchored.length > 0) memo.items = builder.anchored;
   decodeTools(body.tools, tools);
   if (tools.builtin.length > 0) memo.tools = tools.builtin;

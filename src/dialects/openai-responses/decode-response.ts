@@ -22,7 +22,8 @@
 import type { AssistantPart, TextPart, ToolCallPart } from "../../ir/message.ts";
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import { apiError } from "../../errors/api-error.ts";
-import { extrasOf, isObject, memoData, reasoningFromItem } from "./decode-request.ts";
+import { memoData, reasoningFromItem } from "./decode-request.ts";
+import { extrasOf, finiteNumber, isObject, stringOrEmpty } from "../json.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStatus } from "./map-stop-reason.ts";
 import { decodeCallName } from "./tool-names.ts";
@@ -34,25 +35,15 @@ import type {
   ResponsesUsage,
 } from "./wire-types.ts";
 
-type Json = Record<string, unknown>;
-
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function text(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
-
 /** Responses usage as canonical usage (only the fields the upstream reported). */
 export function decodeUsage(usage: ResponsesUsage | null | undefined): Partial<Usage> {
   if (!isObject(usage)) return {};
   const result: Partial<Usage> = {};
-  const input = count(usage.input_tokens);
-  const output = count(usage.output_tokens);
-  const cached = count(usage.input_tokens_details?.cached_tokens);
-  const written = count(usage.input_tokens_details?.cache_write_tokens);
-  const reasoning = count(usage.output_tokens_details?.reasoning_tokens);
+  const input = finiteNumber(usage.input_tokens);
+  const output = finiteNumber(usage.output_tokens);
+  const cached = finiteNumber(usage.input_tokens_details?.cached_tokens);
+  const written = finiteNumber(usage.input_tokens_details?.cache_write_tokens);
+  const reasoning = finiteNumber(usage.output_tokens_details?.reasoning_tokens);
   if (input !== undefined) result.inputTokens = input;
   if (output !== undefined) result.outputTokens = output;
   if (cached !== undefined) result.cachedInputTokens = cached;
@@ -106,7 +97,7 @@ export function decodeOutput(output: unknown): DecodedOutput {
           }
           const textPart: TextPart = {
             type: "text",
-            text: text(refusal ? part.refusal : part.text),
+            text: stringOrEmpty(refusal ? part.refusal : part.text),
           };
           const data = memoData(memo);
           if (data) textPart.providerData = data;
@@ -120,12 +111,14 @@ export function decodeOutput(output: unknown): DecodedOutput {
       case "function_call":
       case "custom_tool_call": {
         const custom = item.type === "custom_tool_call";
-        const called = decodeCallName(item.namespace, text(item.name));
+        const called = decodeCallName(item.namespace, stringOrEmpty(item.name));
         const call: ToolCallPart = {
           type: "tool-call",
-          id: text(item.call_id) || text(item.id),
+          id: stringOrEmpty(item.call_id) || stringOrEmpty(item.id),
           name: called.name,
-          arguments: custom ? JSON.stringify({ input: text(item.input) }) : text(item.arguments),
+          arguments: custom
+            ? JSON.stringify({ input: stringOrEmpty(item.input) })
+            : stringOrEmpty(item.arguments),
         };
         const memo: PartMemo = {
           ...called.memo,
@@ -156,12 +149,12 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   }
   const decoded = decodeOutput(body.output);
   const incomplete = isObject(body.incomplete_details)
-    ? text(body.incomplete_details.reason)
+    ? stringOrEmpty(body.incomplete_details.reason)
     : undefined;
   const status = typeof body.status === "string" ? body.status : undefined;
   const response: CanonicalResponse = {
-    id: text(body.id),
-    model: text(body.model),
+    id: stringOrEmpty(body.id),
+    model: stringOrEmpty(body.model),
     content: decoded.content,
     stopReason: decodeStatus(status, incomplete, decoded.hasToolCalls, decoded.hasRefusal),
     usage: { inputTokens: 0, outputTokens: 0, ...decodeUsage(body.usage as ResponsesUsage) },

@@ -1,8 +1,9 @@
 /**
  * @module
  * Responses API stream events from an upstream (the OpenAI API or the Codex
- * backend) as canonical stream events. One `JSON.parse` per event; state is
- * kept per output item (`output_index`).
+ * backend) as canonical stream events. One `JSON.parse` per event, read into the
+ * typed `ResponsesStreamEvent` union and handed to one function per event type;
+ * state is kept per output item (`output_index`, see decode-stream-items.ts).
  *
  * - `response.created` (or `in_progress`/`queued`, whichever comes first) → `start`.
  * - Message items: each content part is a text block (`content_part.added`
@@ -30,515 +31,405 @@
  */
 import type { StreamDecoder } from "../codec.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
-import type { ProviderData } from "../../ir/message.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
-import { DIALECT, extrasOf, isObject } from "./decode-request.ts";
+import { isObject, type Json, stringOrEmpty } from "../json.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeOutput, decodeUsage } from "./decode-response.ts";
+import {
+  closeItem,
+  type DecoderState,
+  type ItemState,
+  openItem,
+  reasoningCatchUp,
+  reasoningDelta,
+  textBlock,
+  textDelta,
+  textEnd,
+  toolCatchUp,
+  toolDelta,
+} from "./decode-stream-items.ts";
 import { decodeStatus } from "./map-stop-reason.ts";
-import { decodeCallName } from "./tool-names.ts";
-import type {
-  PartMemo,
-  ResponseErrorObject,
-  ResponseObject,
-  ResponsesUsage,
-  StreamEventWire,
-} from "./wire-types.ts";
+import type { ResponseErrorObject, ResponseObject, ResponsesStreamEvent } from "./wire-types.ts";
 
-type RawItem = Record<string, unknown>;
+type EventType = ResponsesStreamEvent["type"];
+type EventOf<T extends EventType> = Extract<ResponsesStreamEvent, { type: T }>;
 
-interface TextBlock {
-  index: number;
-  emitted: number;
-  open: boolean;
-}
-
-type ItemKind = "message" | "reasoning" | "function_call" | "custom_tool_call" | "other";
-
-interface ItemState {
-  kind: ItemKind;
-  /** The canonical block (reasoning and tool calls). */
-  index: number;
-  open: boolean;
-  /** Characters of arguments / custom input delivered. */
-  emitted: number;
-  /** Message content parts by content_index. */
-  parts: Map<number, TextBlock>;
-  /** Reasoning: characters delivered per summary_index / content_index. */
-  summary: number[];
-  content: number[];
-  /** Message: providerData for its first text block. */
-  memo?: PartMemo;
-}
-
-const MESSAGE_KEYS = new Set(["type", "id", "role", "content", "status"]);
-const CUSTOM_PREFIX = '{"input":"';
-const CUSTOM_SUFFIX = '"}';
-
-/** A raw string as the inside of a JSON string literal. */
-function escapeJson(text: string): string {
-  return JSON.stringify(text).slice(1, -1);
-}
-
-function str(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
+/** The event types the decoder acts on (the compiler checks this against the union). */
+const HANDLED: Record<EventType, true> = {
+  "response.created": true,
+  "response.in_progress": true,
+  "response.queued": true,
+  "response.output_item.added": true,
+  "response.output_item.done": true,
+  "response.content_part.added": true,
+  "response.content_part.done": true,
+  "response.output_text.delta": true,
+  "response.refusal.delta": true,
+  "response.output_text.done": true,
+  "response.refusal.done": true,
+  "response.reasoning_summary_part.added": true,
+  "response.reasoning_summary_part.done": true,
+  "response.reasoning_summary_text.delta": true,
+  "response.reasoning_summary_text.done": true,
+  "response.reasoning_text.delta": true,
+  "response.reasoning_text.done": true,
+  "response.function_call_arguments.delta": true,
+  "response.custom_tool_call_input.delta": true,
+  "response.function_call_arguments.done": true,
+  "response.custom_tool_call_input.done": true,
+  "response.completed": true,
+  "response.incomplete": true,
+  "response.done": true,
+  "response.failed": true,
+  "error": true,
+};
 
 export function createStreamDecoder(): StreamDecoder {
-  let started = false;
-  let done = false;
-  let sawItems = false;
-  let nextIndex = 0;
-  let hasToolCalls = false;
-  let hasRefusal = false;
-  const items = new Map<number, ItemState>();
-
-  const start = (out: StreamEvent[], response?: Partial<ResponseObject>) => {
-    if (started) return;
-    started = true;
-    const event: StreamEvent = {
-      type: "start",
-      id: str(response?.id),
-      model: str(response?.model),
-    };
-    if (typeof response?.created_at === "number") event.created = response.created_at;
-    out.push(event);
+  const state: DecoderState = {
+    started: false,
+    done: false,
+    sawItems: false,
+    nextIndex: 0,
+    hasToolCalls: false,
+    hasRefusal: false,
+    items: new Map(),
   };
-
-  const newItem = (kind: ItemKind, index = -1): ItemState => ({
-    kind,
-    index,
-    open: index >= 0,
-    emitted: 0,
-    parts: new Map(),
-    summary: [],
-    content: [],
-  });
-
-  // ------------------------------------------------------------ message text
-
-  const textBlock = (
-    item: ItemState,
-    contentIndex: number,
-    refusal: boolean,
-    out: StreamEvent[],
-  ): TextBlock => {
-    let block = item.parts.get(contentIndex);
-    if (block) return block;
-    block = { index: nextIndex++, emitted: 0, open: true };
-    item.parts.set(contentIndex, block);
-    const memo: PartMemo = item.parts.size === 1 && item.memo ? { ...item.memo } : {};
-    if (refusal) {
-      memo.refusal = true;
-      hasRefusal = true;
-    }
-    const event: StreamEvent = { type: "text-start", index: block.index };
-    if (Object.keys(memo).length > 0) {
-      event.providerData = { [DIALECT]: memo as Record<string, unknown> } as ProviderData;
-    }
-    out.push(event);
-    return block;
-  };
-
-  const textDelta = (block: TextBlock, text: string, out: StreamEvent[]) => {
-    if (!text || !block.open) return;
-    block.emitted += text.length;
-    out.push({ type: "text-delta", index: block.index, text });
-  };
-
-  /** Delivers what `full` has beyond what was streamed, then closes the block. */
-  const textEnd = (block: TextBlock, full: string | undefined, out: StreamEvent[]) => {
-    if (!block.open) return;
-    if (full !== undefined && full.length > block.emitted) {
-      textDelta(block, full.slice(block.emitted), out);
-    }
-    block.open = false;
-    out.push({ type: "text-end", index: block.index });
-  };
-
-  // ------------------------------------------------------------ reasoning
-
-  const reasoningDelta = (
-    item: ItemState,
-    counts: number[],
-    partIndex: number,
-    text: string,
-    out: StreamEvent[],
-  ) => {
-    if (!item.open) return;
-    if (counts[partIndex] === undefined) {
-      counts[partIndex] = 0;
-      if (partIndex > 0) out.push({ type: "reasoning-delta", index: item.index, text: "\n\n" });
-    }
-    if (!text) return;
-    counts[partIndex] += text.length;
-    out.push({ type: "reasoning-delta", index: item.index, text });
-  };
-
-  const reasoningCatchUp = (
-    item: ItemState,
-    counts: number[],
-    partIndex: number,
-    full: string,
-    out: StreamEvent[],
-  ) => {
-    reasoningDelta(item, counts, partIndex, "", out);
-    if (full.length > counts[partIndex]) {
-      reasoningDelta(item, counts, partIndex, full.slice(counts[partIndex]), out);
-    }
-  };
-
-  // ------------------------------------------------------------ tool calls
-
-  const toolDelta = (item: ItemState, text: string, out: StreamEvent[]) => {
-    if (!text || !item.open) return;
-    item.emitted += text.length;
-    out.push({
-      type: "tool-call-delta",
-      index: item.index,
-      argumentsDelta: item.kind === "custom_tool_call" ? escapeJson(text) : text,
-    });
-  };
-
-  const toolCatchUp = (item: ItemState, full: string | undefined, out: StreamEvent[]) => {
-    if (full !== undefined && full.length > item.emitted) {
-      toolDelta(item, full.slice(item.emitted), out);
-    }
-  };
-
-  // ------------------------------------------------------------ items
-
-  const closeItem = (item: ItemState, out: StreamEvent[], final?: RawItem) => {
-    switch (item.kind) {
-      case "message": {
-        const content = final && Array.isArray(final.content) ? final.content : [];
-        content.forEach((part, contentIndex) => {
-          if (!isObject(part)) return;
-          const refusal = part.type === "refusal";
-          const full = str(refusal ? part.refusal : part.text);
-          const block = item.parts.get(contentIndex) ??
-            (full ? textBlock(item, contentIndex, refusal, out) : undefined);
-          if (block) textEnd(block, full, out);
-        });
-        for (const block of item.parts.values()) textEnd(block, undefined, out);
-        return;
-      }
-      case "reasoning": {
-        if (!item.open) return;
-        if (final) {
-          const summary = Array.isArray(final.summary) ? final.summary : [];
-          summary.forEach((part, partIndex) =>
-            reasoningCatchUp(
-              item,
-              item.summary,
-              partIndex,
-              str(isObject(part) ? part.text : ""),
-              out,
-            )
-          );
-          if (summary.length === 0 && Array.isArray(final.content)) {
-            final.content.forEach((part, partIndex) =>
-              reasoningCatchUp(
-                item,
-                item.content,
-                partIndex,
-                str(isObject(part) ? part.text : ""),
-                out,
-              )
-            );
-          }
-          if (typeof final.encrypted_content === "string") {
-            out.push({
-              type: "reasoning-signature",
-              index: item.index,
-              encrypted: final.encrypted_content,
-            });
-          }
-        }
-        item.open = false;
-        out.push({ type: "reasoning-end", index: item.index });
-        return;
-      }
-      case "function_call":
-      case "custom_tool_call": {
-        if (!item.open) return;
-        if (final) {
-          toolCatchUp(
-            item,
-            item.kind === "custom_tool_call" ? str(final.input) : str(final.arguments),
-            out,
-          );
-        }
-        if (item.kind === "custom_tool_call") {
-          out.push({ type: "tool-call-delta", index: item.index, argumentsDelta: CUSTOM_SUFFIX });
-        }
-        item.open = false;
-        out.push({ type: "tool-call-end", index: item.index });
-        return;
-      }
-      case "other":
-        return;
-    }
-  };
-
-  const openItem = (outputIndex: number, raw: RawItem, out: StreamEvent[]): ItemState => {
-    sawItems = true;
-    let item: ItemState;
-    switch (raw.type) {
-      case "message": {
-        item = newItem("message");
-        const memo: PartMemo = { item: extrasOf(raw, MESSAGE_KEYS) ?? {} };
-        if (typeof raw.id === "string") memo.itemId = raw.id;
-        item.memo = memo;
-        break;
-      }
-      case "reasoning": {
-        item = newItem("reasoning", nextIndex++);
-        const event: StreamEvent = { type: "reasoning-start", index: item.index };
-        if (typeof raw.id === "string") event.id = raw.id;
-        out.push(event);
-        break;
-      }
-      case "function_call":
-      case "custom_tool_call": {
-        item = newItem(raw.type, nextIndex++);
-        hasToolCalls = true;
-        out.push({
-          type: "tool-call-start",
-          index: item.index,
-          id: str(raw.call_id) || str(raw.id),
-          name: decodeCallName(raw.namespace, str(raw.name)).name,
-        });
-        if (raw.type === "custom_tool_call") {
-          out.push({ type: "tool-call-delta", index: item.index, argumentsDelta: CUSTOM_PREFIX });
-          toolDelta(item, str(raw.input), out);
-        } else toolDelta(item, str(raw.arguments), out);
-        break;
-      }
-      default:
-        item = newItem("other");
-    }
-    items.set(outputIndex, item);
-    return item;
-  };
-
-  /** The item an event names; a message item when its `added` never came. */
-  const itemFor = (event: StreamEventWire, out: StreamEvent[]): ItemState => {
-    const outputIndex = event.output_index ?? -1;
-    return items.get(outputIndex) ??
-      openItem(outputIndex, { type: "message", id: str(event.item_id) }, out);
-  };
-
-  // ------------------------------------------------------------ terminal events
-
-  /** A terminal event's output replayed, when no item events came before it. */
-  const replayOutput = (output: unknown, out: StreamEvent[]) => {
-    const decoded = decodeOutput(output);
-    hasToolCalls ||= decoded.hasToolCalls;
-    hasRefusal ||= decoded.hasRefusal;
-    for (const part of decoded.content) {
-      const index = nextIndex++;
-      switch (part.type) {
-        case "text": {
-          const event: StreamEvent = { type: "text-start", index };
-          if (part.providerData) event.providerData = part.providerData;
-          out.push(event);
-          if (part.text) out.push({ type: "text-delta", index, text: part.text });
-          out.push({ type: "text-end", index });
-          break;
-        }
-        case "reasoning": {
-          const event: StreamEvent = { type: "reasoning-start", index };
-          if (part.id) event.id = part.id;
-          out.push(event);
-          if (part.text) out.push({ type: "reasoning-delta", index, text: part.text });
-          if (part.encrypted) {
-            out.push({ type: "reasoning-signature", index, encrypted: part.encrypted });
-          }
-          out.push({ type: "reasoning-end", index });
-          break;
-        }
-        case "tool-call":
-          out.push({ type: "tool-call-start", index, id: part.id, name: part.name });
-          if (part.arguments) {
-            out.push({ type: "tool-call-delta", index, argumentsDelta: part.arguments });
-          }
-          out.push({ type: "tool-call-end", index });
-          break;
-        case "file":
-          break;
-      }
-    }
-  };
-
-  const finish = (response: Partial<ResponseObject> | undefined, out: StreamEvent[]) => {
-    start(out, response);
-    if (!sawItems && response) replayOutput(response.output, out);
-    for (const item of items.values()) closeItem(item, out);
-    const incomplete = isObject(response?.incomplete_details)
-      ? str(response.incomplete_details.reason)
-      : undefined;
-    const event: StreamEvent = {
-      type: "finish",
-      stopReason: decodeStatus(
-        str(response?.status) || "completed",
-        incomplete,
-        hasToolCalls,
-        hasRefusal,
-      ),
-    };
-    const usage = decodeUsage(response?.usage as ResponsesUsage | undefined);
-    if (Object.keys(usage).length > 0) event.usage = usage;
-    out.push(event);
-    done = true;
-  };
-
-  const fail = (error: ResponseErrorObject | undefined, out: StreamEvent[]) => {
-    out.push({
-      type: "error",
-      error: errorFromObject(error ?? { message: "the upstream response failed" }, 0),
-    });
-    done = true;
-  };
-
-  // ------------------------------------------------------------ dispatch
-
-  const handle = (event: StreamEventWire, out: StreamEvent[]) => {
-    switch (event.type) {
-      case "response.created":
-      case "response.in_progress":
-      case "response.queued":
-        return start(out, event.response);
-      case "response.output_item.added":
-        start(out);
-        if (isObject(event.item)) openItem(event.output_index ?? -1, event.item, out);
-        return;
-      case "response.output_item.done": {
-        if (!isObject(event.item)) return;
-        start(out);
-        const item = items.get(event.output_index ?? -1) ??
-          openItem(event.output_index ?? -1, event.item, out);
-        return closeItem(item, out, event.item);
-      }
-      case "response.content_part.added": {
-        const item = itemFor(event, out);
-        if (item.kind === "message") {
-          textBlock(item, event.content_index ?? 0, event.part?.type === "refusal", out);
-        }
-        return;
-      }
-      case "response.output_text.delta":
-      case "response.refusal.delta": {
-        const item = itemFor(event, out);
-        if (item.kind !== "message") return;
-        const refusal = event.type === "response.refusal.delta";
-        textDelta(textBlock(item, event.content_index ?? 0, refusal, out), str(event.delta), out);
-        return;
-      }
-      case "response.output_text.done":
-      case "response.refusal.done": {
-        const item = itemFor(event, out);
-        if (item.kind !== "message") return;
-        const refusal = event.type === "response.refusal.done";
-        const block = textBlock(item, event.content_index ?? 0, refusal, out);
-        return textEnd(block, refusal ? str(event.refusal) : str(event.text), out);
-      }
-      case "response.content_part.done": {
-        const item = itemFor(event, out);
-        const block = item.parts.get(event.content_index ?? 0);
-        if (!block) return;
-        const part = event.part;
-        return textEnd(block, part?.type === "refusal" ? part.refusal : part?.text, out);
-      }
-      case "response.reasoning_summary_part.added":
-      case "response.reasoning_summary_text.delta":
-      case "response.reasoning_summary_text.done":
-      case "response.reasoning_summary_part.done":
-      case "response.reasoning_text.delta":
-      case "response.reasoning_text.done": {
-        const item = items.get(event.output_index ?? -1);
-        if (item?.kind !== "reasoning") return;
-        const summary = event.type.startsWith("response.reasoning_summary");
-        const counts = summary ? item.summary : item.content;
-        const partIndex = (summary ? event.summary_index : event.content_index) ?? 0;
-        if (event.type.endsWith(".delta")) {
-          return reasoningDelta(item, counts, partIndex, str(event.delta), out);
-        }
-        const full = event.type.endsWith("part.done") ? event.part?.text : event.text;
-        return reasoningCatchUp(item, counts, partIndex, str(full), out);
-      }
-      case "response.function_call_arguments.delta":
-      case "response.custom_tool_call_input.delta": {
-        const item = items.get(event.output_index ?? -1);
-        if (item?.kind === "function_call" || item?.kind === "custom_tool_call") {
-          toolDelta(item, str(event.delta), out);
-        }
-        return;
-      }
-      case "response.function_call_arguments.done":
-      case "response.custom_tool_call_input.done": {
-        const item = items.get(event.output_index ?? -1);
-        if (item?.kind === "function_call" || item?.kind === "custom_tool_call") {
-          toolCatchUp(item, item.kind === "function_call" ? event.arguments : event.input, out);
-        }
-        return;
-      }
-      case "response.completed":
-      case "response.incomplete":
-      case "response.done":
-        return finish(event.response, out);
-      case "response.failed":
-        start(out, event.response);
-        return fail(
-          isObject(event.response?.error) ? event.response.error : undefined,
-          out,
-        );
-      case "error":
-        start(out);
-        return fail(
-          isObject(event.error) ? event.error : { code: event.code, message: event.message },
-          out,
-        );
-    }
-  };
-
   return {
-    decode(sse: SseEvent): StreamEvent[] {
-      if (done) return [];
-      const data = sse.data.trim();
-      if (data === "" || data === "[DONE]") return [];
-      let event: StreamEventWire;
-      try {
-        event = JSON.parse(data) as StreamEventWire;
-      } catch {
-        done = true;
-        return [{
-          type: "error",
-          error: apiError(
-            "api_error",
-            `upstream sent an event that is not JSON: ${data.slice(0, 200)}`,
-            {
-              status: 502,
-            },
-          ).error,
-        }];
-      }
-      if (!isObject(event)) return [];
-      if (typeof event.type !== "string" && sse.event) event.type = sse.event;
-      const out: StreamEvent[] = [];
-      handle(event, out);
-      return out;
-    },
-    end(): StreamEvent[] {
-      if (done) return [];
-      done = true;
-      return [{
-        type: "error",
-        error: apiError("api_error", "upstream stream ended before the response completed", {
-          status: 502,
-        }).error,
-      }];
-    },
+    decode: (event) => state.done ? [] : decodeEvent(state, event),
+    end: () => state.done ? [] : endStream(state),
   };
+}
+
+function decodeEvent(state: DecoderState, sse: SseEvent): StreamEvent[] {
+  const data = sse.data.trim();
+  if (data === "" || data === "[DONE]") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    state.done = true;
+    return [upstreamFailure(`upstream sent an event that is not JSON: ${data.slice(0, 200)}`)];
+  }
+  if (!isObject(parsed)) return [];
+  const event = readStreamEvent(parsed, sse.event);
+  const out: StreamEvent[] = [];
+  if (event) onEvent(state, event, out);
+  return out;
+}
+
+function endStream(state: DecoderState): StreamEvent[] {
+  state.done = true;
+  return [upstreamFailure("upstream stream ended before the response completed")];
+}
+
+function upstreamFailure(message: string): StreamEvent {
+  return { type: "error", error: apiError("api_error", message, { status: 502 }).error };
+}
+
+/**
+ * The parsed event as the typed union, when its type (from the data, else from the SSE
+ * `event:` name) is one the decoder acts on; undefined for built-in tools' events
+ * (web_search_call.*, code_interpreter_call.*, codex.rate_limits …) and newer types.
+ */
+function readStreamEvent(data: Json, name: string | undefined): ResponsesStreamEvent | undefined {
+  if (typeof data.type !== "string" && name) data.type = name;
+  return typeof data.type === "string" && Object.hasOwn(HANDLED, data.type)
+    ? data as ResponsesStreamEvent
+    : undefined;
+}
+
+/** Dispatches an event to its handler. */
+function onEvent(state: DecoderState, event: ResponsesStreamEvent, out: StreamEvent[]): void {
+  switch (event.type) {
+    case "response.created":
+    case "response.in_progress":
+    case "response.queued":
+      return start(state, out, event.response);
+    case "response.output_item.added":
+      return onItemAdded(state, event, out);
+    case "response.output_item.done":
+      return onItemDone(state, event, out);
+    case "response.content_part.added":
+      return onContentPartAdded(state, event, out);
+    case "response.content_part.done":
+      return onContentPartDone(state, event, out);
+    case "response.output_text.delta":
+    case "response.refusal.delta":
+      return onTextDelta(state, event, out);
+    case "response.output_text.done":
+    case "response.refusal.done":
+      return onTextDone(state, event, out);
+    case "response.reasoning_summary_text.delta":
+    case "response.reasoning_text.delta":
+      return onReasoningDelta(state, event, out);
+    case "response.reasoning_summary_part.added":
+    case "response.reasoning_summary_part.done":
+    case "response.reasoning_summary_text.done":
+    case "response.reasoning_text.done":
+      return onReasoningDone(state, event, out);
+    case "response.function_call_arguments.delta":
+    case "response.custom_tool_call_input.delta":
+      return onToolDelta(state, event, out);
+    case "response.function_call_arguments.done":
+    case "response.custom_tool_call_input.done":
+      return onToolDone(state, event, out);
+    case "response.completed":
+    case "response.incomplete":
+    case "response.done":
+      return finish(state, event.response, out);
+    case "response.failed":
+      start(state, out, event.response);
+      return fail(state, isObject(event.response?.error) ? event.response.error : undefined, out);
+    case "error":
+      start(state, out);
+      return fail(
+        state,
+        isObject(event.error) ? event.error : { code: event.code, message: event.message },
+        out,
+      );
+  }
+}
+
+/** `start`, once: from the first event that carries the response, or from any first event. */
+function start(state: DecoderState, out: StreamEvent[], response?: Partial<ResponseObject>): void {
+  if (state.started) return;
+  state.started = true;
+  const event: StreamEvent = {
+    type: "start",
+    id: stringOrEmpty(response?.id),
+    model: stringOrEmpty(response?.model),
+  };
+  if (typeof response?.created_at === "number") event.created = response.created_at;
+  out.push(event);
+}
+
+// ------------------------------------------------------------ items and message text
+
+function onItemAdded(
+  state: DecoderState,
+  event: EventOf<"response.output_item.added">,
+  out: StreamEvent[],
+): void {
+  start(state, out);
+  if (isObject(event.item)) openItem(state, event.output_index ?? -1, event.item, out);
+}
+
+function onItemDone(
+  state: DecoderState,
+  event: EventOf<"response.output_item.done">,
+  out: StreamEvent[],
+): void {
+  if (!isObject(event.item)) return;
+  start(state, out);
+  const outputIndex = event.output_index ?? -1;
+  const item = state.items.get(outputIndex) ?? openItem(state, outputIndex, event.item, out);
+  closeItem(state, item, out, event.item);
+}
+
+/** The item an event names; a message item when its `added` never came. */
+function itemFor(
+  state: DecoderState,
+  event: { output_index?: number; item_id?: string },
+  out: StreamEvent[],
+): ItemState {
+  const outputIndex = event.output_index ?? -1;
+  return state.items.get(outputIndex) ??
+    openItem(state, outputIndex, { type: "message", id: stringOrEmpty(event.item_id) }, out);
+}
+
+function onContentPartAdded(
+  state: DecoderState,
+  event: EventOf<"response.content_part.added">,
+  out: StreamEvent[],
+): void {
+  const item = itemFor(state, event, out);
+  if (item.kind !== "message") return;
+  textBlock(state, item, event.content_index ?? 0, event.part?.type === "refusal", out);
+}
+
+function onContentPartDone(
+  state: DecoderState,
+  event: EventOf<"response.content_part.done">,
+  out: StreamEvent[],
+): void {
+  const item = itemFor(state, event, out);
+  const block = item.parts.get(event.content_index ?? 0);
+  if (!block) return;
+  const part = event.part;
+  textEnd(block, part?.type === "refusal" ? part.refusal : part?.text, out);
+}
+
+function onTextDelta(
+  state: DecoderState,
+  event: EventOf<"response.output_text.delta" | "response.refusal.delta">,
+  out: StreamEvent[],
+): void {
+  const item = itemFor(state, event, out);
+  if (item.kind !== "message") return;
+  const refusal = event.type === "response.refusal.delta";
+  const block = textBlock(state, item, event.content_index ?? 0, refusal, out);
+  textDelta(block, stringOrEmpty(event.delta), out);
+}
+
+function onTextDone(
+  state: DecoderState,
+  event: EventOf<"response.output_text.done" | "response.refusal.done">,
+  out: StreamEvent[],
+): void {
+  const item = itemFor(state, event, out);
+  if (item.kind !== "message") return;
+  const refusal = event.type === "response.refusal.done";
+  const block = textBlock(state, item, event.content_index ?? 0, refusal, out);
+  textEnd(block, stringOrEmpty(refusal ? event.refusal : event.text), out);
+}
+
+// ------------------------------------------------------------ reasoning and tool calls
+
+function onReasoningDelta(
+  state: DecoderState,
+  event: EventOf<"response.reasoning_summary_text.delta" | "response.reasoning_text.delta">,
+  out: StreamEvent[],
+): void {
+  const item = state.items.get(event.output_index ?? -1);
+  if (item?.kind !== "reasoning") return;
+  const summary = event.type === "response.reasoning_summary_text.delta";
+  const counts = summary ? item.summary : item.content;
+  const partIndex = (summary ? event.summary_index : event.content_index) ?? 0;
+  reasoningDelta(item, counts, partIndex, stringOrEmpty(event.delta), out);
+}
+
+/** A reasoning part begins or ends: its full text (none for `added`) catches up. */
+function onReasoningDone(
+  state: DecoderState,
+  event: EventOf<
+    | "response.reasoning_summary_part.added"
+    | "response.reasoning_summary_part.done"
+    | "response.reasoning_summary_text.done"
+    | "response.reasoning_text.done"
+  >,
+  out: StreamEvent[],
+): void {
+  const item = state.items.get(event.output_index ?? -1);
+  if (item?.kind !== "reasoning") return;
+  if (event.type === "response.reasoning_text.done") {
+    reasoningCatchUp(item, item.content, event.content_index ?? 0, stringOrEmpty(event.text), out);
+    return;
+  }
+  const full = event.type === "response.reasoning_summary_text.done"
+    ? event.text
+    : event.type === "response.reasoning_summary_part.done"
+    ? event.part?.text
+    : undefined;
+  reasoningCatchUp(item, item.summary, event.summary_index ?? 0, stringOrEmpty(full), out);
+}
+
+function onToolDelta(
+  state: DecoderState,
+  event: EventOf<
+    "response.function_call_arguments.delta" | "response.custom_tool_call_input.delta"
+  >,
+  out: StreamEvent[],
+): void {
+  const item = state.items.get(event.output_index ?? -1);
+  if (item?.kind === "function_call" || item?.kind === "custom_tool_call") {
+    toolDelta(item, stringOrEmpty(event.delta), out);
+  }
+}
+
+function onToolDone(
+  state: DecoderState,
+  event: EventOf<"response.function_call_arguments.done" | "response.custom_tool_call_input.done">,
+  out: StreamEvent[],
+): void {
+  const item = state.items.get(event.output_index ?? -1);
+  if (item?.kind !== "function_call" && item?.kind !== "custom_tool_call") return;
+  const full = event.type === "response.function_call_arguments.done"
+    ? event.arguments
+    : event.input;
+  toolCatchUp(item, full, out);
+}
+
+// ------------------------------------------------------------ terminal events
+
+/**
+ * `response.completed` / `incomplete`: what is open closes, then `finish`. A terminal event
+ * with output but no item events before it (a server that does not stream) is replayed.
+ */
+function finish(
+  state: DecoderState,
+  response: Partial<ResponseObject> | undefined,
+  out: StreamEvent[],
+): void {
+  start(state, out, response);
+  if (!state.sawItems && response) replayOutput(state, response.output, out);
+  for (const item of state.items.values()) closeItem(state, item, out);
+  const incomplete = isObject(response?.incomplete_details)
+    ? stringOrEmpty(response.incomplete_details.reason)
+    : undefined;
+  const event: StreamEvent = {
+    type: "finish",
+    stopReason: decodeStatus(
+      stringOrEmpty(response?.status) || "completed",
+      incomplete,
+      state.hasToolCalls,
+      state.hasRefusal,
+    ),
+  };
+  const usage = decodeUsage(response?.usage);
+  if (Object.keys(usage).length > 0) event.usage = usage;
+  out.push(event);
+  state.done = true;
+}
+
+function fail(
+  state: DecoderState,
+  error: ResponseErrorObject | undefined,
+  out: StreamEvent[],
+): void {
+  out.push({
+    type: "error",
+    error: errorFromObject(error ?? { message: "the upstream response failed" }, 0),
+  });
+  state.done = true;
+}
+
+/** A terminal event's output as the events a streaming server would have sent. */
+function replayOutput(state: DecoderState, output: unknown, out: StreamEvent[]): void {
+  const decoded = decodeOutput(output);
+  state.hasToolCalls ||= decoded.hasToolCalls;
+  state.hasRefusal ||= decoded.hasRefusal;
+  for (const part of decoded.content) {
+    const index = state.nextIndex++;
+    switch (part.type) {
+      case "text": {
+        const event: StreamEvent = { type: "text-start", index };
+        if (part.providerData) event.providerData = part.providerData;
+        out.push(event);
+        if (part.text) out.push({ type: "text-delta", index, text: part.text });
+        out.push({ type: "text-end", index });
+        break;
+      }
+      case "reasoning": {
+        const event: StreamEvent = { type: "reasoning-start", index };
+        if (part.id) event.id = part.id;
+        out.push(event);
+        if (part.text) out.push({ type: "reasoning-delta", index, text: part.text });
+        if (part.encrypted) {
+          out.push({ type: "reasoning-signature", index, encrypted: part.encrypted });
+        }
+        out.push({ type: "reasoning-end", index });
+        break;
+      }
+      case "tool-call":
+        out.push({ type: "tool-call-start", index, id: part.id, name: part.name });
+        if (part.arguments) {
+          out.push({ type: "tool-call-delta", index, argumentsDelta: part.arguments });
+        }
+        out.push({ type: "tool-call-end", index });
+        break;
+      case "file":
+        break;
+    }
+  }
 }

@@ -24,13 +24,11 @@ import type { ToolDefinition } from "../../ir/request.ts";
 import {
   customToolParameters,
   describe,
-  extrasOf,
   invalid,
-  isObject,
-  type Json,
   memoData,
   requireString,
 } from "./decode-common.ts";
+import { extrasOf, isObject, type Json } from "../json.ts";
 import { flatToolName } from "./tool-names.ts";
 import type { BuiltinItem, BuiltinTool, RequestMemo, ToolMemo } from "./wire-types.ts";
 

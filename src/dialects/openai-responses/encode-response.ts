@@ -20,7 +20,7 @@
  *   temperature …) as the API does; `store` is false (subgate keeps nothing).
  * - Files in the answer (Gemini images) have no output item and are dropped.
  */
-import type { AssistantPart } from "../../ir/message.ts";
+import type { AssistantPart, ReasoningPart, ToolCallPart } from "../../ir/message.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import type { ApiError } from "../../errors/api-error.ts";
@@ -37,10 +37,11 @@ import {
   requestMemo,
 } from "./encode-request.ts";
 import { encodeStatus } from "./map-stop-reason.ts";
-import { callNameFields, wireToolNames } from "./tool-names.ts";
+import { callNameFields, type WireToolName, wireToolNames } from "./tool-names.ts";
 import type {
   OutputItem,
   OutputMessageItem,
+  PartMemo,
   ResponseErrorObject,
   ResponseMemo,
   ResponseObject,
@@ -79,8 +80,7 @@ export function failureObject(error: ApiError | undefined): ResponseErrorObject 
   if (!error) {
     return { code: "server_error", message: "The upstream failed to complete the answer." };
   }
-  const wire = (encodeError(error) as { error: { code: string | null; type: string } })
-    .error;
+  const wire = encodeError(error).error;
   return { code: wire.code ?? wire.type, message: error.message };
 }
 
@@ -173,44 +173,13 @@ export function encodeOutput(
         return;
       case "reasoning": {
         message = undefined;
-        const encrypted = part.origin === DIALECT ? part.encrypted : undefined;
-        if (part.text === "" && part.origin !== DIALECT) return;
-        const item: OutputItem = {
-          ...memo.extra,
-          id: part.id ?? nextId("rs"),
-          type: "reasoning",
-          summary: memo.summary ??
-            (memo.fromContent || part.text === ""
-              ? []
-              : [{ type: "summary_text", text: part.text }]),
-        };
-        if (encrypted !== undefined) item.encrypted_content = encrypted;
-        output.push(item);
+        const item = reasoningItem(part, memo, nextId);
+        if (item) output.push(item);
         return;
       }
       case "tool-call":
         message = undefined;
-        output.push(
-          memo.custom || names.get(part.name)?.custom
-            ? {
-              ...memo.extra,
-              id: memo.itemId ?? nextId("ctc"),
-              type: "custom_tool_call",
-              status: "completed",
-              call_id: part.id,
-              ...callNameFields(part.name, names, part),
-              input: customInput(part.arguments),
-            }
-            : {
-              ...memo.extra,
-              id: memo.itemId ?? nextId("fc"),
-              type: "function_call",
-              status: "completed",
-              arguments: part.arguments,
-              call_id: part.id,
-              ...callNameFields(part.name, names, part),
-            },
-        );
+        output.push(callItem(part, memo, names, nextId));
         return;
       case "file":
         return;
@@ -218,6 +187,54 @@ export function encodeOutput(
   });
   flushKept(Infinity);
   return output;
+}
+
+/** A reasoning item; none for another provider's reasoning with no text to show. */
+function reasoningItem(
+  part: ReasoningPart,
+  memo: PartMemo,
+  nextId: (prefix: string) => string,
+): OutputItem | undefined {
+  const encrypted = part.origin === DIALECT ? part.encrypted : undefined;
+  if (part.text === "" && part.origin !== DIALECT) return undefined;
+  const item: OutputItem = {
+    ...memo.extra,
+    id: part.id ?? nextId("rs"),
+    type: "reasoning",
+    summary: memo.summary ??
+      (memo.fromContent || part.text === "" ? [] : [{ type: "summary_text", text: part.text }]),
+  };
+  if (encrypted !== undefined) item.encrypted_content = encrypted;
+  return item;
+}
+
+/** A call item: `custom_tool_call` for a custom tool's call, else `function_call`. */
+function callItem(
+  part: ToolCallPart,
+  memo: PartMemo,
+  names: Map<string, WireToolName>,
+  nextId: (prefix: string) => string,
+): OutputItem {
+  if (memo.custom || names.get(part.name)?.custom) {
+    return {
+      ...memo.extra,
+      id: memo.itemId ?? nextId("ctc"),
+      type: "custom_tool_call",
+      status: "completed",
+      call_id: part.id,
+      ...callNameFields(part.name, names, part),
+      input: customInput(part.arguments),
+    };
+  }
+  return {
+    ...memo.extra,
+    id: memo.itemId ?? nextId("fc"),
+    type: "function_call",
+    status: "completed",
+    arguments: part.arguments,
+    call_id: part.id,
+    ...callNameFields(part.name, names, part),
+  };
 }
 
 export function encodeResponse(response: CanonicalResponse, request: CanonicalRequest): unknown {

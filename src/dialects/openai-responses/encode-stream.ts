@@ -30,18 +30,18 @@
  * - `end()` closes what is open and sends `response.completed` if no
  *   terminal event was sent. Events after the terminal event are dropped.
  * - One `JSON.stringify` per event; output item ids are the upstream's when
- *   known, else derived from the response id.
+ *   known, else derived from the response id. The items' events are written by
+ *   encode-stream-items.ts; this module dispatches each canonical event and
+ *   writes the response's own events.
  */
 import type { StreamEncoder } from "../codec.ts";
 import type { CanonicalRequest } from "../../ir/request.ts";
-import type { StopReason, Usage } from "../../ir/response.ts";
+import type { StopReason } from "../../ir/response.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { emptyUsage, mergeUsage } from "../../ir/usage.ts";
 import type { ApiError } from "../../errors/api-error.ts";
 import { encodeError } from "./encode-error.ts";
-import { formatSse } from "../../sse/parse-sse.ts";
-import { DIALECT } from "./decode-request.ts";
-import { customInput } from "./encode-request.ts";
+import { DIALECT } from "./decode-common.ts";
 import {
   encodeUsage,
   failureObject,
@@ -49,407 +49,201 @@ import {
   responseId,
   responseShell,
 } from "./encode-response.ts";
+import {
+  addReasoning,
+  addText,
+  addToolCall,
+  type EncoderState,
+  endAll,
+  endBlock,
+  reasoningDelta,
+  send,
+  textDelta,
+  toolDelta,
+} from "./encode-stream-items.ts";
 import { encodeStatus } from "./map-stop-reason.ts";
-import { callNameFields, wireToolNames } from "./tool-names.ts";
-import type { OutputItem, PartMemo, ResponseObject } from "./wire-types.ts";
+import { wireToolNames } from "./tool-names.ts";
+import type { PartMemo, ResponseObject } from "./wire-types.ts";
 
-interface TextState {
-  kind: "text";
-  outputIndex: number;
-  itemId: string;
-  refusal: boolean;
-  text: string;
-  item: OutputItem;
-}
-
-interface ReasoningState {
-  kind: "reasoning";
-  outputIndex: number;
-  itemId: string;
-  text: string;
-  partOpen: boolean;
-  redacted: boolean;
-  encrypted?: string;
-}
-
-interface ToolState {
-  kind: "tool";
-  outputIndex: number;
-  itemId: string;
-  callId: string;
-  /** The call item's `name` (and `namespace`) as the client offered the tool. */
-  named: { name: string; namespace?: string };
-  custom: boolean;
-  args: string;
-}
-
-type BlockState = TextState | ReasoningState | ToolState;
+type EventOf<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>;
 
 export function createStreamEncoder(request: CanonicalRequest): StreamEncoder {
-  const names = wireToolNames(request);
-  let sequence = 0;
-  let shell: ResponseObject | undefined;
-  let nextId: (prefix: string) => string = itemIds("resp_");
-  let terminal = false;
-  let hasToolCalls = false;
-  let hasRefusal = false;
-  let usage: Usage = emptyUsage();
-  const output: OutputItem[] = [];
-  const blocks = new Map<number, BlockState>();
-  const usedIds = new Set<string>();
-
-  const send = (type: string, fields: Record<string, unknown>): string =>
-    formatSse(JSON.stringify({ type, sequence_number: sequence++, ...fields }), type);
-
-  const freshId = (wanted: string | undefined, prefix: string): string => {
-    const id = wanted && !usedIds.has(wanted) ? wanted : nextId(prefix);
-    usedIds.add(id);
-    return id;
+  const state: EncoderState = {
+    request,
+    names: wireToolNames(request),
+    sequence: 0,
+    shell: undefined,
+    nextId: itemIds("resp_"),
+    terminal: false,
+    hasToolCalls: false,
+    hasRefusal: false,
+    usage: emptyUsage(),
+    output: [],
+    blocks: new Map(),
+    usedIds: new Set(),
   };
-
-  const start = (id: string, model: string, created?: number): string => {
-    const responseIdValue = responseId(id);
-    nextId = itemIds(responseIdValue);
-    shell = responseShell(
-      request,
-      responseIdValue,
-      model || request.model,
-      created ?? Math.floor(Date.now() / 1000),
-    );
-    return send("response.created", { response: shell }) +
-      send("response.in_progress", { response: shell });
-  };
-
-  const ensureStarted = (): string => (shell ? "" : start("", request.model));
-
-  // ------------------------------------------------------------ text
-
-  const textStart = (index: number, memo: PartMemo, chatRefusal: boolean): string => {
-    const refusal = memo.refusal === true || chatRefusal;
-    if (refusal) hasRefusal = true;
-    const itemId = freshId(memo.itemId, "msg");
-    const state: TextState = {
-      kind: "text",
-      outputIndex: output.length,
-      itemId,
-      refusal,
-      text: "",
-      item: {
-        ...memo.item,
-        id: itemId,
-        type: "message",
-        status: "in_progress",
-        content: [],
-        role: "assistant",
-      },
-    };
-    blocks.set(index, state);
-    output.push(state.item);
-    const base = { item_id: state.itemId, output_index: state.outputIndex, content_index: 0 };
-    return send("response.output_item.added", {
-      output_index: state.outputIndex,
-      item: state.item,
-    }) +
-      send("response.content_part.added", {
-        ...base,
-        part: refusal
-          ? { type: "refusal", refusal: "" }
-          : { type: "output_text", annotations: [], logprobs: [], text: "" },
-      });
-  };
-
-  const textDelta = (state: TextState, delta: string): string => {
-    state.text += delta;
-    const base = { item_id: state.itemId, output_index: state.outputIndex, content_index: 0 };
-    return state.refusal
-      ? send("response.refusal.delta", { ...base, delta })
-      : send("response.output_text.delta", { ...base, delta, logprobs: [] });
-  };
-
-  const textEnd = (state: TextState): string => {
-    const base = { item_id: state.itemId, output_index: state.outputIndex, content_index: 0 };
-    const part = state.refusal
-      ? { type: "refusal", refusal: state.text }
-      : { type: "output_text", annotations: [], logprobs: [], text: state.text };
-    const item = { ...state.item, status: "completed", content: [part] };
-    output[state.outputIndex] = item;
-    return (state.refusal
-      ? send("response.refusal.done", { ...base, refusal: state.text })
-      : send("response.output_text.done", { ...base, text: state.text, logprobs: [] })) +
-      send("response.content_part.done", { ...base, part }) +
-      send("response.output_item.done", { output_index: state.outputIndex, item });
-  };
-
-  // ------------------------------------------------------------ reasoning
-
-  const reasoningStart = (
-    index: number,
-    id: string | undefined,
-    redacted: boolean,
-    encrypted: string | undefined,
-  ): string => {
-    const state: ReasoningState = {
-      kind: "reasoning",
-      outputIndex: output.length,
-      itemId: freshId(id, "rs"),
-      text: "",
-      partOpen: false,
-      redacted,
-    };
-    if (encrypted !== undefined && !redacted) state.encrypted = encrypted;
-    blocks.set(index, state);
-    const item: OutputItem = { id: state.itemId, type: "reasoning", summary: [] };
-    output.push(item);
-    return send("response.output_item.added", { output_index: state.outputIndex, item });
-  };
-
-  const reasoningDelta = (state: ReasoningState, delta: string): string => {
-    let text = "";
-    const base = { item_id: state.itemId, output_index: state.outputIndex, summary_index: 0 };
-    if (!state.partOpen) {
-      state.partOpen = true;
-      text += send("response.reasoning_summary_part.added", {
-        ...base,
-        part: { type: "summary_text", text: "" },
-      });
-    }
-    state.text += delta;
-    return text + send("response.reasoning_summary_text.delta", { ...base, delta });
-  };
-
-  const reasoningEnd = (state: ReasoningState): string => {
-    let text = "";
-    const base = { item_id: state.itemId, output_index: state.outputIndex, summary_index: 0 };
-    const summary = state.partOpen ? [{ type: "summary_text", text: state.text }] : [];
-    if (state.partOpen) {
-      text += send("response.reasoning_summary_text.done", { ...base, text: state.text }) +
-        send("response.reasoning_summary_part.done", { ...base, part: summary[0] });
-    }
-    const item: OutputItem = { id: state.itemId, type: "reasoning", summary };
-    if (state.encrypted !== undefined) item.encrypted_content = state.encrypted;
-    output[state.outputIndex] = item;
-    return text + send("response.output_item.done", { output_index: state.outputIndex, item });
-  };
-
-  // ------------------------------------------------------------ tool calls
-
-  const toolStart = (index: number, callId: string, name: string): string => {
-    const custom = names.get(name)?.custom === true;
-    hasToolCalls = true;
-    const state: ToolState = {
-      kind: "tool",
-      outputIndex: output.length,
-      itemId: freshId(undefined, custom ? "ctc" : "fc"),
-      callId,
-      named: callNameFields(name, names),
-      custom,
-      args: "",
-    };
-    blocks.set(index, state);
-    const item: OutputItem = custom
-      ? {
-        id: state.itemId,
-        type: "custom_tool_call",
-        status: "in_progress",
-        call_id: callId,
-        ...state.named,
-        input: "",
-      }
-      : {
-        id: state.itemId,
-        type: "function_call",
-        status: "in_progress",
-        arguments: "",
-        call_id: callId,
-        ...state.named,
-      };
-    output.push(item);
-    return send("response.output_item.added", { output_index: state.outputIndex, item });
-  };
-
-  const toolDelta = (state: ToolState, delta: string): string => {
-    state.args += delta;
-    if (state.custom) return "";
-    return send("response.function_call_arguments.delta", {
-      item_id: state.itemId,
-      output_index: state.outputIndex,
-      delta,
-    });
-  };
-
-  const toolEnd = (state: ToolState): string => {
-    const base = { item_id: state.itemId, output_index: state.outputIndex };
-    let text = "";
-    let item: OutputItem;
-    if (state.custom) {
-      const input = customInput(state.args);
-      if (input) text += send("response.custom_tool_call_input.delta", { ...base, delta: input });
-      item = {
-        id: state.itemId,
-        type: "custom_tool_call",
-        status: "completed",
-        call_id: state.callId,
-        ...state.named,
-        input,
-      };
-    } else {
-      text += send("response.function_call_arguments.done", {
-        ...base,
-        ...state.named,
-        arguments: state.args,
-      });
-      item = {
-        id: state.itemId,
-        type: "function_call",
-        status: "completed",
-        arguments: state.args,
-        call_id: state.callId,
-        ...state.named,
-      };
-    }
-    output[state.outputIndex] = item;
-    return text + send("response.output_item.done", { output_index: state.outputIndex, item });
-  };
-
-  // ------------------------------------------------------------ blocks and the end
-
-  const endBlock = (index: number): string => {
-    const state = blocks.get(index);
-    if (!state) return "";
-    blocks.delete(index);
-    switch (state.kind) {
-      case "text":
-        return textEnd(state);
-      case "reasoning":
-        return reasoningEnd(state);
-      case "tool":
-        return toolEnd(state);
-    }
-  };
-
-  const closeAll = (): string => {
-    let text = "";
-    for (const index of [...blocks.keys()]) text += endBlock(index);
-    return text;
-  };
-
-  const finish = (stopReason: StopReason, error?: ApiError): string => {
-    let text = ensureStarted();
-    // A failure leaves open items as they were (in progress), as the API does.
-    if (error) blocks.clear();
-    else text += closeAll();
-    terminal = true;
-    const outcome = encodeStatus(stopReason, hasRefusal);
-    const response: ResponseObject = {
-      ...(shell as ResponseObject),
-      status: outcome.status,
-      output,
-      usage: encodeUsage(usage),
-    };
-    if (outcome.status === "incomplete") response.incomplete_details = { reason: outcome.reason };
-    if (outcome.status === "failed") {
-      response.error = failureObject(error);
-      text += send("response.failed", { response });
-      return text;
-    }
-    return text + send(
-      outcome.status === "incomplete" ? "response.incomplete" : "response.completed",
-      { response },
-    );
-  };
-
-  const fail = (error: ApiError): string => {
-    const wire = (encodeError(error) as {
-      error: { type: string; code: string | null; param: null };
-    }).error;
-    const text = ensureStarted() +
-      send("error", {
-        error: { ...wire, message: error.message },
-        code: wire.code ?? wire.type,
-        message: error.message,
-        param: null,
-      });
-    return text + finish("error", error);
-  };
-
-  const textState = (index: number): { prefix: string; state: TextState } => {
-    const state = blocks.get(index);
-    if (state?.kind === "text") return { prefix: "", state };
-    const prefix = textStart(index, {}, false);
-    return { prefix, state: blocks.get(index) as TextState };
-  };
-
-  const reasoningState = (index: number): { prefix: string; state: ReasoningState } => {
-    const state = blocks.get(index);
-    if (state?.kind === "reasoning") return { prefix: "", state };
-    const prefix = reasoningStart(index, undefined, false, undefined);
-    return { prefix, state: blocks.get(index) as ReasoningState };
-  };
-
   return {
-    encode(event: StreamEvent): string {
-      if (terminal) return "";
-      switch (event.type) {
-        case "start":
-          if (event.usage) usage = mergeUsage(usage, event.usage);
-          return shell ? "" : start(event.id, event.model, event.created);
-        case "text-start": {
-          const memo = (event.providerData?.[DIALECT] ?? {}) as PartMemo;
-          const chatRefusal = event.providerData?.["openai-chat"]?.refusal === true;
-          return ensureStarted() + endBlock(event.index) +
-            textStart(event.index, memo, chatRefusal);
-        }
-        case "text-delta": {
-          if (!event.text) return "";
-          const started = ensureStarted();
-          const { prefix, state } = textState(event.index);
-          return started + prefix + textDelta(state, event.text);
-        }
-        case "reasoning-start":
-          return ensureStarted() + endBlock(event.index) +
-            reasoningStart(event.index, event.id, event.redacted === true, event.encrypted);
-        case "reasoning-delta": {
-          if (!event.text) return "";
-          const started = ensureStarted();
-          const { prefix, state } = reasoningState(event.index);
-          return started + prefix + reasoningDelta(state, event.text);
-        }
-        case "reasoning-signature": {
-          const state = blocks.get(event.index);
-          const own = event.origin === undefined || event.origin === "openai-responses";
-          if (
-            own && state?.kind === "reasoning" && event.encrypted !== undefined && !state.redacted
-          ) {
-            state.encrypted = event.encrypted;
-          }
-          return "";
-        }
-        case "tool-call-start":
-          return ensureStarted() + endBlock(event.index) +
-            toolStart(event.index, event.id, event.name);
-        case "tool-call-delta": {
-          const state = blocks.get(event.index);
-          return state?.kind === "tool" && event.argumentsDelta
-            ? toolDelta(state, event.argumentsDelta)
-            : "";
-        }
-        case "text-end":
-        case "reasoning-end":
-        case "tool-call-end":
-          return endBlock(event.index);
-        case "usage":
-          usage = mergeUsage(usage, event.usage);
-          return "";
-        case "finish":
-          usage = mergeUsage(usage, event.usage);
-          return finish(event.stopReason);
-        case "error":
-          return fail(event.error);
-      }
-    },
-    end(): string {
-      if (terminal) return "";
-      return finish(hasToolCalls ? "tool-calls" : "end");
-    },
+    encode: (event) => state.terminal ? "" : encodeEvent(state, event),
+    end: () => state.terminal ? "" : finish(state, state.hasToolCalls ? "tool-calls" : "end"),
   };
+}
+
+/** Dispatches an event to its handler. */
+function encodeEvent(state: EncoderState, event: StreamEvent): string {
+  switch (event.type) {
+    case "start":
+      if (event.usage) state.usage = mergeUsage(state.usage, event.usage);
+      return state.shell ? "" : start(state, event.id, event.model, event.created);
+    case "text-start":
+      return onTextStart(state, event);
+    case "text-delta":
+      return onTextDelta(state, event);
+    case "reasoning-start":
+      return ensureStarted(state) + endBlock(state, event.index) +
+        addReasoning(state, event.index, event.id, event.redacted === true, event.encrypted);
+    case "reasoning-delta":
+      return onReasoningDelta(state, event);
+    case "reasoning-signature":
+      return onReasoningSignature(state, event);
+    case "tool-call-start":
+      return ensureStarted(state) + endBlock(state, event.index) +
+        addToolCall(state, event.index, event.id, event.name);
+    case "tool-call-delta":
+      return onToolCallDelta(state, event);
+    case "text-end":
+    case "reasoning-end":
+    case "tool-call-end":
+      return endBlock(state, event.index);
+    case "usage":
+      state.usage = mergeUsage(state.usage, event.usage);
+      return "";
+    case "finish":
+      state.usage = mergeUsage(state.usage, event.usage);
+      return finish(state, event.stopReason);
+    case "error":
+      return fail(state, event.error);
+  }
+}
+
+// ------------------------------------------------------------ handlers
+
+function onTextStart(
+  state: EncoderState,
+  event: EventOf<"text-start">,
+): string {
+  const memo = (event.providerData?.[DIALECT] ?? {}) as PartMemo;
+  const chatRefusal = event.providerData?.["openai-chat"]?.refusal === true;
+  return ensureStarted(state) + endBlock(state, event.index) +
+    addText(state, event.index, memo, chatRefusal);
+}
+
+/** Text for a block that never started (or is not text) starts a message item first. */
+function onTextDelta(
+  state: EncoderState,
+  event: EventOf<"text-delta">,
+): string {
+  if (!event.text) return "";
+  let text = ensureStarted(state);
+  let block = state.blocks.get(event.index);
+  if (block?.kind !== "text") {
+    text += addText(state, event.index, {}, false);
+    block = state.blocks.get(event.index);
+  }
+  return block?.kind === "text" ? text + textDelta(state, block, event.text) : text;
+}
+
+function onReasoningDelta(
+  state: EncoderState,
+  event: EventOf<"reasoning-delta">,
+): string {
+  if (!event.text) return "";
+  let text = ensureStarted(state);
+  let block = state.blocks.get(event.index);
+  if (block?.kind !== "reasoning") {
+    text += addReasoning(state, event.index, undefined, false, undefined);
+    block = state.blocks.get(event.index);
+  }
+  return block?.kind === "reasoning" ? text + reasoningDelta(state, block, event.text) : text;
+}
+
+/** Only the Responses API's own encrypted reasoning goes back, on the done item. */
+function onReasoningSignature(state: EncoderState, event: EventOf<"reasoning-signature">): string {
+  const block = state.blocks.get(event.index);
+  const own = event.origin === undefined || event.origin === "openai-responses";
+  if (own && block?.kind === "reasoning" && event.encrypted !== undefined && !block.redacted) {
+    block.encrypted = event.encrypted;
+  }
+  return "";
+}
+
+function onToolCallDelta(state: EncoderState, event: EventOf<"tool-call-delta">): string {
+  const block = state.blocks.get(event.index);
+  return block?.kind === "tool" && event.argumentsDelta
+    ? toolDelta(state, block, event.argumentsDelta)
+    : "";
+}
+
+// ------------------------------------------------------------ the response's own events
+
+/** `response.created` and `response.in_progress`, with the response object built once. */
+function start(
+  state: EncoderState,
+  id: string,
+  model: string,
+  created?: number,
+): string {
+  const responseIdValue = responseId(id);
+  state.nextId = itemIds(responseIdValue);
+  state.shell = responseShell(
+    state.request,
+    responseIdValue,
+    model || state.request.model,
+    created ?? Math.floor(Date.now() / 1000),
+  );
+  return send(state, "response.created", { response: state.shell }) +
+    send(state, "response.in_progress", { response: state.shell });
+}
+
+function ensureStarted(state: EncoderState): string {
+  return state.shell ? "" : start(state, "", state.request.model);
+}
+
+/** The terminal event, carrying the whole response: completed, incomplete or failed. */
+function finish(
+  state: EncoderState,
+  stopReason: StopReason,
+  error?: ApiError,
+): string {
+  let text = ensureStarted(state);
+  // A failure leaves open items as they were (in progress), as the API does.
+  if (error) state.blocks.clear();
+  else text += endAll(state);
+  state.terminal = true;
+  const outcome = encodeStatus(stopReason, state.hasRefusal);
+  const response: ResponseObject = {
+    ...(state.shell as ResponseObject),
+    status: outcome.status,
+    output: state.output,
+    usage: encodeUsage(state.usage),
+  };
+  if (outcome.status === "incomplete") response.incomplete_details = { reason: outcome.reason };
+  if (outcome.status === "failed") {
+    response.error = failureObject(error);
+    return text + send(state, "response.failed", { response });
+  }
+  const type = outcome.status === "incomplete" ? "response.incomplete" : "response.completed";
+  return text + send(state, type, { response });
+}
+
+/** An `error` event, then `response.failed`. */
+function fail(state: EncoderState, error: ApiError): string {
+  const wire = encodeError(error).error;
+  const text = ensureStarted(state) +
+    send(state, "error", {
+      error: { ...wire, message: error.message },
+      code: wire.code ?? wire.type,
+      message: error.message,
+      param: null,
+    });
+  return text + finish(state, "error", error);
 }

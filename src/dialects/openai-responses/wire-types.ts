@@ -298,29 +298,111 @@ export interface ResponseObject {
 }
 
 // ---------------------------------------------------------------- stream events
+// As the decoder reads them: past `type`, every field is optional, since servers leave fields
+// out (some send no deltas, some no item events), and the decoder tests a field's type where it
+// reads it. `readStreamEvent` (decode-stream.ts) checks the `type`.
 
-/** One stream event's data, as far as the decoder reads it. */
-export interface StreamEventWire {
-  type: string;
-  sequence_number?: number;
-  response?: Partial<ResponseObject>;
-  output_index?: number;
-  content_index?: number;
-  summary_index?: number;
-  item_id?: string;
-  /** An output item; read defensively (upstreams add types and fields). */
-  item?: Record<string, unknown>;
-  part?: { type: string; text?: string; refusal?: string };
-  delta?: string;
-  text?: string;
-  refusal?: string;
+/** An output item in a stream event: of any type, with the fields the decoder reads. */
+export type StreamItem = {
+  type?: string;
+  id?: string;
+  /** function_call and custom_tool_call */
+  call_id?: string;
+  namespace?: string;
+  name?: string;
   arguments?: string;
   input?: string;
-  /** `error` events: nested (what OpenAI sends) or flat (what its schema says). */
-  error?: ResponseErrorObject;
-  code?: string | null;
-  message?: string;
+  /** message: its parts (output_text, refusal) */
+  content?: unknown[];
+  /** reasoning */
+  summary?: unknown[];
+  encrypted_content?: string | null;
+};
+
+/** A content or summary part in `*.part.added` / `*.part.done`. */
+export interface StreamPart {
+  type?: string;
+  text?: string;
+  refusal?: string;
 }
+
+/** An event carrying the response object (without its output until the terminal events). */
+interface ResponseEvent<T extends string> {
+  type: T;
+  response?: Partial<ResponseObject>;
+}
+
+/** An event about an output item, or a part of one. */
+interface ItemEvent<T extends string> {
+  type: T;
+  sequence_number?: number;
+  output_index?: number;
+  item_id?: string;
+}
+
+interface ItemAddedOrDone<T extends string> extends ItemEvent<T> {
+  item?: StreamItem;
+}
+
+interface ContentPartEvent<T extends string> extends ItemEvent<T> {
+  content_index?: number;
+  part?: StreamPart;
+}
+
+interface SummaryPartEvent<T extends string> extends ItemEvent<T> {
+  summary_index?: number;
+  part?: StreamPart;
+}
+
+/** A piece of text: of a content part (`content_index`) or a summary part (`summary_index`). */
+interface DeltaEvent<T extends string> extends ItemEvent<T> {
+  content_index?: number;
+  summary_index?: number;
+  delta?: string;
+}
+
+/** A part's whole text, at its end. */
+interface TextDoneEvent<T extends string> extends ItemEvent<T> {
+  content_index?: number;
+  summary_index?: number;
+  text?: string;
+}
+
+/** The stream's events the decoder acts on; built-in tools' events and newer types it skips. */
+export type ResponsesStreamEvent =
+  | ResponseEvent<"response.created">
+  | ResponseEvent<"response.in_progress">
+  | ResponseEvent<"response.queued">
+  | ItemAddedOrDone<"response.output_item.added">
+  | ItemAddedOrDone<"response.output_item.done">
+  | ContentPartEvent<"response.content_part.added">
+  | ContentPartEvent<"response.content_part.done">
+  | DeltaEvent<"response.output_text.delta">
+  | TextDoneEvent<"response.output_text.done">
+  | DeltaEvent<"response.refusal.delta">
+  | (ItemEvent<"response.refusal.done"> & { content_index?: number; refusal?: string })
+  | SummaryPartEvent<"response.reasoning_summary_part.added">
+  | SummaryPartEvent<"response.reasoning_summary_part.done">
+  | DeltaEvent<"response.reasoning_summary_text.delta">
+  | TextDoneEvent<"response.reasoning_summary_text.done">
+  | DeltaEvent<"response.reasoning_text.delta">
+  | TextDoneEvent<"response.reasoning_text.done">
+  | DeltaEvent<"response.function_call_arguments.delta">
+  | (ItemEvent<"response.function_call_arguments.done"> & { arguments?: string })
+  | DeltaEvent<"response.custom_tool_call_input.delta">
+  | (ItemEvent<"response.custom_tool_call_input.done"> & { input?: string })
+  | ResponseEvent<"response.completed">
+  | ResponseEvent<"response.incomplete">
+  /** What some servers send for `response.completed`. */
+  | ResponseEvent<"response.done">
+  | ResponseEvent<"response.failed">
+  | {
+    type: "error";
+    /** Nested (what OpenAI sends) or flat (what its schema says). */
+    error?: ResponseErrorObject;
+    code?: string | null;
+    message?: string;
+  };
 
 // ---------------------------------------------------------------- error bodies
 
@@ -333,8 +415,8 @@ export interface ErrorBody {
       plan_type?: string;
     })
     | string;
-  /** The Codex backend's 400 `{"detail":"Store must be set to false"}`. */
-  detail?: unknown;
+  /** The Codex backend's 400 `{"detail":"Store must be set to false"}`, or an error object. */
+  detail?: string | ResponseErrorObject;
   message?: string;
 }
 
