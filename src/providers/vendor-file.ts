@@ -7,8 +7,7 @@
  */
 import { jwtClaims } from "../oauth/jwt-claims.ts";
 import type { TokenSet } from "../oauth/login-spec.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../ir/json.ts";
 
 /** Tokens in subgate's (CLIProxyAPI's) field names. */
 export interface VendorTokens {

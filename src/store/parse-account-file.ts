@@ -9,10 +9,9 @@ import { withoutExcluded } from "../models/match-model.ts";
 import { PROVIDER_IDS, providerForFileType } from "../providers/registry.ts";
 import type { LoginAccount } from "./account.ts";
 import { IN_FLIGHT_KEY, INTERRUPTED } from "./refresh-marks.ts";
+import type { Json } from "../ir/json.ts";
 
 export type ParsedAccount = { ok: true; account: LoginAccount } | { ok: false; reason: string };
-
-type Json = Record<string, unknown>;
 
 // CLIProxyAPI's lookup order for expiry, plus the native CLIs' epoch-ms fields.
 const EXPIRY_KEYS = ["expired", "expire", "expires_at", "expiresAt", "expiry", "expires"];

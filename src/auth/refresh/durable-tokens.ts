@@ -11,8 +11,7 @@ import type { Logger } from "../../log/logger.ts";
 import { printable } from "../../log/printable.ts";
 import { readAccountRecord } from "../account-file.ts";
 import { withFileLock } from "./lock-file.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 interface Unsaved {
   record: Json;

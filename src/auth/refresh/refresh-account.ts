@@ -34,6 +34,7 @@ import { readLinkedTokens, writeLinkedTokens } from "../../store/import/linked-f
 import { currentRecord, writeTokens } from "./durable-tokens.ts";
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { IN_FLIGHT_KEY, INTERRUPTED } from "../../store/refresh-marks.ts";
+import type { Json } from "../../ir/json.ts";
 
 export type RefreshOutcome =
   | { status: "refreshed"; expired?: string; warning?: string }
@@ -54,8 +55,6 @@ export interface RefreshRequest {
   /** Refresh even when the token is not due yet. */
   force?: boolean;
 }
-
-type Json = Record<string, unknown>;
 
 const inFlight = new Map<string, Promise<RefreshOutcome>>();
 

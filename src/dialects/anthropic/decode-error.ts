@@ -12,7 +12,7 @@ import {
   retryAfterSeconds,
 } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../errors/api-error.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 import type { AnthropicErrorBody, AnthropicErrorObject } from "./wire-types.ts";
 
 /** The shared status table, but Anthropic's 402 (billing) is a permission problem, not a limit. */

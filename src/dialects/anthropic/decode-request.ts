@@ -44,7 +44,7 @@ import { apiError } from "../../errors/api-error.ts";
 import type { DecodeContext } from "../codec.ts";
 import { readForeignReasoning } from "./encode-response.ts";
 import type { MessageProviderData, OpaqueBlock } from "./wire-types.ts";
-import { extrasOf, isObject, type Json } from "../json.ts";
+import { extrasOf, isObject, type Json } from "../../ir/json.ts";
 
 const REQUEST_FIELDS = new Set([
   "model",

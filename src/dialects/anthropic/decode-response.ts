@@ -19,7 +19,7 @@ import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
 import type { AnthropicErrorBody, OpaqueBlock } from "./wire-types.ts";
-import { extrasOf, finiteNumber, isObject, type Json, stringOrEmpty } from "../json.ts";
+import { extrasOf, finiteNumber, isObject, type Json, stringOrEmpty } from "../../ir/json.ts";
 
 const RESPONSE_FIELDS = new Set([
   "id",

@@ -28,7 +28,7 @@ import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { canonicalUsage, readUsage, type UsageCounts } from "./decode-response.ts";
 import { decodeStopReason } from "./map-stop-reason.ts";
-import { isObject, type Json, stringOrEmpty } from "../json.ts";
+import { isObject, type Json, stringOrEmpty } from "../../ir/json.ts";
 import type { AnthropicBlockStart, AnthropicDelta, AnthropicStreamEvent } from "./wire-types.ts";
 
 type BlockKind = "text" | "reasoning" | "tool" | "skipped";

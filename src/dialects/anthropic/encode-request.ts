@@ -44,7 +44,7 @@ import type {
   AnthropicToolResultBlock,
   MessageProviderData,
 } from "./wire-types.ts";
-import type { Json } from "../json.ts";
+import type { Json } from "../../ir/json.ts";
 
 type Effort = Exclude<NonNullable<ReasoningConfig["effort"]>, "none">;
 

@@ -23,7 +23,7 @@ import type {
   AnthropicUsage,
   OpaqueBlock,
 } from "./wire-types.ts";
-import { isObject, type Json } from "../json.ts";
+import { isObject, type Json } from "../../ir/json.ts";
 
 export const FOREIGN_PREFIX = "subgate.reasoning.v1:";
 

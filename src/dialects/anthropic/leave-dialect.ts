@@ -10,7 +10,7 @@ import type { CanonicalRequest } from "../../ir/request.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import type { MessageProviderData } from "./wire-types.ts";
-import type { Json } from "../json.ts";
+import type { Json } from "../../ir/json.ts";
 
 function count(opaque: unknown): number {
   return Array.isArray(opaque) ? opaque.length : 0;

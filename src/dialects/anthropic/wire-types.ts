@@ -5,7 +5,7 @@
  * `providerData.anthropic`. Request and response objects carry an index
  * signature because fields the codec does not model travel through verbatim.
  */
-import type { Json } from "../json.ts";
+import type { Json } from "../../ir/json.ts";
 
 export interface AnthropicCacheControl {
   type: "ephemeral";

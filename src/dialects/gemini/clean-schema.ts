@@ -19,7 +19,7 @@
  * All three are pure and never change their input.
  */
 import type { JsonSchema } from "./wire-types.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 
 export interface CleanedSchema {
   schema: JsonSchema;

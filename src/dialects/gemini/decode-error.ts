@@ -20,7 +20,7 @@ import {
   upstreamError,
 } from "../http-error.ts";
 import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 import type { GeminiErrorBody, GeminiErrorDetail, GeminiStatus } from "./wire-types.ts";
 
 function kindFromStatusName(name: string | undefined): ErrorKind | undefined {

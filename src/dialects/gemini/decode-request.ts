@@ -60,7 +60,7 @@ import type {
   JsonSchema,
   PlacedPart,
 } from "./wire-types.ts";
-import { isObject, type Json } from "../json.ts";
+import { isObject, type Json } from "../../ir/json.ts";
 
 function invalid(path: string, problem: string) {
   return apiError("invalid_request", `${path}: ${problem}`);

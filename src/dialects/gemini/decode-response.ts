@@ -31,7 +31,7 @@ import type {
   GeminiResponse,
   GeminiUsageMetadata,
 } from "./wire-types.ts";
-import { finiteNumber, stringOrEmpty } from "../json.ts";
+import { finiteNumber, stringOrEmpty } from "../../ir/json.ts";
 
 export const ORIGIN = "gemini";
 

@@ -28,7 +28,7 @@ import type { StreamEvent } from "../../ir/stream-event.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromStatus } from "./decode-error.ts";
-import { isObject, stringOrEmpty } from "../json.ts";
+import { isObject, stringOrEmpty } from "../../ir/json.ts";
 import {
   callIdMaker,
   codePartData,

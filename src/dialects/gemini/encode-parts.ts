@@ -31,7 +31,7 @@ import type {
 import { apiError } from "../../errors/api-error.ts";
 import { ORIGIN } from "./decode-response.ts";
 import type { GeminiFunctionResponsePart, GeminiPart } from "./wire-types.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
 

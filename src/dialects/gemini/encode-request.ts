@@ -47,7 +47,7 @@ import type {
   JsonSchema,
   PlacedPart,
 } from "./wire-types.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 
 function geminiData(providerData: ProviderData | undefined): Record<string, unknown> {
   const data = providerData?.[ORIGIN];

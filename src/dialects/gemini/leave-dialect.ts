@@ -9,7 +9,7 @@ import type { CanonicalRequest } from "../../ir/request.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { EncodeContext } from "../codec.ts";
 import { ORIGIN } from "./decode-response.ts";
-import type { Json } from "../json.ts";
+import type { Json } from "../../ir/json.ts";
 
 function count(list: unknown): number {
   return Array.isArray(list) ? list.length : 0;

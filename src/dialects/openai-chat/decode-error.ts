@@ -12,7 +12,7 @@ import {
   upstreamError,
 } from "../http-error.ts";
 import type { ApiError, ErrorKind } from "../../errors/api-error.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 import type { ChatErrorBody, ChatErrorObject } from "./wire-types.ts";
 
 const QUOTA_CODES = new Set(["insufficient_quota", "quota_exceeded", "rate_limit_exceeded"]);

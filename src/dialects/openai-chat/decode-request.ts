@@ -52,7 +52,7 @@ import type {
   ChatSystemLayout,
   ChatUnknown,
 } from "./wire-types.ts";
-import { extrasOf, isObject, type Json } from "../json.ts";
+import { extrasOf, isObject, type Json } from "../../ir/json.ts";
 
 function invalid(path: string, problem: string): never {
   throw apiError("invalid_request", `${path}: ${problem}`);

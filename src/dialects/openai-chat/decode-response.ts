@@ -12,7 +12,7 @@ import { apiError, ApiErrorException } from "../../errors/api-error.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeFinishReason } from "./map-stop-reason.ts";
 import type { ChatCompletion, ChatErrorObject, ChatUsage } from "./wire-types.ts";
-import { finiteNumber, stringOrEmpty } from "../json.ts";
+import { finiteNumber, stringOrEmpty } from "../../ir/json.ts";
 
 /**
  * Chat usage as canonical usage (only the fields the upstream reported).

@@ -26,7 +26,7 @@ import { mergeUsage } from "../../ir/usage.ts";
 import { type ApiError, apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
 import { errorFromObject } from "./decode-error.ts";
-import { isObject, stringOrEmpty } from "../json.ts";
+import { isObject, stringOrEmpty } from "../../ir/json.ts";
 import { decodeUsage, refusalMark } from "./decode-response.ts";
 import { decodeFinishReason } from "./map-stop-reason.ts";
 import type {

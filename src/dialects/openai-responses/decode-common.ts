@@ -6,7 +6,7 @@
  */
 import type { ProviderData } from "../../ir/message.ts";
 import { apiError } from "../../errors/api-error.ts";
-import type { Json } from "../json.ts";
+import type { Json } from "../../ir/json.ts";
 
 export const DIALECT = "openai-responses";
 

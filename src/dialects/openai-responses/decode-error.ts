@@ -21,7 +21,7 @@ import {
   retryAfterSeconds,
 } from "../http-error.ts";
 import { type ApiError, apiError, type ErrorKind } from "../../errors/api-error.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "../../ir/json.ts";
 import type { ErrorBody, ResponseErrorObject } from "./wire-types.ts";
 
 const RATE_LIMIT_CODES = new Set([

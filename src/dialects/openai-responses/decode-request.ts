@@ -58,7 +58,7 @@ import {
   memoData,
   requireString,
 } from "./decode-common.ts";
-import { extrasOf, isObject, type Json } from "../json.ts";
+import { extrasOf, isObject, type Json } from "../../ir/json.ts";
 import { decodeKnownParts, remember as rememberFor } from "../kept-parts.ts";
 import { decodeAdditionalTools, decodeTools, ToolSet } from "./decode-tools.ts";
 import { decodeCallName, flatToolName } from "./tool-names.ts";

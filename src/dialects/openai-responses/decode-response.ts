@@ -23,7 +23,7 @@ import type { AssistantPart, TextPart, ToolCallPart } from "../../ir/message.ts"
 import type { CanonicalResponse, Usage } from "../../ir/response.ts";
 import { apiError } from "../../errors/api-error.ts";
 import { memoData, reasoningFromItem } from "./decode-request.ts";
-import { extrasOf, finiteNumber, isObject, stringOrEmpty } from "../json.ts";
+import { extrasOf, finiteNumber, isObject, stringOrEmpty } from "../../ir/json.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeStatus } from "./map-stop-reason.ts";
 import { decodeCallName } from "./tool-names.ts";

@@ -16,7 +16,7 @@
  */
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import type { ProviderData } from "../../ir/message.ts";
-import { extrasOf, isObject, stringOrEmpty } from "../json.ts";
+import { extrasOf, isObject, stringOrEmpty } from "../../ir/json.ts";
 import { DIALECT } from "./decode-common.ts";
 import { decodeCallName } from "./tool-names.ts";
 import type { PartMemo, StreamItem } from "./wire-types.ts";

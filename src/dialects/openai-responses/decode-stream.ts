@@ -33,7 +33,7 @@ import type { StreamDecoder } from "../codec.ts";
 import type { StreamEvent } from "../../ir/stream-event.ts";
 import { apiError } from "../../errors/api-error.ts";
 import type { SseEvent } from "../../sse/parse-sse.ts";
-import { isObject, type Json, stringOrEmpty } from "../json.ts";
+import { isObject, type Json, stringOrEmpty } from "../../ir/json.ts";
 import { errorFromObject } from "./decode-error.ts";
 import { decodeOutput, decodeUsage } from "./decode-response.ts";
 import {

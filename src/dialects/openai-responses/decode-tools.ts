@@ -28,7 +28,7 @@ import {
   memoData,
   requireString,
 } from "./decode-common.ts";
-import { extrasOf, isObject, type Json } from "../json.ts";
+import { extrasOf, isObject, type Json } from "../../ir/json.ts";
 import { flatToolName } from "./tool-names.ts";
 import type { BuiltinItem, BuiltinTool, RequestMemo, ToolMemo } from "./wire-types.ts";
 

@@ -4,8 +4,7 @@
  * organization; older responses do not, and the profile endpoint does.
  */
 import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 export async function identifyClaudeAccount(
   tokens: TokenSet,

@@ -4,8 +4,7 @@
  * `claudeAiOauth`, expiry in epoch ms.
  */
 import { rfc3339, str, type VendorFile } from "../vendor-file.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 export const claudeCodeFile: VendorFile = {
   tool: "claude-code",

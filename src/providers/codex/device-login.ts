@@ -8,14 +8,13 @@
 import { LoginError } from "../../oauth/login-error.ts";
 import type { DeviceAuthorization, DeviceContext, ExchangeResult } from "../../oauth/login-spec.ts";
 import { exchangeCode, oauth, oauthContext } from "../../oauth/oauth-client.ts";
+import type { Json } from "../../ir/json.ts";
 
 /** Where the person enters the code, and the redirect URI the device's code was issued for. */
 export interface CodexDeviceUrls {
   verificationUrl: string;
   codeRedirectUrl: string;
 }
-
-type Json = Record<string, unknown>;
 
 /** The device code lives 15 minutes; the endpoint does not say so itself. */
 const EXPIRY_SECONDS = 15 * 60;

@@ -4,8 +4,7 @@
  * expiry read from the access token.
  */
 import { jwtExpiry, str, type VendorFile } from "../vendor-file.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 export const codexCliFile: VendorFile = {
   tool: "codex",

@@ -4,8 +4,7 @@
  * token per host, which never expires, so nothing is written back.
  */
 import { str, type VendorFile } from "../vendor-file.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 export const copilotPluginFile: VendorFile = {
   tool: "copilot",

@@ -6,8 +6,7 @@
  */
 import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec.ts";
 import { VERSION } from "../../version.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 const METADATA = {
   ideType: "IDE_UNSPECIFIED",

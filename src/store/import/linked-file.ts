@@ -19,8 +19,7 @@ import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { providerForFileType } from "../../providers/registry.ts";
 import type { TokenSet } from "../../oauth/login-spec.ts";
 import { vendorFile, type VendorLogin, type VendorTokens } from "./vendor-files.ts";
-
-type Json = Record<string, unknown>;
+import type { Json } from "../../ir/json.ts";
 
 export interface Link {
   tool: string;
