@@ -14,7 +14,7 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
 import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
-import { apiError, withModel } from "../errors/api-error.ts";
+import { withModel } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,
@@ -255,24 +255,29 @@ function restFor(
  * is a 502 naming the account.
  */
 function noAccountTried(model: string, skipped: Loop["skipped"]): Failed {
+  // Plain values, not exceptions: this runs for every request (the loop's starting answer).
   const needLogin = skipped.filter((s) => s.needsLogin);
-  const error = needLogin.length
-    ? apiError(
-      "authentication",
-      `No account can serve '${model}' now: ` +
-        needLogin.map((s) =>
-          `${s.account.provider} account ${s.account.label} needs login ` +
-          `(run \`subgate login ${s.account.provider}\`)`
-        ).join("; ") + ".",
-    ).error
-    : apiError(
-      "api_error",
-      skipped.length
-        ? `Could not refresh the token of ${
-          skipped.map((s) => `${s.account.label} (${s.reason})`).join("; ")
-        }.`
-        : `No account could be tried for '${model}'.`,
-      { status: skipped.length ? 502 : 503 },
-    ).error;
-  return { ok: false, error };
+  if (needLogin.length) {
+    const each = needLogin.map((s) =>
+      `${s.account.provider} account ${s.account.label} needs login ` +
+      `(run \`subgate login ${s.account.provider}\`)`
+    );
+    return {
+      ok: false,
+      error: {
+        kind: "authentication",
+        status: 401,
+        message: `No account can serve '${model}' now: ${each.join("; ")}.`,
+      },
+    };
+  }
+  const message = skipped.length
+    ? `Could not refresh the token of ${
+      skipped.map((s) => `${s.account.label} (${s.reason})`).join("; ")
+    }.`
+    : `No account could be tried for '${model}'.`;
+  return {
+    ok: false,
+    error: { kind: "api_error", status: skipped.length ? 502 : 503, message },
+  };
 }

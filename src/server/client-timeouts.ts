@@ -37,6 +37,8 @@ export interface WatchedConnection {
    * stopping.
    */
   closeWhenQuiet: boolean;
+  /** Its last answer cancelled the request body (a 408): wait `LINGER_MS` before closing. */
+  linger: boolean;
   /** Who is at the other end, for the log. */
   peer: string;
   /** Closes it at once. */
@@ -58,7 +60,9 @@ function overdue(
   timeouts: ClientTimeouts,
 ): string | undefined {
   if (connection.active > 0) return undefined;
-  if (connection.closeWhenQuiet && now - connection.quietSince >= LINGER_MS) {
+  if (
+    connection.closeWhenQuiet && (!connection.linger || now - connection.quietSince >= LINGER_MS)
+  ) {
     return "answered its last request";
   }
   const seconds = connection.served ? timeouts.idleSeconds : timeouts.headerSeconds;
@@ -75,6 +79,8 @@ export interface ConnectionWatch {
   remove(connection: WatchedConnection): void;
   /** How many connections are open. */
   size(): number;
+  /** Closes what is due now, without waiting for the next sweep (the server is stopping). */
+  sweepNow(): void;
 }
 
 /** Watches connections against the timeouts in force at each sweep (a config edit applies). */
@@ -108,5 +114,6 @@ export function watchConnections(timeouts: () => ClientTimeouts, log: Logger): C
       }
     },
     size: () => open.size,
+    sweepNow: sweep,
   };
 }

@@ -108,6 +108,7 @@ function serveListener(
       served: false,
       quietSince: performance.now(),
       closeWhenQuiet: stopping,
+      linger: false,
       peer: `${urlHost(peer.hostname)}:${peer.port}`,
       close: () => server.close(),
       finished: Promise.resolve(),
@@ -124,7 +125,10 @@ function serveListener(
       info.completed.then(answered, answered);
       const response = await fetch(request);
       // After a 408 the connection is closed (RFC 9110, 15.5.9).
-      if (response.status === 408) connection.closeWhenQuiet = true;
+      if (response.status === 408) {
+        connection.closeWhenQuiet = true;
+        connection.linger = true;
+      }
       return response;
     };
     const server = serveConnection(conn, handler, failed);
@@ -146,6 +150,7 @@ function serveListener(
       // The sweep closes idle connections now, the others once their answers are sent. (Not
       // with Deno's graceful shutdown: see serve-connection.ts.)
       for (const connection of open) connection.closeWhenQuiet = true;
+      watch.sweepNow();
       await Promise.all([...open].map((connection) => connection.finished));
     })();
   const address = listener.addr;
