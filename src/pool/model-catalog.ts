@@ -16,6 +16,9 @@ import type { Account } from "../store/account.ts";
 import { credentialFingerprint } from "../store/credential-fingerprint.ts";
 import { upstreamFor } from "../providers/upstream-for.ts";
 
+/** Model-list fetches at a time: lists are asked in the background, never in a burst. */
+const MAX_FETCHES = 4;
+
 export interface ModelCatalog {
   /** The accounts with each login's fetched list in place of its built-in one. */
   apply(accounts: readonly Account[]): Account[];
@@ -45,6 +48,9 @@ export function createModelCatalog(options: {
   const ttl = options.ttlMs ?? 3600_000;
   const lists = new Map<string, Entry>();
   const pending = new Set<string>();
+  /** Accounts whose list is due, waiting for one of the few fetches allowed at a time. */
+  const queue: Account[] = [];
+  let running = 0;
   let query = new URLSearchParams();
   let known: readonly Account[] = [];
   let stopped = false;
@@ -54,11 +60,23 @@ export function createModelCatalog(options: {
   const keyOf = (account: Account) =>
     account.source === "config" ? `${account.id}#${credentialFingerprint(account)}` : account.id;
 
+  /** Starts queued fetches while fewer than `MAX_FETCHES` run (a thousand logins at start). */
+  const pump = () => {
+    while (running < MAX_FETCHES && queue.length && !stopped) {
+      const account = queue.shift()!;
+      running++;
+      void fetchList(account).finally(() => {
+        running--;
+        pending.delete(keyOf(account));
+        pump();
+      });
+    }
+  };
+
   async function fetchList(account: Account) {
     const upstream = upstreamFor(account, options.providers());
     if (!upstream?.listModels) return;
     const key = keyOf(account);
-    pending.add(key);
     try {
       const listed = await upstream.listModels(query);
       if (stopped) return;
@@ -98,8 +116,6 @@ export function createModelCatalog(options: {
       // Try again after the cache time, not on every change.
       const previous = lists.get(key);
       lists.set(key, { models: previous?.models ?? [], fetchedAt: Date.now() });
-    } finally {
-      pending.delete(key);
     }
   }
 
@@ -113,8 +129,10 @@ export function createModelCatalog(options: {
       if (pending.has(keyOf(account)) || configured(account)) continue;
       const entry = lists.get(keyOf(account));
       if (entry && now - entry.fetchedAt < ttl) continue;
-      void fetchList(account);
+      pending.add(keyOf(account));
+      queue.push(account);
     }
+    pump();
   };
   const timer = setInterval(() => refresh(known), Math.min(ttl, 600_000));
   Deno.unrefTimer(timer);
@@ -145,6 +163,7 @@ export function createModelCatalog(options: {
     },
     stop() {
       stopped = true;
+      queue.length = 0;
       clearInterval(timer);
     },
   };
