@@ -22,6 +22,7 @@ import { LOCAL_SHORTAGE } from "../pool/classify-failure.ts";
 import { headerRecord } from "./forward-headers.ts";
 import { jsonProblem } from "./json-problem.ts";
 import type { Resolved } from "./resolve-model.ts";
+import type { PipelineHooks } from "./request-record.ts";
 
 export interface GenerateInput {
   dialect: DialectId;
@@ -32,6 +33,8 @@ export interface GenerateInput {
   /** From the URL, for Gemini. */
   model?: string;
   stream?: boolean;
+  /** The name of the client key the request came with, when keys are named. */
+  clientKey?: string;
 }
 
 export interface PipelineContext {
@@ -39,6 +42,8 @@ export interface PipelineContext {
   config(): Config;
   pool: Pool;
   log: Logger;
+  /** Listeners for what happens to requests (usage, quota, limits, metrics). */
+  hooks?: PipelineHooks;
 }
 
 export function parseBody(body: string): Record<string, unknown> {

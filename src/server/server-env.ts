@@ -10,5 +10,7 @@ export interface ServerEnv {
   Variables: {
     /** Set by the routes that know their dialect; absent before routing (keys, URL checks). */
     errorFormat?: ErrorFormat;
+    /** The name of the client key the request carried, set by the key check when keys are named. */
+    clientKey?: string;
   };
 }

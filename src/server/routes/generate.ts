@@ -32,6 +32,7 @@ export function generateRoutes(context: PipelineContext) {
       request: c.req.raw,
       body: await readBody(c.req.raw, bodyLimits(context)),
       action: count ? "count-tokens" as const : "generate" as const,
+      clientKey: c.get("clientKey"),
     };
     return count ? await handleCountTokens(input, context) : await handleGenerate(input, context);
   };
@@ -54,6 +55,7 @@ export function generateRoutes(context: PipelineContext) {
       action: method.action,
       model: target.slice(0, colon).replace(/^models\//, ""),
       stream: method.stream,
+      clientKey: c.get("clientKey"),
     };
     return method.action === "count-tokens"
       ? await handleCountTokens(input, context)

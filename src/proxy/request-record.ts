@@ -1,0 +1,44 @@
+/**
+ * @module
+ * What the pipeline reports about each request to whoever listens (the usage
+ * ledger, quota readers, key limits, metrics): every upstream answer as it
+ * arrives (its status and headers: quota signals ride on them), and every
+ * request once it has ended, its stream included. Listeners are called off
+ * the request's path and must never throw into it or make it wait.
+ */
+import type { DialectId } from "../dialects/codec.ts";
+import type { Usage } from "../ir/response.ts";
+import type { Account } from "../store/account.ts";
+
+export interface RequestRecord {
+  /** When the request arrived (epoch ms). */
+  at: number;
+  /** The client key's name (never the key), when keys are named. */
+  clientKey?: string;
+  action: "generate" | "count-tokens";
+  /** The account that answered last; absent when none was tried. */
+  account?: Pick<Account, "id" | "label" | "provider" | "kind">;
+  requestedModel: string;
+  /** The name the upstream was asked for. */
+  servedModel?: string;
+  clientDialect: DialectId;
+  upstreamDialect?: DialectId;
+  /** The status the client got (499: it went away). */
+  status: number;
+  stream: boolean;
+  /** From arrival to the answer's end (the stream's last byte). */
+  latencyMs: number;
+  /** From arrival to the answer's first byte. */
+  firstByteMs?: number;
+  /** The upstream's own token counts, when it reported them. */
+  usage?: Usage;
+  /** Why it failed, in words (no secret), for failed requests. */
+  error?: string;
+}
+
+export interface PipelineHooks {
+  /** An upstream answered (any status), before its body is read. */
+  answered?(account: Account, status: number, headers: Headers): void;
+  /** A request ended: answered in full, failed, refused after routing, or left by its client. */
+  ended?(record: RequestRecord): void;
+}
