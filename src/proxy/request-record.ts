@@ -42,3 +42,23 @@ export interface PipelineHooks {
   /** A request ended: answered in full, failed, refused after routing, or left by its client. */
   ended?(record: RequestRecord): void;
 }
+
+/** Several listeners as one: each is called in turn, and one that throws does not stop the rest. */
+export function combineHooks(...all: (PipelineHooks | undefined)[]): PipelineHooks {
+  const hooks = all.filter((hook): hook is PipelineHooks => hook !== undefined);
+  const each = <K extends keyof PipelineHooks>(name: K, call: (hook: PipelineHooks) => void) => {
+    for (const hook of hooks) {
+      if (!hook[name]) continue;
+      try {
+        call(hook);
+      } catch {
+        // A listener's fault must never reach the request it listens to.
+      }
+    }
+  };
+  return {
+    answered: (account, status, headers) =>
+      each("answered", (hook) => hook.answered!(account, status, headers)),
+    ended: (record) => each("ended", (hook) => hook.ended!(record)),
+  };
+}
