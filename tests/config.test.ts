@@ -22,7 +22,7 @@ Deno.test("a config with problems names the key and line of every one and does n
         "body-limit: lots", //                              line 13
         "gemini-api-key:", //                               line 14
         "  - api-key: 98765432109876543210", //             line 15
-        "api-keys: [{key: sk-proj-ABCDEFGHIJKLMNOPQRSTUV}]", // line 16
+        "api-keys: [{key: sk-proj-ABCDEFGHIJKLMNOPQRSTUV, key-sha256: x}]", // line 16
         "cors:", //                                         line 17
         '  allow-origins: ["http://localhost:3000/app", "*.example.com"]', // line 18
       ].join("\n"),
@@ -46,7 +46,7 @@ Deno.test("a config with problems names the key and line of every one and does n
     );
     assertMatch(err, /line 13: body-limit: must be a size such as 32MB/);
     assertMatch(err, /line 15: gemini-api-key\[0\]\.api-key: must be text, found a number/);
-    assertMatch(err, /line 16: api-keys\[0\]: must be text, found a mapping/);
+    assertMatch(err, /line 16: api-keys\[0\]\.key-sha256: must be the hex SHA-256 of the key/);
     assertMatch(
       err,
       /line 18: cors\.allow-origins\[0\]: "http:\/\/localhost:3000\/app" is not an origin; write it as scheme:\/\/host\[:port\]/,

@@ -11,7 +11,9 @@ import { createLogger, formatLine, type Logger, stderrSink } from "../log/logger
 import { createApp } from "../server/app.ts";
 import { createPool } from "../pool/pool.ts";
 import { publishState } from "../pool/publish-state.ts";
-import { exposureProblem } from "../server/loopback.ts";
+import { exposureProblem, isLoopbackHost } from "../server/loopback.ts";
+import { type ClientKeys, createClientKeys } from "../keys/client-keys.ts";
+import { combineHooks } from "../proxy/request-record.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
 import { type AuthStore, createAuthStore } from "../store/auth-store.ts";
@@ -64,8 +66,14 @@ function liveAccounts(store: AuthStore, config: () => Config, log: Logger) {
 }
 
 /** A valid config edit as it applies while serving, or undefined when it is refused. */
-function editedConfig(current: Config, next: Config, log: Logger): Config | undefined {
-  const problem = exposureProblem(current.host, next.apiKeys);
+function editedConfig(
+  current: Config,
+  next: Config,
+  keys: ClientKeys,
+  log: Logger,
+): Config | undefined {
+  // Keys created through the API count: the edit may remove the config's last one.
+  const problem = exposureProblem(current.host, next.apiKeys.length + keys.storedCount());
   if (problem) {
     log.error("config edit rejected; the previous config stays in force", { reason: problem });
     return undefined;
@@ -79,8 +87,12 @@ function editedConfig(current: Config, next: Config, log: Logger): Config | unde
 }
 
 /** Checks that must pass before anything listens; the message when one fails. */
-async function startupProblem(config: Config, log: Logger): Promise<string | undefined> {
-  const exposure = exposureProblem(config.host, config.apiKeys);
+async function startupProblem(
+  config: Config,
+  keys: ClientKeys,
+  log: Logger,
+): Promise<string | undefined> {
+  const exposure = exposureProblem(config.host, keys.count());
   if (exposure) return exposure;
   try {
     await prepareAuthDir(config.authDir, log);
@@ -148,8 +160,14 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   let config: Config = startup.config;
   const log = createLogger(config.logLevel);
   reportUnsavedTokensTo(log);
-  const problem = await startupProblem(config, log);
+  const keys = await createClientKeys({
+    config: () => config,
+    log,
+    exposed: () => !isLoopbackHost(config.host),
+  });
+  const problem = await startupProblem(config, keys, log);
   if (problem) {
+    await keys.close();
     console.error(`subgate: ${problem}`);
     return 1;
   }
@@ -165,9 +183,12 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     log,
     pool,
     catalog: accounts.catalog,
+    keys,
+    hooks: combineHooks(keys.hooks),
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
+    await keys.close();
     console.error(`subgate: ${server.message}`);
     return 1;
   }
@@ -186,7 +207,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   // With no file yet, watch where one would be found, so creating it applies it.
   const configPath = startup.file ?? startup.location.path;
   const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
-    const edited = editedConfig(config, next, log);
+    const edited = editedConfig(config, next, keys, log);
     if (!edited) return;
     config = edited;
     log.setLevel(config.logLevel);
@@ -209,6 +230,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   announce(server.url, startup, store, accounts.list().length, log);
 
   await server.finished;
+  await keys.close();
   await writeUnsavedTokens(log);
   await published.close();
   for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);

@@ -35,11 +35,33 @@ export interface OpenAICompatibilityEntry {
   headers: Record<string, string>;
 }
 
+/** A client key's limits (`api-keys[].limits`); an absent one does not apply. */
+export interface KeyLimits {
+  requestsPerMinute?: number;
+  requestsPerDay?: number;
+  tokensPerDay?: number;
+}
+
+/** One client key (`api-keys`): a plain string in the file is `{name: "key-<n>", key}`. */
+export interface ClientKeyEntry {
+  /** Not secret: logs, the usage ledger and refusals name the key by it. */
+  name: string;
+  /** The key itself; or, so a config holds no plaintext, */
+  key?: string;
+  /** the hex SHA-256 of the key (lowercase). Exactly one of the two is set. */
+  keySha256?: string;
+  /** Model-name patterns the key may use; absent: every model. */
+  models?: string[];
+  limits: KeyLimits;
+  /** When the key stops working (epoch ms). */
+  expires?: number;
+}
+
 export interface Config {
   host: string;
   port: number;
   authDir: string;
-  apiKeys: string[];
+  apiKeys: ClientKeyEntry[];
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;

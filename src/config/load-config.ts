@@ -9,6 +9,7 @@ import type { ProviderOverride } from "../providers/provider-override.ts";
 import { API_KEY_KIND_IDS, isProviderId, type ProviderOverrides } from "../providers/registry.ts";
 import type {
   ApiKeyEntry,
+  ClientKeyEntry,
   Config,
   ConfigOverrides,
   ModelEntry,
@@ -16,7 +17,7 @@ import type {
 } from "./config-types.ts";
 import { CONFIG_FILE_NAME, DEFAULT_AUTH_DIR, defaultConfig } from "./defaults.ts";
 import { expandPath } from "./paths.ts";
-import { CONFIG_SPEC } from "./schema.ts";
+import { CONFIG_SPEC, positionalKeyName } from "./schema.ts";
 import { camelCase, type ConfigProblem, validateYaml } from "./validate.ts";
 
 /** Where the config comes from, and whether a missing file is an error. */
@@ -95,6 +96,18 @@ function compatibilityEntries(raw: unknown): OpenAICompatibilityEntry[] {
   }));
 }
 
+/** `api-keys`: a plain string is `{key}`; an entry without a name is named by its place. */
+function clientKeys(raw: unknown): ClientKeyEntry[] | undefined {
+  return (raw as Raw[] | undefined)?.map((entry, index) => ({
+    name: (entry.name as string | undefined) ?? positionalKeyName(index),
+    key: entry.key as string | undefined,
+    keySha256: (entry.keySha256 as string | undefined)?.toLowerCase(),
+    models: entry.models as string[] | undefined,
+    limits: { ...(entry.limits as ClientKeyEntry["limits"] | undefined) },
+    expires: entry.expires as number | undefined,
+  }));
+}
+
 /** Every key kind's `api-key` section, each a list (empty when the file has none). */
 function apiKeySections(raw: Raw): Config["apiKeyEntries"] {
   return Object.fromEntries(API_KEY_KIND_IDS.map((id) => [id, apiKeyEntries(raw[camelCase(id)])]));
@@ -124,7 +137,7 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     host: overrides.host ?? (raw.host as string | undefined) ?? base.host,
     port: overrides.port ?? (raw.port as number | undefined) ?? base.port,
     authDir: expandPath(authDirText ?? base.authDir, authDirBase),
-    apiKeys: (raw.apiKeys as string[] | undefined) ?? base.apiKeys,
+    apiKeys: clientKeys(raw.apiKeys) ?? base.apiKeys,
     logLevel: (raw.logLevel as LogLevel | undefined) ?? base.logLevel,
     bodyLimit: (raw.bodyLimit as number | undefined) ?? base.bodyLimit,
     upstreamBodyLimit: (raw.upstreamBodyLimit as number | undefined) ?? base.upstreamBodyLimit,

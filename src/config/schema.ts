@@ -4,10 +4,23 @@
  * accepts but does not use (so a carried-over config loads with a warning
  * instead of failing). `validate.ts` walks a YAML document against this.
  */
+import { createHash } from "node:crypto";
 import { API_KEY_KIND_IDS, PROVIDER_IDS } from "../providers/registry.ts";
 
+/** A problem a list's own check finds with one of its items. */
+export interface ItemProblem {
+  index: number;
+  message: string;
+}
+
 export type Spec =
-  | { kind: "string"; allowEmpty?: boolean }
+  | {
+    kind: "string";
+    allowEmpty?: boolean;
+    /** The text must match; `patternMessage` says how (never quoting the value). */
+    pattern?: RegExp;
+    patternMessage?: string;
+  }
   | { kind: "int"; min: number; max: number }
   | { kind: "bool" }
   | { kind: "url" }
@@ -16,9 +29,12 @@ export type Spec =
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
   | { kind: "duration" }
-  | { kind: "list"; of: Spec }
-  /** A plain string standing for `{name: <string>}`, or the object `of` describes. */
-  | { kind: "nameOr"; of: Spec }
+  /** An RFC 3339 date (`2027-01-01`, its first moment in UTC) or date-time; epoch ms. */
+  | { kind: "datetime" }
+  /** `check` looks at the valid items together (duplicates, say). */
+  | { kind: "list"; of: Spec; check?: (items: unknown[]) => ItemProblem[] }
+  /** A plain string standing for `{<field>: <string>}` (`name` by default), or the object `of` describes. */
+  | { kind: "nameOr"; of: Spec; field?: string }
   | { kind: "map"; of: Spec; keys?: readonly string[] }
   | {
     kind: "object";
@@ -26,6 +42,8 @@ export type Spec =
     required?: readonly string[];
     /** Keys accepted with a warning, mapped to why they have no effect. */
     ignored?: Record<string, string>;
+    /** A problem with the fields together (camelCased, all valid), reported at the mapping. */
+    check?: (value: Record<string, unknown>) => string | undefined;
   };
 
 const NOT_YET = "a CLIProxyAPI setting subgate does not use";
@@ -136,6 +154,78 @@ const providerOverride: Spec = {
   },
 };
 
+/** A client key's name: a short label, safe in logs, file names and URLs. */
+export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+export const KEY_NAME_RULE =
+  "1 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit";
+
+/** The name of an `api-keys` entry that gives none (a plain string): its place in the list. */
+export const positionalKeyName = (index: number) => `key-${index + 1}`;
+
+const limit: Spec = { kind: "int", min: 1, max: 1e15 };
+
+const clientKeyObject: Spec = {
+  kind: "object",
+  fields: {
+    name: { kind: "string", pattern: KEY_NAME, patternMessage: `must be ${KEY_NAME_RULE}` },
+    key: { kind: "string" },
+    "key-sha256": {
+      kind: "string",
+      pattern: /^[0-9a-fA-F]{64}$/,
+      patternMessage: "must be the hex SHA-256 of the key (64 characters 0-9, a-f)",
+    },
+    models: { kind: "list", of: { kind: "string" } },
+    limits: {
+      kind: "object",
+      fields: {
+        "requests-per-minute": limit,
+        "requests-per-day": limit,
+        "tokens-per-day": limit,
+      },
+    },
+    expires: { kind: "datetime" },
+  },
+  check: (entry) => {
+    if ((entry.key === undefined) === (entry.keySha256 === undefined)) {
+      return "needs exactly one of key and key-sha256";
+    }
+    if (entry.name !== undefined && entry.name === entry.key) {
+      return "name: must be a label, not the key itself";
+    }
+    if (Array.isArray(entry.models) && entry.models.length === 0) {
+      return "models: an empty list allows no model; leave it out to allow every model";
+    }
+    return undefined;
+  },
+};
+
+/** The hex SHA-256 an entry's key has, however the entry gives it. */
+function keyDigest(entry: Record<string, unknown>): string | undefined {
+  if (typeof entry.key === "string") return createHash("sha256").update(entry.key).digest("hex");
+  return typeof entry.keySha256 === "string" ? entry.keySha256.toLowerCase() : undefined;
+}
+
+/** Names and keys must each be unique: the ledger, logs and limits know a key by its name. */
+function uniqueClientKeys(items: unknown[]): ItemProblem[] {
+  const problems: ItemProblem[] = [];
+  const names = new Map<string, number>();
+  const digests = new Map<string, number>();
+  items.forEach((item, index) => {
+    const entry = item as Record<string, unknown>;
+    const name = (entry.name as string | undefined) ?? positionalKeyName(index);
+    const sameName = names.get(name);
+    if (sameName !== undefined) {
+      problems.push({ index, message: `name "${name}" is already api-keys[${sameName}]'s` });
+    } else names.set(name, index);
+    const digest = keyDigest(entry);
+    const sameKey = digest === undefined ? undefined : digests.get(digest);
+    if (sameKey !== undefined) {
+      problems.push({ index, message: `the same key as api-keys[${sameKey}]` });
+    } else if (digest !== undefined) digests.set(digest, index);
+  });
+  return problems;
+}
+
 /** CLIProxyAPI top-level keys that load with a warning. */
 const IGNORED_TOP_LEVEL: Record<string, string> = {
   ...Object.fromEntries(
@@ -196,7 +286,11 @@ export const CONFIG_SPEC: Spec = {
     host: { kind: "string", allowEmpty: true },
     port: { kind: "int", min: 0, max: 65535 },
     "auth-dir": { kind: "string" },
-    "api-keys": { kind: "list", of: { kind: "string" } },
+    "api-keys": {
+      kind: "list",
+      of: { kind: "nameOr", field: "key", of: clientKeyObject },
+      check: uniqueClientKeys,
+    },
     "log-level": { kind: "enum", values: ["debug", "info", "warn", "error"] },
     "body-limit": { kind: "size" },
     "upstream-body-limit": { kind: "size" },

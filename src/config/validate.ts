@@ -76,6 +76,29 @@ export function parseDuration(input: number | string): number | undefined {
   return seconds;
 }
 
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * An RFC 3339 date-time (`2027-01-01T12:00:00Z`, `…+02:00`) or date (`2027-01-01`: its first
+ * moment, UTC) as epoch ms; undefined when it is neither or names no real day or time.
+ */
+export function parseDateTime(text: string): number | undefined {
+  const trimmed = text.trim();
+  const match = RFC3339.exec(trimmed);
+  if (!match) return undefined;
+  const [, year, month, day, hour = "00", minute = "00", second = "00"] = match;
+  const [y, mo, d, h, mi, s] = [year, month, day, hour, minute, second].map(Number);
+  // Date.UTC rolls 30 February over into March: a date that does not come back is not a date.
+  const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (
+    probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d ||
+    probe.getUTCHours() !== h || probe.getUTCMinutes() !== mi || probe.getUTCSeconds() !== s
+  ) return undefined;
+  if (match[4] === undefined) return probe.getTime();
+  return Date.parse(trimmed.replace(/[Tt ]/, "T").replace(/z$/, "Z"));
+}
+
 /** Why `text` is not an absolute http(s) URL with a host, or undefined when it is. */
 export function urlProblem(text: string): string | undefined {
   const hint = text.includes("://")
@@ -123,7 +146,9 @@ function lineOf(node: Node | null | undefined, ctx: Context, fallback: number): 
 }
 
 /** Keys whose values are secrets: problems with them never quote the value. */
-function isSecretPath(path: string): boolean {
+export function isSecretPath(path: string): boolean {
+  // A client key's name, model patterns, limits and expiry are not secret; the key and its hash are.
+  if (/^api-keys\[\d+\]\.(name|models|limits|expires)\b/.test(path)) return false;
   return /api-key/.test(path);
 }
 
@@ -161,6 +186,9 @@ function checkNode(
     case "string":
       if (typeof scalar !== "string") return fail(`must be text, found ${typeName(node, path)}`);
       if (!spec.allowEmpty && scalar.trim() === "") return fail("must not be empty");
+      if (spec.pattern && !spec.pattern.test(scalar)) {
+        return fail(spec.patternMessage ?? `must match ${spec.pattern}`);
+      }
       return scalar;
     case "int":
       if (typeof scalar !== "number" || !Number.isInteger(scalar)) {
@@ -205,17 +233,32 @@ function checkNode(
       return seconds ??
         fail(`must be a duration such as 30m, 4h or 2d, found ${typeName(node, path)}`);
     }
+    case "datetime": {
+      const time = typeof scalar === "string" ? parseDateTime(scalar) : undefined;
+      return time ?? fail(
+        `must be an RFC 3339 date or date-time such as 2027-01-01 or 2027-01-01T12:00:00Z, ` +
+          `found ${typeName(node, path)}`,
+      );
+    }
     case "list": {
       if (isNull) return [];
       if (!isSeq(node)) return fail(`must be a list, found ${typeName(node, path)}`);
       const items = node.items.map((item, index) =>
         checkNode(item as Node | null, spec.of, `${path}[${index}]`, ctx, line)
       );
-      return items.includes(INVALID) ? INVALID : items;
+      if (items.includes(INVALID)) return INVALID;
+      const problems = spec.check?.(items) ?? [];
+      for (const { index, message } of problems) {
+        const itemLine = lineOf(node.items[index] as Node | null, ctx, line);
+        ctx.problems.push({ path: `${path}[${index}]`, line: itemLine, message });
+      }
+      return problems.length ? INVALID : items;
     }
     case "nameOr":
       if (typeof scalar === "string") {
-        return scalar.trim() ? { name: scalar.trim() } : fail("must not be empty");
+        return scalar.trim()
+          ? { [spec.field ?? "name"]: scalar.trim() }
+          : fail("must not be empty");
       }
       return checkNode(node, spec.of, path, ctx, keyLine);
     case "map":
@@ -292,6 +335,8 @@ function checkMapping(
         ok = false;
       }
     }
+    const problem = ok ? spec.check?.(out) : undefined;
+    if (problem) return fail(problem);
   }
   return ok ? out : INVALID;
 }

@@ -23,6 +23,7 @@ import { headerRecord } from "./forward-headers.ts";
 import { jsonProblem } from "./json-problem.ts";
 import type { Resolved } from "./resolve-model.ts";
 import type { PipelineHooks } from "./request-record.ts";
+import type { Admit } from "./admission.ts";
 
 export interface GenerateInput {
   dialect: DialectId;
@@ -44,6 +45,8 @@ export interface PipelineContext {
   log: Logger;
   /** Listeners for what happens to requests (usage, quota, limits, metrics). */
   hooks?: PipelineHooks;
+  /** Asked once the model is known: the client key's allowlist and limits. */
+  admit?: Admit;
 }
 
 export function parseBody(body: string): Record<string, unknown> {

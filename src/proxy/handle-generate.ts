@@ -77,6 +77,7 @@ async function tryAccounts(
 ): Promise<Response> {
   const body = parseBody(input.body);
   const model = modelOf(input, body);
+  context.admit?.({ clientKey: input.clientKey, model, action: input.action });
   const client = CODECS[input.dialect];
   const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
   const config = context.config();
@@ -106,6 +107,7 @@ async function tryAccounts(
       context.log.info("request", {
         dialect: input.dialect,
         model,
+        key: input.clientKey,
         provider: outcome.account.provider,
         account: outcome.account.label,
         status: outcome.response.status,

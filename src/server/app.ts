@@ -22,6 +22,9 @@ import { generateRoutes } from "./routes/generate.ts";
 import { strictUrl } from "./strict-url.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
+import type { ClientKeys } from "../keys/client-keys.ts";
+import type { PipelineHooks } from "../proxy/request-record.ts";
+import { isLoopbackHost } from "./loopback.ts";
 
 export interface AppContext {
   config(): Config;
@@ -30,6 +33,10 @@ export interface AppContext {
   pool?: Pool;
   /** Told what clients say of themselves when they ask for the model list. */
   catalog?: Pick<ModelCatalog, "hint">;
+  /** The client keys: the check, each key's allowlist and limits. */
+  keys: ClientKeys;
+  /** Listeners for what happens to requests (`combineHooks` makes several one). */
+  hooks?: PipelineHooks;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */
@@ -41,7 +48,7 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.use(preflightAndCors(() => context.config().cors.allowOrigins));
   app.use(strictUrl);
-  app.use(clientKeys(() => context.config().apiKeys));
+  app.use(clientKeys(context.keys, () => !isLoopbackHost(context.config().host)));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts(), context.catalog));
   app.route(
@@ -51,6 +58,8 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
       config: () => context.config(),
       pool: context.pool ?? createPool(),
       log: context.log,
+      hooks: context.hooks,
+      admit: context.keys.admit,
     }),
   );
 
@@ -61,6 +70,7 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
       method: c.req.method,
       path: c.req.path,
       dialect,
+      key: c.get("clientKey"),
       ...fields,
       status: error.status,
       reason: error.message,

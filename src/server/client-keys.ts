@@ -1,20 +1,17 @@
 /**
  * @module
- * Client keys (`api-keys`): accepted as `Authorization: Bearer`, `x-api-key`,
- * `x-goog-api-key` or `?key=`, compared in constant time. With no keys
- * configured every request passes (subgate then only listens on loopback).
+ * The client-key check every request but the health checks passes: a key
+ * (`api-keys`, or one created through the API) sent as `Authorization:
+ * Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`, known and not expired
+ * (`keys/client-keys.ts` compares it in constant time). The key's name goes
+ * to the pipeline and its listeners. With no keys at all every request passes
+ * on loopback, and none beyond it (subgate refuses to start there without
+ * keys; the last one revoked meanwhile must not open it to everyone).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { apiError } from "../errors/api-error.ts";
-
-/**
- * SHA-256 of a key, so keys of any length compare as equal-length digests. node:crypto's
- * synchronous hash: WebCrypto's async digest cost a third of a proxied request's CPU time.
- */
-function digest(text: string): Uint8Array {
-  return createHash("sha256").update(text).digest();
-}
+import type { ClientKeys } from "../keys/client-keys.ts";
+import type { ServerEnv } from "./server-env.ts";
 
 /** Every key the request presents, in the four places clients put one. */
 export function presentedKeys(request: Request): string[] {
@@ -39,26 +36,19 @@ function isOpenPath(method: string, path: string): boolean {
   return path === "/healthz" || (path === "/" && (method === "HEAD" || method === "GET"));
 }
 
-export function clientKeys(configuredKeys: () => readonly string[]): MiddlewareHandler {
-  let cachedFor: readonly string[] | undefined;
-  let cachedDigests: Uint8Array[] = [];
-  // Keys already accepted once, so a client's next request skips hashing. Only configured keys
-  // ever enter it. A lookup hashes the presented text and compares characters only with an entry
-  // of the same hash, so a wrong key learns nothing from its timing; wrong keys still go through
-  // the constant-time comparison below.
-  let accepted = new Set<string>();
-  const digestsOf = (keys: readonly string[]) => {
-    if (keys !== cachedFor) {
-      cachedFor = keys;
-      cachedDigests = keys.map(digest);
-      accepted = new Set();
-    }
-    return cachedDigests;
-  };
-
+export function clientKeys(
+  keys: Pick<ClientKeys, "count" | "authenticate">,
+  exposed: () => boolean,
+): MiddlewareHandler<ServerEnv> {
   return (c, next) => {
-    const keys = configuredKeys();
-    if (keys.length === 0 || isOpenPath(c.req.method, c.req.path)) return next();
+    if (isOpenPath(c.req.method, c.req.path)) return next();
+    if (keys.count() === 0) {
+      if (!exposed()) return next();
+      throw apiError(
+        "authentication",
+        "subgate has no client keys left while it listens beyond loopback: add one to api-keys.",
+      );
+    }
     const presented = presentedKeys(c.req.raw);
     if (presented.length === 0) {
       throw apiError(
@@ -67,22 +57,7 @@ export function clientKeys(configuredKeys: () => readonly string[]): MiddlewareH
           "'Authorization: Bearer <key>', 'x-api-key', 'x-goog-api-key' or '?key='.",
       );
     }
-    const known = digestsOf(keys);
-    for (const candidate of presented) {
-      if (accepted.has(candidate)) return next();
-    }
-    let matched: string | undefined;
-    for (const candidate of presented) {
-      const presentedDigest = digest(candidate);
-      // Every configured key is compared, in constant time, whatever matched before.
-      for (const knownDigest of known) {
-        if (timingSafeEqual(presentedDigest, knownDigest)) matched = candidate;
-      }
-    }
-    if (matched === undefined) {
-      throw apiError("authentication", "Invalid API key: it is not one of subgate's api-keys.");
-    }
-    accepted.add(matched);
+    c.set("clientKey", keys.authenticate(presented).name);
     return next();
   };
 }

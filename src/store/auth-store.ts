@@ -46,8 +46,11 @@ interface StoreState {
   reports: FileReports;
 }
 
+/** Files of the auth dir that hold no account: the client keys created through the API. */
+const OTHER_FILES = new Set(["keys.json"]);
+
 export function isAccountFileName(name: string): boolean {
-  return name.endsWith(".json") && !name.startsWith(".");
+  return name.endsWith(".json") && !name.startsWith(".") && !OTHER_FILES.has(name);
 }
 
 /** Drops the account `name` held; returns true when there was one. */
