@@ -11,6 +11,9 @@ import { createLogger, formatLine, type Logger, stderrSink } from "../log/logger
 import { createApp } from "../server/app.ts";
 import { createPool } from "../pool/pool.ts";
 import { publishState } from "../pool/publish-state.ts";
+import { createQuotaBook } from "../pool/quota-book.ts";
+import { startQuotaPoller } from "../pool/quota-poller.ts";
+import { combineHooks } from "../proxy/request-record.ts";
 import { exposureProblem } from "../server/loopback.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
@@ -157,17 +160,28 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const store = createAuthStore(config.authDir, log);
   await store.load();
   const accounts = liveAccounts(store, () => config, log);
-  const pool = createPool();
+  const quota = createQuotaBook();
+  const pool = createPool(quota);
   const published = publishState(pool, config.authDir);
+  const quotaPoller = startQuotaPoller({
+    accounts: accounts.list,
+    providers: () => config.providers,
+    book: quota,
+    log,
+  });
   const app = createApp({
     config: () => config,
     accounts: accounts.list,
     log,
     pool,
     catalog: accounts.catalog,
+    // Each upstream answer's quota headers go to the book (a lookup or two; nothing else).
+    hooks: combineHooks({ answered: quota.answered }),
+    quota: quotaPoller,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
+    quotaPoller.stop();
     console.error(`subgate: ${server.message}`);
     return 1;
   }
@@ -181,6 +195,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const changed = () => {
     accounts.refresh();
     scheduler.reschedule();
+    quotaPoller.reschedule();
   };
   store.watch(changed);
   // With no file yet, watch where one would be found, so creating it applies it.
@@ -201,6 +216,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     log.info("shutting down: finishing in-flight requests");
     store.close();
     scheduler.close();
+    quotaPoller.stop();
     accounts.catalog.stop();
     configWatcher?.close();
     server.shutdown();

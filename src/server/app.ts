@@ -22,6 +22,8 @@ import { generateRoutes } from "./routes/generate.ts";
 import { strictUrl } from "./strict-url.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
+import type { QuotaPoller } from "../pool/quota-poller.ts";
+import type { PipelineHooks } from "../proxy/request-record.ts";
 
 export interface AppContext {
   config(): Config;
@@ -30,6 +32,10 @@ export interface AppContext {
   pool?: Pool;
   /** Told what clients say of themselves when they ask for the model list. */
   catalog?: Pick<ModelCatalog, "hint">;
+  /** Listeners for what happens to requests (quota readings, usage, …). */
+  hooks?: PipelineHooks;
+  /** Asks a login's usage endpoint on demand (for the management API). */
+  quota?: Pick<QuotaPoller, "refresh">;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */
@@ -51,6 +57,7 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
       config: () => context.config(),
       pool: context.pool ?? createPool(),
       log: context.log,
+      hooks: context.hooks,
     }),
   );
 
