@@ -98,9 +98,23 @@ interface Entry {
 
 const iso = (time: number) => new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
 
+/** Pattern and model → whether it matches: routing asks for every login on every request. */
+const matches = new Map<string, boolean>();
+
 /** Whether the window limits `model` (no list: every model). */
 function covers(window: QuotaReading, model: string): boolean {
-  return !window.models || window.models.some((pattern) => matchesModel(pattern, model));
+  if (!window.models) return true;
+  return window.models.some((pattern) => {
+    if (!pattern.includes("*")) return pattern === model;
+    const key = `${pattern}\u0000${model}`;
+    let found = matches.get(key);
+    if (found === undefined) {
+      if (matches.size >= 4096) matches.clear();
+      found = matchesModel(pattern, model);
+      matches.set(key, found);
+    }
+    return found;
+  });
 }
 
 /** A window the provider says refuses now: explicitly, or at 100 % without a word. */
