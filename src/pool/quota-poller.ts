@@ -149,6 +149,7 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
       state.reported = undefined;
       return { status: "polled", windows: book.windows(account.id) };
     } catch (error) {
+      if (stopped) return { status: "skipped", reason: "stopped", windows: [] };
       const reason = error instanceof QuotaFetchError
         ? error.message
         : `could not read the usage: ${(error as Error).message}`;
