@@ -81,11 +81,12 @@ Deno.test("accounts lists provider, account, status, expiry and file, and no sec
     const lines = result.stdout.split("\n");
     assertMatch(
       lines[0],
-      /^PROVIDER\s+ACCOUNT\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+REQUESTS\s+FILE$/,
+      /^PROVIDER\s+ACCOUNT\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+REQUESTS\s+5H\s+WEEK\s+RESETS IN\s+FILE$/,
     );
     assert(
       lines.some((l) =>
-        /^claude\s+ada@example\.com\s+ready\s+\d+d.*\s+\d+d( \d+h)? ago\s+-\s+claude-ada@/.test(l)
+        /^claude\s+ada@example\.com\s+ready\s+\d+d.*\s+\d+d( \d+h)? ago\s+-\s+-\s+-\s+-\s+claude-ada@/
+          .test(l)
       ),
     );
     assert(lines.some((l) => /^claude\s+old@example\.com\s+expired\s+expired .* ago/.test(l)));
@@ -95,7 +96,7 @@ Deno.test("accounts lists provider, account, status, expiry and file, and no sec
         /^openai-compatibility\s+ollama \(127\.0\.0\.1:11434\).*\(config\)/.test(l)
       ),
     );
-    assert(lines.some((l) => /^\?\s+-\s+invalid\s+-\s+-\s+-\s+broken\.json/.test(l)));
+    assert(lines.some((l) => /^\?\s+-\s+invalid(\s+-){6}\s+broken\.json/.test(l)));
     assertMatch(result.stdout, /broken\.json: invalid JSON: the file ends early/);
     assertMatch(result.stdout, /chmod 600/);
     for (const secret of [CLAUDE_ACCESS, CLAUDE_REFRESH, "LEAK", "rt_TESTREFRESH"]) {

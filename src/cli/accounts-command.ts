@@ -7,9 +7,10 @@ import { accountsFromConfig } from "../store/config-accounts.ts";
 import { type Account, accountStatus } from "../store/account.ts";
 import { tildePath } from "../store/import/linked-file.ts";
 import { printable } from "../log/printable.ts";
-import { formatAgo, formatExpiresIn } from "./format-duration.ts";
+import { formatAgo, formatExpiresIn, span } from "./format-duration.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import { readPublishedState } from "../pool/publish-state.ts";
+import type { AccountQuota } from "../pool/quota-book.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { join } from "node:path";
 import { isLocked } from "../auth/refresh/lock-file.ts";
@@ -25,6 +26,29 @@ function linkedNote(linked: NonNullable<Account["linked"]>): string {
     ? ` -> ${linked.realPath}, outside the home dir`
     : "";
   return ` (linked to ${linked.tool}: ${where}${outside})`;
+}
+
+/**
+ * The quota columns: the 5-hour and weekly windows' use, and when the tightest window resets
+ * (named, when it is neither). A window whose reset has passed says nothing any more.
+ */
+function quotaCells(quota: AccountQuota | undefined, now: number): string[] {
+  const current = (quota?.windows ?? []).filter((w) => !w.resetsAt || Date.parse(w.resetsAt) > now);
+  const used = (name: string) => {
+    const window = current.find((w) => w.name === name);
+    return window ? `${Math.round(window.usedPercent)}%` : "-";
+  };
+  const timed = current.filter((w) => w.resetsAt);
+  const binding = timed.filter((w) => !w.advisory);
+  const tightest =
+    (binding.length ? binding : timed).sort((a, b) =>
+      b.usedPercent - a.usedPercent || Date.parse(a.resetsAt!) - Date.parse(b.resetsAt!)
+    )[0];
+  const resets = tightest
+    ? span(Date.parse(tightest.resetsAt!) - now) +
+      (["5h", "7d"].includes(tightest.name) ? "" : ` (${tightest.name})`)
+    : "-";
+  return [used("5h"), used("7d"), resets];
 }
 
 /** Cells are text from disk (file names, labels, paths): escaped, so none can move the cursor. */
@@ -47,6 +71,9 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
     "EXPIRES IN",
     "LAST REFRESH",
     "REQUESTS",
+    "5H",
+    "WEEK",
+    "RESETS IN",
     "FILE",
   ];
   const now = Date.now();
@@ -57,8 +84,9 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
     const linked = account.linked ? linkedNote(account.linked) : "";
     const state = served?.accounts[account.id];
     let status = accountStatus(account) as string;
-    if (status === "ready" && state?.resting.length) {
-      const rest = state.resting.reduce((a, b) => (a.until > b.until ? a : b));
+    const resting = state?.resting.filter((rest) => Date.parse(rest.until) > now) ?? [];
+    if (status === "ready" && resting.length) {
+      const rest = resting.reduce((a, b) => (a.until > b.until ? a : b));
       status = `resting until ${rest.until} (${rest.reason})`;
     }
     return [
@@ -68,13 +96,14 @@ export async function accountsCommand(command: ParsedCommand): Promise<number> {
       formatExpiresIn(account.expiresAt),
       account.lastRefresh ? formatAgo(account.lastRefresh, now) : "-",
       state ? `${state.requests}${state.errors ? ` (${state.errors} failed)` : ""}` : "-",
+      ...quotaCells(state?.quota, now),
       (account.file ?? "(config)") + linked,
     ];
   });
   for (const file of store.problems().keys()) {
     if (!store.accounts().some((a) => a.file === file)) {
       const status = store.skippedFiles().has(file) ? "skipped" : "invalid";
-      rows.push(["?", "-", status, "-", "-", "-", file]);
+      rows.push(["?", "-", status, "-", "-", "-", "-", "-", "-", file]);
     }
   }
   const errors = store.accounts().filter((account) => account.lastError);

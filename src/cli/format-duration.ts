@@ -3,7 +3,7 @@
  * "7h 12m", "3d 4h", "expired 2h ago": expiry as a person reads it.
  */
 
-function span(ms: number): string {
+export function span(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);

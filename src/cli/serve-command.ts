@@ -13,6 +13,8 @@ import { createPool } from "../pool/pool.ts";
 import { publishState } from "../pool/publish-state.ts";
 import { exposureProblem, isLoopbackHost } from "../server/loopback.ts";
 import { type ClientKeys, createClientKeys } from "../keys/client-keys.ts";
+import { createQuotaBook } from "../pool/quota-book.ts";
+import { startQuotaPoller } from "../pool/quota-poller.ts";
 import { combineHooks } from "../proxy/request-record.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
@@ -175,8 +177,15 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const store = createAuthStore(config.authDir, log);
   await store.load();
   const accounts = liveAccounts(store, () => config, log);
-  const pool = createPool();
+  const quota = createQuotaBook();
+  const pool = createPool(quota);
   const published = publishState(pool, config.authDir);
+  const quotaPoller = startQuotaPoller({
+    accounts: accounts.list,
+    providers: () => config.providers,
+    book: quota,
+    log,
+  });
   const app = createApp({
     config: () => config,
     accounts: accounts.list,
@@ -184,10 +193,13 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     pool,
     catalog: accounts.catalog,
     keys,
-    hooks: combineHooks(keys.hooks),
+    // Each upstream answer's quota headers go to the book (a lookup or two; nothing else).
+    hooks: combineHooks(keys.hooks, { answered: quota.answered }),
+    quota: quotaPoller,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
+    quotaPoller.stop();
     await keys.close();
     console.error(`subgate: ${server.message}`);
     return 1;
@@ -202,6 +214,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const changed = () => {
     accounts.refresh();
     scheduler.reschedule();
+    quotaPoller.reschedule();
   };
   store.watch(changed);
   // With no file yet, watch where one would be found, so creating it applies it.
@@ -222,6 +235,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     log.info("shutting down: finishing in-flight requests");
     store.close();
     scheduler.close();
+    quotaPoller.stop();
     accounts.catalog.stop();
     configWatcher?.close();
     server.shutdown();

@@ -83,7 +83,7 @@ export interface Config {
   apiKeyEntries: Partial<Record<KeyKindId, ApiKeyEntry[]>>;
   openaiCompatibility: OpenAICompatibilityEntry[];
   providers: ProviderOverrides;
-  routing: { strategy: "round-robin" | "fill-first"; sessionAffinity: boolean };
+  routing: { strategy: "round-robin" | "fill-first" | "quota"; sessionAffinity: boolean };
   /** Browser origins given CORS headers (`"*"`: any); none, the default, adds no CORS headers. */
   cors: { allowOrigins: string[] };
 }

@@ -308,7 +308,7 @@ export const CONFIG_SPEC: Spec = {
     routing: {
       kind: "object",
       fields: {
-        strategy: { kind: "enum", values: ["round-robin", "fill-first"] },
+        strategy: { kind: "enum", values: ["round-robin", "fill-first", "quota"] },
         "session-affinity": { kind: "bool" },
       },
       ignored: { "session-affinity-ttl": NOT_YET },

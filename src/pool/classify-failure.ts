@@ -17,8 +17,11 @@
  */
 import type { ApiError } from "../errors/api-error.ts";
 
-/** Why an account rests: a limit or quota, a passing server fault, or refused credentials. */
-export type RestKind = "limit" | "transient" | "auth";
+/**
+ * Why an account rests: a limit, a passing server fault, refused credentials, or a plan window
+ * its provider reported used up (`quota`: derived from the quota book, never stored).
+ */
+export type RestKind = "limit" | "transient" | "auth" | "quota";
 
 export interface Rest {
   kind: RestKind;

@@ -8,13 +8,17 @@
  *   4 s … up to 30 s, so one passing fault costs a second, not a lockout;
  * - `auth` (credentials refused): until the account's credentials change (a
  *   replaced token file, a refresh, an edited config entry), checked on
- *   every look, or 30 minutes at most.
+ *   every look, or 30 minutes at most;
+ * - `quota`: a plan window the quota book holds used up, until its reset.
+ *   It is never stored here: it is asked of the book on every look, so a
+ *   newer reading showing headroom, or the reset passing, lifts it at once.
  *
  * A success clears the account's state for the model, backoff included.
  */
 import type { Account } from "../store/account.ts";
 import { credentialFingerprint } from "../store/credential-fingerprint.ts";
 import type { Rest, RestKind } from "./classify-failure.ts";
+import type { QuotaBook } from "./quota-book.ts";
 
 export interface Cooldown {
   until: number;
@@ -54,22 +58,36 @@ function untilFor(rest: Rest, strikes: number, now = Date.now()): number {
       return rest.until ?? now + backoff(strikes, MAX_LIMIT_BACKOFF_MS);
     case "auth":
       return rest.until ?? now + AUTH_REST_MS;
+    case "quota":
+      return rest.until ?? now + backoff(strikes, MAX_LIMIT_BACKOFF_MS);
   }
 }
 
-export function createCooldowns(): Cooldowns {
+/** The name the upstream knows the model by, which quota windows are written for. */
+export function upstreamName(account: Account, model: string): string {
+  return account.upstreamModels?.[model] ?? model;
+}
+
+export function createCooldowns(quota?: Pick<QuotaBook, "spent">): Cooldowns {
   const state = new Map<string, Cooldown>();
   const key = (accountId: string, model: string) => `${accountId}\u0000${model}`;
   return {
     get(account, model, now = Date.now()) {
-      const found = state.get(key(account.id, model));
-      if (!found || found.until <= now) return undefined;
-      if (found.kind === "auth" && found.fingerprint !== credentialFingerprint(account)) {
+      let found = state.get(key(account.id, model));
+      if (found && found.until <= now) found = undefined;
+      if (found?.kind === "auth" && found.fingerprint !== credentialFingerprint(account)) {
         // New credentials deserve a try at once.
         state.delete(key(account.id, model));
-        return undefined;
+        found = undefined;
       }
-      return found;
+      const window = quota?.spent(account.id, upstreamName(account, model), now);
+      if (!window || (found && found.until >= window.resetsAt!)) return found;
+      return {
+        until: window.resetsAt!,
+        reason: `${window.name} window spent`,
+        kind: "quota",
+        strikes: 0,
+      };
     },
     rest(account, model, rest) {
       const previous = state.get(key(account.id, model));

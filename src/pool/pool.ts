@@ -1,12 +1,14 @@
 /**
  * @module
  * The account pool for one running server: the strategy's order, the
- * cooldowns, and the "everyone is resting" answer.
+ * cooldowns, the plan quota each login has left, and the "everyone is
+ * resting" answer.
  */
 import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import type { Rest } from "./classify-failure.ts";
-import { type Cooldowns, createCooldowns } from "./cooldowns.ts";
+import { createCooldowns, upstreamName } from "./cooldowns.ts";
+import { type AccountQuota, createQuotaBook, type QuotaBook } from "./quota-book.ts";
 import { createSelector, type Resting, type Selection, type Strategy } from "./select-accounts.ts";
 import { createAffinity } from "./session-affinity.ts";
 
@@ -24,8 +26,12 @@ export interface Pool {
   succeed(account: Account, model: string): void;
   /** Counts a request's outcome on an account. */
   count(account: Account, ok: boolean): void;
-  /** Per account: requests and errors since start, and the rests in force. */
+  /** Per account: requests and errors since start, the rests in force, its quota windows. */
   snapshot(): Record<string, AccountState>;
+  /** The plan quota of every login: what the readings say, for the management API. */
+  quotaSnapshot(): Record<string, AccountQuota>;
+  /** Where plan quota readings go (the pipeline's `answered` hook, the poller). */
+  readonly quota: QuotaBook;
   /** Runs `listener` after any change (a count, a rest). */
   onChange(listener: () => void): void;
 }
@@ -33,16 +39,22 @@ export interface Pool {
 export interface AccountState {
   requests: number;
   errors: number;
+  /** `model` is `*` for a used-up plan window that limits every model. */
   resting: { model: string; until: string; reason: string }[];
+  /** The plan's windows, when the provider reported them. */
+  quota?: AccountQuota;
 }
 
-export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
-  const select = createSelector();
+export function createPool(quota: QuotaBook = createQuotaBook()): Pool {
+  const cooldowns = createCooldowns(quota);
+  const select = createSelector(quota);
   const affinity = createAffinity();
   const counts = new Map<string, { requests: number; errors: number }>();
   const listeners: (() => void)[] = [];
   const changed = () => listeners.forEach((listener) => listener());
+  quota.onChange(changed);
   return {
+    quota,
     select(tiers, model, strategy, affinityKey) {
       const selection = select(tiers, model, strategy, cooldowns);
       const bound = affinityKey ? affinity.get(affinityKey) : undefined;
@@ -69,13 +81,30 @@ export function createPool(cooldowns: Cooldowns = createCooldowns()): Pool {
           reason: cooldown.reason,
         });
       }
+      for (const [accountId, account] of Object.entries(quota.snapshot())) {
+        out[accountId] ??= { requests: 0, errors: 0, resting: [] };
+        out[accountId].quota = account;
+        for (const window of account.windows) {
+          if (!window.spent) continue;
+          out[accountId].resting.push({
+            model: window.models?.join(", ") ?? "*",
+            until: window.resetsAt!,
+            reason: `${window.name} window spent`,
+          });
+        }
+      }
       return out;
     },
+    quotaSnapshot: () => quota.snapshot(),
     onChange(listener) {
       listeners.push(listener);
     },
     rest: (account, model, rest) => {
-      cooldowns.rest(account, model, rest);
+      // A limit the quota book already explains (the answer's own headers said the window is
+      // used up) rests as a quota rest, which the next reading showing headroom lifts.
+      const explained = rest.kind === "limit" &&
+        quota.spent(account.id, upstreamName(account, model));
+      if (!explained) cooldowns.rest(account, model, rest);
       changed();
     },
     succeed: (account, model) => cooldowns.clear(account.id, model),

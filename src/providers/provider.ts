@@ -6,6 +6,7 @@
  * which also derives `ProviderId` from that list.
  */
 import type { LoginSpec } from "../oauth/login-spec.ts";
+import type { ProviderQuota } from "../upstreams/quota.ts";
 import type { Upstream, UpstreamAccount } from "../upstreams/upstream.ts";
 import type { ProviderOverride } from "./provider-override.ts";
 import type { VendorFile } from "./vendor-file.ts";
@@ -46,6 +47,11 @@ export interface ProviderDescriptor<Id extends string = string> {
    * when the vendor has a CLI.
    */
   readonly vendorFile?: VendorFile;
+  /**
+   * Where its logins' plan quota is read: an answer's headers, a usage endpoint (`quota.ts` in
+   * the provider's folder), when the provider reports it.
+   */
+  readonly quota?: ProviderQuota;
   /**
    * The API one of its logins is served through, with `providers.<id>` applied. A provider
    * without one can log in but serves no requests yet.

@@ -54,6 +54,7 @@ export async function countAcross(prepared: Prepared, resolved: Resolved): Promi
     signal: input.request.signal,
   }, context.config().upstreamTimeout);
   if (!(upstream instanceof Response)) return failed(upstream);
+  context.hooks?.answered?.(resolved.account, upstream.status, upstream.headers);
   if (!upstream.ok) {
     const text = await readText(upstream, limitsOf(prepared).body);
     if (typeof text !== "string") return failed(text);

@@ -61,6 +61,7 @@ export async function passthrough(
     signal: input.request.signal,
   }, prepared.context.config().upstreamTimeout);
   if (!(upstream instanceof Response)) return failed(upstream);
+  prepared.context.hooks?.answered?.(resolved.account, upstream.status, upstream.headers);
   if (upstream.ok && collect) {
     return await collected(
       prepared,

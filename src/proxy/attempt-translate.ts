@@ -70,6 +70,7 @@ export async function translate(
     signal: input.request.signal,
   }, context.config().upstreamTimeout);
   if (!(upstream instanceof Response)) return failed(upstream);
+  context.hooks?.answered?.(resolved.account, upstream.status, upstream.headers);
   const limits = limitsOf(prepared);
   if (!upstream.ok) {
     const text = await readText(upstream, limits.body);

@@ -17,7 +17,7 @@ import type { Account } from "../store/account.ts";
 import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";
 import { deadline } from "./deadlines.ts";
-import { describeFetchError, formatSeconds, isOutOfFiles } from "./describe-fetch-error.ts";
+import { describeFetchError, formatSeconds, isOutOfFiles } from "../http/describe-fetch-error.ts";
 import { LOCAL_SHORTAGE } from "../pool/classify-failure.ts";
 import { headerRecord } from "./forward-headers.ts";
 import { jsonProblem } from "./json-problem.ts";

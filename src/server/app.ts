@@ -23,6 +23,7 @@ import { strictUrl } from "./strict-url.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
 import type { ClientKeys } from "../keys/client-keys.ts";
+import type { QuotaPoller } from "../pool/quota-poller.ts";
 import type { PipelineHooks } from "../proxy/request-record.ts";
 import { isLoopbackHost } from "./loopback.ts";
 
@@ -37,6 +38,8 @@ export interface AppContext {
   keys: ClientKeys;
   /** Listeners for what happens to requests (`combineHooks` makes several one). */
   hooks?: PipelineHooks;
+  /** Asks a login's usage endpoint on demand (for the management API). */
+  quota?: Pick<QuotaPoller, "refresh">;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */

@@ -9,6 +9,7 @@
 import type { DialectId } from "../dialects/codec.ts";
 import type { ApiError } from "../errors/api-error.ts";
 import { readJson } from "../http/read-upstream.ts";
+import { describeFetchError } from "../http/describe-fetch-error.ts";
 
 export type UpstreamAction = "generate" | "count-tokens";
 
@@ -102,7 +103,13 @@ const MODEL_LIST_LIMIT = 16 * 1024 * 1024;
 
 /** GETs a model list as JSON; an HTTP error is thrown as a sentence without secrets. */
 export async function getModelList(url: string, headers: HeadersInit): Promise<unknown> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    // "fetch failed" says nothing; the host and the cause say what to look at.
+    throw new Error(describeFetchError(error, url));
+  }
   if (!response.ok) {
     await response.body?.cancel();
     throw new Error(`the model list answered HTTP ${response.status}`);

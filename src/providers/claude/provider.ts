@@ -7,6 +7,7 @@ import type { ProviderDescriptor } from "../provider.ts";
 import { identifyClaudeAccount } from "./identify.ts";
 import { claudeOAuthUpstream } from "./upstream.ts";
 import { claudeCodeFile } from "./vendor-file.ts";
+import { claudeQuota } from "./quota.ts";
 
 const BASE_URL = "https://api.anthropic.com";
 
@@ -58,5 +59,6 @@ export const claude: ProviderDescriptor<"claude"> = {
     identify: identifyClaudeAccount,
   },
   vendorFile: claudeCodeFile,
+  quota: claudeQuota,
   upstream: (account, override) => claudeOAuthUpstream(account, override?.baseUrl ?? BASE_URL),
 };

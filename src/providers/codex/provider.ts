@@ -10,6 +10,7 @@ import type { ProviderDescriptor } from "../provider.ts";
 import { codexDeviceLogin } from "./device-login.ts";
 import { codexBackendUpstream } from "./upstream.ts";
 import { codexCliFile } from "./vendor-file.ts";
+import { codexQuota } from "./quota.ts";
 
 const BASE_URL = "https://chatgpt.com/backend-api/codex";
 
@@ -73,5 +74,6 @@ export const codex: ProviderDescriptor<"codex"> = {
     identify: identifyCodexAccount,
   },
   vendorFile: codexCliFile,
+  quota: codexQuota,
   upstream: (account, override) => codexBackendUpstream(account, override?.baseUrl ?? BASE_URL),
 };

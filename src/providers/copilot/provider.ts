@@ -8,6 +8,7 @@ import { VERSION } from "../../version.ts";
 import type { ProviderDescriptor } from "../provider.ts";
 import { copilotUpstream } from "./upstream.ts";
 import { copilotPluginFile } from "./vendor-file.ts";
+import { copilotQuota } from "./quota.ts";
 
 const API_URL = "https://api.github.com";
 
@@ -72,6 +73,7 @@ export const copilot: ProviderDescriptor<"copilot"> = {
     identify: identifyCopilotAccount,
   },
   vendorFile: copilotPluginFile,
+  quota: copilotQuota,
   // Copilot's token exchange names the API host; `base-url` replaces it (tests, proxies).
   upstream: (account, override) =>
     copilotUpstream(account, override?.apiUrl ?? API_URL, override?.baseUrl),

@@ -7,6 +7,7 @@ import type { ProviderDescriptor } from "../provider.ts";
 import { readGoogleStyle, writeGoogleStyle } from "../vendor-file.ts";
 import { identifyGeminiAccount } from "./identify.ts";
 import { codeAssistUpstream } from "./upstream.ts";
+import { geminiQuota } from "./quota.ts";
 
 const BASE_URL = "https://cloudcode-pa.googleapis.com/v1internal";
 
@@ -53,5 +54,6 @@ export const gemini: ProviderDescriptor<"gemini"> = {
     read: readGoogleStyle,
     write: writeGoogleStyle,
   },
+  quota: geminiQuota,
   upstream: (account, override) => codeAssistUpstream(account, override?.baseUrl ?? BASE_URL),
 };

@@ -7,6 +7,7 @@ import type { IdentifyContext, Identity, TokenSet } from "../../oauth/login-spec
 import { jwtClaims } from "../../oauth/jwt-claims.ts";
 import { bearerChatUpstream } from "../../upstreams/bearer-chat.ts";
 import type { ProviderDescriptor } from "../provider.ts";
+import { kimiQuota } from "./quota.ts";
 
 const BASE_URL = "https://api.kimi.com/coding/v1";
 
@@ -42,5 +43,6 @@ export const kimi: ProviderDescriptor<"kimi"> = {
       "request as your client made it and does not pose as Kimi's CLI.",
     identify: identifyKimiAccount,
   },
+  quota: kimiQuota,
   upstream: (account, override) => bearerChatUpstream(account, override?.baseUrl ?? BASE_URL),
 };
