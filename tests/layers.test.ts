@@ -14,7 +14,7 @@ export const LAYERS: string[][] = [
   ["cli"],
   ["server"],
   ["proxy"],
-  ["pool"],
+  ["pool", "usage"],
   ["auth"],
   ["store"],
   ["config"],

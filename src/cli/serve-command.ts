@@ -21,6 +21,9 @@ import { accountsFromConfig } from "../store/config-accounts.ts";
 import { withProviderModels } from "../store/provider-models.ts";
 import { createModelCatalog } from "../pool/model-catalog.ts";
 import { VERSION } from "../version.ts";
+import { createLedger, type Ledger } from "../usage/ledger.ts";
+import { openSqliteStore, USAGE_DB_FILE } from "../usage/sqlite-store.ts";
+import { join } from "node:path";
 import { loadStartupConfig, type StartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
@@ -132,6 +135,19 @@ function announce(
   }
 }
 
+/** The usage ledger in the auth dir; opened now, so a problem with it is logged at start. */
+function startLedger(config: () => Config, log: Logger): Ledger {
+  const path = join(config().authDir, USAGE_DB_FILE);
+  const ledger = createLedger({
+    open: () => openSqliteStore(path),
+    log,
+    retentionSeconds: () => config().usage.retention,
+    where: path,
+  });
+  void ledger.flush();
+  return ledger;
+}
+
 /** Refreshed tokens a full disk kept in memory get one last try; lost otherwise, so say so. */
 async function writeUnsavedTokens(log: Logger) {
   const unwritten = await flushUnsavedTokens();
@@ -159,15 +175,18 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const accounts = liveAccounts(store, () => config, log);
   const pool = createPool();
   const published = publishState(pool, config.authDir);
+  const ledger = startLedger(() => config, log);
   const app = createApp({
     config: () => config,
     accounts: accounts.list,
     log,
     pool,
     catalog: accounts.catalog,
+    hooks: { ended: (record) => ledger.record(record) },
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
+    await ledger.close();
     console.error(`subgate: ${server.message}`);
     return 1;
   }
@@ -209,6 +228,10 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   announce(server.url, startup, store, accounts.list().length, log);
 
   await server.finished;
+  // Every request has ended (streams included); the records still being read (a stream's usage)
+  // are handed over on the next turn. Then the last batch is written.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await ledger.close();
   await writeUnsavedTokens(log);
   await published.close();
   for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);

@@ -15,7 +15,8 @@ export type Spec =
   | { kind: "origin" }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
-  | { kind: "duration" }
+  /** Seconds; `min`, when set, is the shortest accepted. */
+  | { kind: "duration"; min?: number }
   | { kind: "list"; of: Spec }
   /** A plain string standing for `{name: <string>}`, or the object `of` describes. */
   | { kind: "nameOr"; of: Spec }
@@ -222,6 +223,10 @@ export const CONFIG_SPEC: Spec = {
     cors: {
       kind: "object",
       fields: { "allow-origins": { kind: "list", of: { kind: "origin" } } },
+    },
+    usage: {
+      kind: "object",
+      fields: { retention: { kind: "duration", min: 3600 } },
     },
   },
   ignored: IGNORED_TOP_LEVEL,

@@ -22,6 +22,7 @@ import { generateRoutes } from "./routes/generate.ts";
 import { strictUrl } from "./strict-url.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
+import type { PipelineHooks } from "../proxy/request-record.ts";
 
 export interface AppContext {
   config(): Config;
@@ -30,6 +31,8 @@ export interface AppContext {
   pool?: Pool;
   /** Told what clients say of themselves when they ask for the model list. */
   catalog?: Pick<ModelCatalog, "hint">;
+  /** Listeners for what happens to requests (the usage ledger, …). */
+  hooks?: PipelineHooks;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */
@@ -51,6 +54,7 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
       config: () => context.config(),
       pool: context.pool ?? createPool(),
       log: context.log,
+      hooks: context.hooks,
     }),
   );
 
