@@ -208,6 +208,12 @@ Deno.test("every client and upstream dialect, plain and streamed: one exact row 
       assertEquals(row.clientKey, undefined, "unnamed keys have no name, never the key itself");
     }
     assert(!JSON.stringify(rows).includes(KEY), "the client key is never stored");
+    if (Deno.build.os !== "windows") {
+      for (const file of ["usage.db", "usage.db-wal", "usage.db-shm"]) {
+        const mode = (await Deno.stat(`${home}/.subgate/${file}`)).mode! & 0o777;
+        assertEquals(mode.toString(8), "600", `${file} is the user's alone`);
+      }
+    }
 
     // The table sums the same numbers, per model and in total.
     const byModel = await runSubgate(["usage", "--since", "1h", "--by", "model"], { home });
@@ -383,18 +389,34 @@ Deno.test("long passthrough streams, cut streams, clients that leave and token c
     });
     assertEquals(await counted.json(), { input_tokens: 42 });
 
+    // A rate limit: the upstream's 429 on its account, then the pool's own for a resting model.
+    fault.fail("sk-fault", { status: 429, headers: { "retry-after": "60" } });
+    for (let i = 0; i < 2; i++) {
+      const limited = await fetch(request(server.url, "openai-chat", FAULT_MODEL, false));
+      assertEquals(limited.status, 429);
+      await limited.body?.cancel();
+    }
+
     await eventually(
-      async () => (await ledgerRows(home).catch(() => [])).length >= before + 9,
+      async () => (await ledgerRows(home).catch(() => [])).length >= before + 11,
       6000,
       "the rows",
     );
     const rows = (await ledgerRows(home)).slice(before);
-    assertEquals(rows.length, 9);
+    assertEquals(rows.length, 11);
     for (const [index, dialect] of DIALECTS.entries()) {
       assertEquals(rows[index].status, 200, dialect);
       assertEquals(rowTokens(rows[index]), long.get(dialect), `${dialect}: long stream`);
     }
-    const [cutPassthrough, cutTranslated, leftPassthrough, leftTranslated, count] = rows.slice(4);
+    const [
+      cutPassthrough,
+      cutTranslated,
+      leftPassthrough,
+      leftTranslated,
+      count,
+      upstream429,
+      own429,
+    ] = rows.slice(4);
     for (const [row, what] of [[cutPassthrough, "passthrough"], [cutTranslated, "translated"]]) {
       const ledger = row as (typeof rows)[number];
       assertEquals(ledger.status, 502, `a cut ${what} stream`);
@@ -413,13 +435,19 @@ Deno.test("long passthrough streams, cut streams, clients that leave and token c
     assertEquals(count.action, "count-tokens");
     assertEquals(count.status, 200);
     assertEquals(count.inputTokens, undefined, "a count is no usage");
+    assertEquals([upstream429.status, upstream429.accountLabel !== undefined], [429, true]);
+    assertEquals([own429.status, own429.accountId], [429, undefined], "no account was tried");
+    assertMatch(own429.error ?? "", /resting/);
 
-    // Errors in the table: the two cut streams (a client that left is no error).
+    // Errors in the table: the cut streams and the 429s (a client that left is no error).
     const table = parseUsageTable(
       (await runSubgate(["usage", "--since", "30m", "--by", "model"], { home })).stdout,
     );
     const faulty = table.find((row) => row.MODEL === "claude-fault")!;
-    assertEquals([faulty.REQUESTS, faulty.ERRORS], ["4", "2"]);
+    assertEquals([faulty.REQUESTS, faulty.ERRORS], ["5", "3"]);
+    // The pool's own 429 had no account, so no served model: it counts under the name asked for.
+    const asked = table.find((row) => row.MODEL === FAULT_MODEL)!;
+    assertEquals([asked.REQUESTS, asked.ERRORS], ["1", "1"]);
   }));
 
 Deno.test("`subgate usage` refuses bad flags with exit 2, and says so when nothing is recorded", () =>

@@ -58,6 +58,10 @@ export interface Ledger {
 
 export const FLUSH_MS = 2000;
 export const MAX_PENDING = 10_000;
+/** Rows per write (and per prune): about a millisecond of the event loop each. */
+const SLICE = 500;
+
+const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export function ledgerRow(entry: LedgerEntry): UsageRow {
   const usage = entry.usage;
@@ -121,16 +125,25 @@ export function createLedger(options: LedgerOptions): Ledger {
     const now = Date.now();
     if (now - prunedAt < HOUR_MS) return;
     prunedAt = now;
-    await target.prune(now - options.retentionSeconds() * 1000);
+    const before = now - options.retentionSeconds() * 1000;
+    while (await target.prune(before, SLICE) === SLICE) await turn();
   };
 
   const write = async () => {
     timer = undefined;
     const batch = pending;
     pending = [];
+    let written = 0;
     try {
       store ??= options.open();
-      if (batch.length) await store.append(batch.map(ledgerRow));
+      // In slices, with a turn of the event loop between them: a big batch (a busy server's
+      // two seconds) never holds requests up for more than one slice's write.
+      while (written < batch.length) {
+        if (written > 0) await turn();
+        const slice = batch.slice(written, written + SLICE);
+        await store.append(slice.map(ledgerRow));
+        written += slice.length;
+      }
       await prune(store);
       if (failing) {
         log.info("usage ledger writing again", { file: options.where, lost: dropped });
@@ -140,14 +153,14 @@ export function createLedger(options: LedgerOptions): Ledger {
     } catch (error) {
       const reason = reasonOf(error);
       if (!failing) {
-        log.warn("usage ledger cannot write; requests are still served", {
-          file: options.where,
-          reason,
-          kept: `the next ${maxPending} requests, for the next try`,
-        });
+        log.warn(
+          "usage ledger cannot write; requests are still served, their records kept in memory " +
+            "until it can",
+          { file: options.where, reason, limit: maxPending },
+        );
       }
       failing = reason;
-      keep(batch);
+      keep(batch.slice(written));
       if (pending.length) schedule();
     }
   };

@@ -460,15 +460,21 @@ function sqliteStore(db: DatabaseSync, readOnly: boolean): UsageStore {
       }
     },
 
-    prune(before) {
+    prune(before, limit) {
       if (readOnly) return Promise.reject(new Error("the usage store is open read-only"));
       try {
         const removed = transaction(() => {
-          const result = db.prepare("DELETE FROM usage_requests WHERE at < ?").run(before);
+          // Raw rows are complete from `before` on: older ranges are read from the hourly sums.
           db.prepare(
             "INSERT INTO usage_meta (key, value) VALUES ('raw_since', ?) " +
               "ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
           ).run(before);
+          const result = limit === undefined
+            ? db.prepare("DELETE FROM usage_requests WHERE at < ?").run(before)
+            : db.prepare(
+              "DELETE FROM usage_requests WHERE id IN " +
+                "(SELECT id FROM usage_requests WHERE at < ? ORDER BY at LIMIT ?)",
+            ).run(before, Math.max(1, Math.floor(limit)));
           return Number(result.changes);
         });
         return Promise.resolve(removed);

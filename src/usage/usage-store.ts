@@ -86,8 +86,11 @@ export interface UsageStore {
   totals(query: UsageQuery): Promise<UsageTotal[]>;
   /** The latest rows, newest first. */
   recent(limit: number): Promise<UsageRow[]>;
-  /** Removes raw rows older than `before` (epoch ms); the hourly sums stay. Returns how many. */
-  prune(before: number): Promise<number>;
+  /**
+   * Removes raw rows older than `before` (epoch ms), at most `limit` of them when given; the
+   * hourly sums stay. Returns how many went.
+   */
+  prune(before: number, limit?: number): Promise<number>;
   close(): Promise<void>;
 }
 
