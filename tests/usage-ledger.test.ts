@@ -21,8 +21,10 @@ import {
   startSubgate,
   withTempHome,
 } from "./helpers/subgate-process.ts";
+import { openSqliteStore } from "../src/usage/sqlite-store.ts";
 import {
   addTokens,
+  ledgerPath,
   ledgerRows,
   NO_TOKENS,
   parseUsageTable,
@@ -469,6 +471,63 @@ Deno.test("`subgate usage` refuses bad flags with exit 2, and says so when nothi
     const empty = await runSubgate(["usage", "--since", "24h", "--by", "key"], { home });
     assertEquals(empty.code, 0, empty.stderr);
     assertMatch(empty.stdout, /No usage recorded yet/);
+    // A file the server could create but not fill (a full disk) reads as an empty ledger.
+    await Deno.mkdir(`${home}/.subgate`, { recursive: true });
+    await Deno.writeFile(ledgerPath(home), new Uint8Array());
+    const blank = await runSubgate(["usage"], { home });
+    assertEquals(blank.code, 0, blank.stderr);
+    assertMatch(blank.stdout, /No requests\./);
     const help = await runSubgate(["--help"], { home });
     assertMatch(help.stdout, /subgate usage \[--since 7d\] \[--by account\|model\|key\|provider\]/);
+  }));
+
+Deno.test("rows past usage.retention are pruned when the server starts; their hourly sums still count", () =>
+  withTempHome(async (home) => {
+    await Deno.mkdir(`${home}/.subgate`, { recursive: true });
+    await Deno.writeTextFile(`${home}/.subgate/config.yaml`, "usage:\n  retention: 2d\n");
+    // A ledger with two rows from three days ago and one from twenty minutes ago.
+    const now = Date.now();
+    const row = (at: number, input: number) => ({
+      at,
+      accountId: "file:claude-ada.json",
+      accountLabel: "ada@example.com",
+      provider: "claude",
+      requestedModel: "sonnet",
+      servedModel: "claude-sonnet-4-6",
+      clientDialect: "anthropic",
+      upstreamDialect: "anthropic",
+      action: "generate",
+      status: 200,
+      latencyMs: 900,
+      stream: true,
+      inputTokens: input,
+      outputTokens: 10,
+    });
+    const store = openSqliteStore(ledgerPath(home));
+    await store.append([row(now - 3 * 86400_000, 100), row(now - 3 * 86400_000 + 60_000, 200)]);
+    await store.append([row(now - 20 * 60_000, 7)]);
+    await store.close();
+
+    const server = await startSubgate([], { home });
+    try {
+      await eventually(async () => (await ledgerRows(home)).length === 1, 5000, "the prune");
+      const inputs = async (since: string) => {
+        const result = await runSubgate(["usage", "--since", since], { home });
+        assertEquals(result.code, 0, result.stderr);
+        const table = parseUsageTable(result.stdout);
+        const total = table.find((r) => r.ACCOUNT === "TOTAL");
+        return total && [Number(total.REQUESTS), Number(total.INPUT)];
+      };
+      assertEquals(await inputs("7d"), [3, 307], "old rows counted from the hourly sums");
+      assertEquals(await inputs("2d"), [1, 7]);
+      assertEquals(await inputs("30m"), [1, 7]);
+      assertEquals(await inputs("10m"), undefined, "nothing in the last 10 minutes");
+      const table = parseUsageTable(
+        (await runSubgate(["usage", "--since", "7d"], { home })).stdout,
+      );
+      assertEquals(table[0].ACCOUNT, "ada@example.com");
+      assertEquals(table[0].PROVIDER, "claude");
+    } finally {
+      await server.stop();
+    }
   }));

@@ -133,7 +133,7 @@ async function answered(
       onFault,
       (reason) => codec.streamError({ kind: "api_error", status: 502, message: reason }),
       recorder
-        ? { tap: createUsageTap(() => codec.createStreamDecoder()), onEnd: recorder.streamEnded }
+        ? { tap: createUsageTap(() => codec.createStreamDecoder()), onEnd: recorder.onStreamEnd }
         : {},
     );
   return {

@@ -101,7 +101,7 @@ export async function translate(
           upstreamDecoder(resolved),
           client.createStreamEncoder(canonical),
           target.id,
-          { maxEvent: limits.event, onFault, onEnd: prepared.recorder?.streamEnded },
+          { maxEvent: limits.event, onFault, onEnd: prepared.recorder?.onStreamEnd },
         ),
         {
           headers: {

@@ -33,23 +33,137 @@ export type OnStreamEnd = (end: StreamEnd) => void;
 /** A plain answer's usage: known, or to be read off the request's path. */
 export type AnswerUsage = Usage | (() => Usage | undefined);
 
-export interface Recorder {
-  /** Routing is done: from here on the request is recorded. */
-  routed(model: string, stream: boolean): void;
-  /** An attempt on this account, asking the upstream for `servedModel` in `dialect`. */
-  tried(account: Account, servedModel: string, dialect: DialectId): void;
-  /** A plain answer (or one without a body to watch) is ready: the record ends. */
-  answered(status: number, usage?: AnswerUsage): void;
-  /** The request fails with this answer, or this exception. */
-  failed(status: number, reason: string): void;
-  thrown(error: unknown, clientLeft: boolean): void;
-  /** For the stream stages: the client's stream ended. */
-  streamEnded: OnStreamEnd;
-}
-
 /** Calls `work` on a later turn, after what is queued now (the answer) has gone out. */
 function later(work: () => void): void {
   setTimeout(work, 0);
+}
+
+/**
+ * One request's recorder: the record and what it needs, methods on the prototype (one object per
+ * request, no closures). Created only when someone listens for ended requests.
+ */
+export class Recorder {
+  readonly #ended: (record: RequestRecord) => void;
+  readonly #started = performance.now();
+  readonly #record: RequestRecord;
+  #routed = false;
+  #done = false;
+
+  constructor(
+    input: { dialect: DialectId; action: RequestRecord["action"]; clientKey?: string },
+    ended: (record: RequestRecord) => void,
+  ) {
+    this.#ended = ended;
+    this.#record = {
+      at: Date.now(),
+      clientKey: input.clientKey,
+      action: input.action,
+      requestedModel: "",
+      clientDialect: input.dialect,
+      status: 0,
+      stream: false,
+      latencyMs: 0,
+    };
+  }
+
+  /** Routing is done: from here on the request is recorded. */
+  routed(model: string, stream: boolean): void {
+    this.#record.requestedModel = model;
+    this.#record.stream = stream;
+    this.#routed = true;
+  }
+
+  /** An attempt on this account, asking the upstream for `servedModel` in `dialect`. */
+  tried(account: Account, servedModel: string, dialect: DialectId): void {
+    const record = this.#record;
+    record.account = {
+      id: account.id,
+      label: account.label,
+      provider: account.provider,
+      kind: account.kind,
+    };
+    record.servedModel = servedModel;
+    record.upstreamDialect = dialect;
+  }
+
+  /** A plain answer (or one without a body to watch) is ready: the record ends. */
+  answered(status: number, usage?: AnswerUsage): void {
+    if (typeof usage !== "function") {
+      this.#record.usage = usage;
+      return this.#finish(status, performance.now());
+    }
+    this.#finish(status, performance.now(), () => this.#record.usage = usage());
+  }
+
+  /** The request fails with this answer. */
+  failed(status: number, reason: string): void {
+    this.#record.error = reason;
+    this.#finish(status, performance.now());
+  }
+
+  /** The request ends with this exception (the error handler answers it). */
+  thrown(error: unknown, clientLeft: boolean): void {
+    if (clientLeft) {
+      this.#record.error = "the client went away";
+      return this.#finish(499, undefined);
+    }
+    const refusal = refusalOf(error);
+    this.#record.error = refusal?.error.message ??
+      (error instanceof Error ? error.message : String(error));
+    this.#finish(refusal?.error.status ?? 500, performance.now());
+  }
+
+  /** For the stream stages: told once how the client's stream ended. */
+  streamEnded(end: StreamEnd): void {
+    const record = this.#record;
+    if (end.reason) record.error = end.reason;
+    else if (end.status === 499) record.error = "the client went away";
+    const report = end.report;
+    if (!report) return this.#finish(end.status, end.firstByteAt);
+    this.#finish(end.status, end.firstByteAt, () => {
+      const said = report();
+      record.usage = said.usage;
+      if (said.error && end.status === 200) {
+        // The stream ended properly, but with the upstream's error event.
+        record.status = said.error.status;
+        record.error = said.error.message;
+      }
+    });
+  }
+
+  /** `streamEnded` as a callback for a stream stage. */
+  get onStreamEnd(): OnStreamEnd {
+    return (end) => this.streamEnded(end);
+  }
+
+  /** Ends the record now; `read` (when given) fills it in on a later turn, then it is handed on. */
+  #finish(status: number, firstByteAt: number | undefined, read?: () => void): void {
+    if (!this.#routed || this.#done) return;
+    this.#done = true;
+    const record = this.#record;
+    record.status = status;
+    record.latencyMs = Math.round(performance.now() - this.#started);
+    record.firstByteMs = firstByteAt === undefined
+      ? undefined
+      : Math.round(firstByteAt - this.#started);
+    if (!read) return this.#emit();
+    later(() => {
+      try {
+        read();
+      } catch {
+        // What was known stands.
+      }
+      this.#emit();
+    });
+  }
+
+  #emit(): void {
+    try {
+      this.#ended(this.#record);
+    } catch {
+      // A listener's fault must never reach the request.
+    }
+  }
 }
 
 /** A recorder for one request, or undefined when nobody listens for ended requests. */
@@ -58,98 +172,5 @@ export function startRecord(
   hooks: PipelineHooks | undefined,
 ): Recorder | undefined {
   const ended = hooks?.ended;
-  if (!ended) return undefined;
-  const started = performance.now();
-  const record: RequestRecord = {
-    at: Date.now(),
-    clientKey: input.clientKey,
-    action: input.action,
-    requestedModel: "",
-    clientDialect: input.dialect,
-    status: 0,
-    stream: false,
-    latencyMs: 0,
-  };
-  let routed = false;
-  let done = false;
-
-  const emit = () => {
-    try {
-      ended(record);
-    } catch {
-      // A listener's fault must never reach the request.
-    }
-  };
-  /** Ends the record now; `read` (when given) fills it in on a later turn, then it is emitted. */
-  const finish = (status: number, firstByteAt: number | undefined, read?: () => void) => {
-    if (!routed || done) return;
-    done = true;
-    const now = performance.now();
-    record.status = status;
-    record.latencyMs = Math.round(now - started);
-    record.firstByteMs = firstByteAt === undefined ? undefined : Math.round(firstByteAt - started);
-    if (!read) return emit();
-    later(() => {
-      try {
-        read();
-      } catch {
-        // What was known stands.
-      }
-      emit();
-    });
-  };
-
-  return {
-    routed(model, stream) {
-      record.requestedModel = model;
-      record.stream = stream;
-      routed = true;
-    },
-    tried(account, servedModel, dialect) {
-      record.account = {
-        id: account.id,
-        label: account.label,
-        provider: account.provider,
-        kind: account.kind,
-      };
-      record.servedModel = servedModel;
-      record.upstreamDialect = dialect;
-    },
-    answered(status, usage) {
-      if (typeof usage !== "function") {
-        record.usage = usage;
-        return finish(status, performance.now());
-      }
-      finish(status, performance.now(), () => record.usage = usage());
-    },
-    failed(status, reason) {
-      record.error = reason;
-      finish(status, performance.now());
-    },
-    thrown(error, clientLeft) {
-      const refusal = refusalOf(error);
-      if (clientLeft) {
-        record.error = "the client went away";
-        return finish(499, undefined);
-      }
-      record.error = refusal?.error.message ??
-        (error instanceof Error ? error.message : String(error));
-      finish(refusal?.error.status ?? 500, performance.now());
-    },
-    streamEnded(end) {
-      if (end.reason) record.error = end.reason;
-      else if (end.status === 499) record.error = "the client went away";
-      const report = end.report;
-      if (!report) return finish(end.status, end.firstByteAt);
-      finish(end.status, end.firstByteAt, () => {
-        const said = report();
-        record.usage = said.usage;
-        if (said.error && end.status === 200) {
-          // The stream ended properly, but with the upstream's error event.
-          record.status = said.error.status;
-          record.error = said.error.message;
-        }
-      });
-    },
-  };
+  return ended ? new Recorder(input, ended) : undefined;
 }

@@ -352,10 +352,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     db.close();
     throw error;
   }
-  return sqliteStore(db, readOnly);
+  // A file the server created but could not yet give its tables (a full disk) reads as empty.
+  const tables = db.prepare(
+    "SELECT count(*) AS n FROM sqlite_master WHERE name IN ('usage_requests', 'usage_hourly')",
+  ).get() as Json;
+  return sqliteStore(db, readOnly, Number(tables.n) === 2);
 }
 
-function sqliteStore(db: DatabaseSync, readOnly: boolean): UsageStore {
+function sqliteStore(db: DatabaseSync, readOnly: boolean, ready: boolean): UsageStore {
   let insertRow: StatementSync | undefined;
   let upsertHour: StatementSync | undefined;
 
@@ -416,6 +420,7 @@ function sqliteStore(db: DatabaseSync, readOnly: boolean): UsageStore {
     },
 
     totals(request) {
+      if (!ready) return Promise.resolve([]);
       try {
         const group = request.group ?? "none";
         const merged = new Map<string, UsageTotal>();
@@ -450,6 +455,7 @@ function sqliteStore(db: DatabaseSync, readOnly: boolean): UsageStore {
     },
 
     recent(limit) {
+      if (!ready) return Promise.resolve([]);
       try {
         const rows = db.prepare(
           `SELECT ${ROW_COLUMNS.join(", ")} FROM usage_requests ORDER BY id DESC LIMIT ?`,
