@@ -503,8 +503,9 @@ Deno.test("rows past usage.retention are pruned when the server starts; their ho
       inputTokens: input,
       outputTokens: 10,
     });
+    const old = Math.floor((now - 3 * 86400_000) / 3600_000) * 3600_000 + 600_000;
     const store = openSqliteStore(ledgerPath(home));
-    await store.append([row(now - 3 * 86400_000, 100), row(now - 3 * 86400_000 + 60_000, 200)]);
+    await store.append([row(old, 100), row(old + 60_000, 200)]);
     await store.append([row(now - 20 * 60_000, 7)]);
     await store.close();
 
@@ -527,6 +528,23 @@ Deno.test("rows past usage.retention are pruned when the server starts; their ho
       );
       assertEquals(table[0].ACCOUNT, "ada@example.com");
       assertEquals(table[0].PROVIDER, "claude");
+
+      // The store's buckets (for a management API): per hour and per UTC day.
+      const reader = openSqliteStore(ledgerPath(home), { readOnly: true });
+      try {
+        const range = { from: now - 7 * 86400_000, to: Date.now(), group: "model" as const };
+        for (const bucket of ["hour", "day"] as const) {
+          const sums = await reader.totals({ ...range, bucket });
+          assertEquals(sums.map((s) => [s.group, s.requests, s.inputTokens]), [
+            ["claude-sonnet-4-6", 2, 300],
+            ["claude-sonnet-4-6", 1, 7],
+          ], bucket);
+          const size = bucket === "hour" ? 3600_000 : 86400_000;
+          assertEquals(sums[0].bucket, Math.floor(old / size) * size);
+        }
+      } finally {
+        await reader.close();
+      }
     } finally {
       await server.stop();
     }

@@ -45,7 +45,12 @@ export interface RequestRecord {
 export interface PipelineHooks {
   /** An upstream answered (any status), before its body is read. */
   answered?(account: Account, status: number, headers: Headers): void;
-  /** A request ended: answered in full, failed, refused after routing, or left by its client. */
+  /**
+   * A request ended: answered in full, failed, refused after routing, or left by its client.
+   * Called exactly once per request that reached the pool's selection (`record-request.ts`);
+   * requests refused before (a wrong key, a malformed body, an unknown model) are not reported.
+   * Its presence makes the pipeline read usage (a passthrough answer's, after it left).
+   */
   ended?(record: RequestRecord): void;
 }
 
