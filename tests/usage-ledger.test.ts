@@ -51,6 +51,7 @@ async function writeConfig(home: string, upstream: ReplayUpstream, fault: FaultU
     `${home}/.subgate/config.yaml`,
     [
       `api-keys: [${KEY}]`,
+      "sse-event-limit: 1MB",
       "usage:",
       "  retention: 2d",
       "claude-api-key:",
@@ -280,7 +281,7 @@ type Json = Record<string, unknown>;
  * the usage at its start and end lies far apart; the Responses API's closing event (which
  * repeats the answer) made 200 KB long itself.
  */
-function longStream(dialect: UpstreamDialect): string {
+function longStream(dialect: UpstreamDialect, closing = 210_000): string {
   const files: Record<UpstreamDialect, [Parameters<typeof readChunks>[0], string]> = {
     anthropic: ["anthropic-messages", "anthropic-text.chunks.txt"],
     "openai-chat": ["openai-chat", "openai-text.chunks.txt"],
@@ -312,7 +313,7 @@ function longStream(dialect: UpstreamDialect): string {
   if (dialect === "openai-responses") {
     const completed = long.at(-1)!;
     const output = (completed.response as Json).output as Json[];
-    (output[0].content as Json[])[0].text = "A long answer. ".repeat(14_000);
+    (output[0].content as Json[])[0].text = "A long answer. ".repeat(closing / 15);
     (completed.response as Json).usage = {
       input_tokens: 1234,
       input_tokens_details: { cached_tokens: 1000 },
@@ -359,6 +360,11 @@ Deno.test("long passthrough streams, cut streams, clients that leave and token c
       long.set(dialect, reportedTokens(dialect, body));
     }
     assertEquals(long.get("openai-responses")!.input, 1234);
+    // A closing event past sse-event-limit is passed on, but not kept to be read.
+    const huge = longStream("openai-responses", 3_000_000);
+    upstream.answer("openai-responses", { body: huge });
+    const hugeAnswer = await fetch(request(server.url, "openai-responses", "via-responses", true));
+    assertEquals((await hugeAnswer.text()).length, huge.length);
 
     // The upstream breaks off mid-stream: passed through (Anthropic) and translated (Chat).
     fault.fail("sk-fault", { status: 200, dropAfter: ANTHROPIC_START }, 2);
@@ -400,12 +406,12 @@ Deno.test("long passthrough streams, cut streams, clients that leave and token c
     }
 
     await eventually(
-      async () => (await ledgerRows(home).catch(() => [])).length >= before + 11,
+      async () => (await ledgerRows(home).catch(() => [])).length >= before + 12,
       6000,
       "the rows",
     );
     const rows = (await ledgerRows(home)).slice(before);
-    assertEquals(rows.length, 11);
+    assertEquals(rows.length, 12);
     for (const [index, dialect] of DIALECTS.entries()) {
       assertEquals(rows[index].status, 200, dialect);
       assertEquals(rowTokens(rows[index]), long.get(dialect), `${dialect}: long stream`);
@@ -418,7 +424,8 @@ Deno.test("long passthrough streams, cut streams, clients that leave and token c
       count,
       upstream429,
       own429,
-    ] = rows.slice(4);
+    ] = rows.slice(5);
+    assertEquals([rows[4].status, rows[4].inputTokens], [200, undefined], "a huge event unread");
     for (const [row, what] of [[cutPassthrough, "passthrough"], [cutTranslated, "translated"]]) {
       const ledger = row as (typeof rows)[number];
       assertEquals(ledger.status, 502, `a cut ${what} stream`);

@@ -133,7 +133,10 @@ async function answered(
       onFault,
       (reason) => codec.streamError({ kind: "api_error", status: 502, message: reason }),
       recorder
-        ? { tap: createUsageTap(() => codec.createStreamDecoder()), onEnd: recorder.onStreamEnd }
+        ? {
+          tap: createUsageTap(() => codec.createStreamDecoder(), limitsOf(prepared).event),
+          onEnd: recorder.onStreamEnd,
+        }
         : {},
     );
   return {

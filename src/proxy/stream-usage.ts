@@ -87,7 +87,12 @@ function firstEventStart(text: string): number {
   return match ? match.index + match[0].length : text.length;
 }
 
-export function createUsageTap(decoder: () => StreamDecoder): UsageTap {
+/**
+ * A tap for one stream: `decoder` makes the dialect's stream decoder (at the end only), and
+ * `maxEvent` bounds what is kept for one last event (`sse-event-limit`): an upstream that never
+ * ends its event cannot make the tap hold more.
+ */
+export function createUsageTap(decoder: () => StreamDecoder, maxEvent: number): UsageTap {
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let seen = 0;
@@ -113,12 +118,17 @@ export function createUsageTap(decoder: () => StreamDecoder): UsageTap {
       if (starts) lastStart = tail.length - 1;
       const ends = endsEvent(chunk);
       nextStartsEvent = ends;
-      // Drop the oldest buffers while the rest still hold TAIL_BYTES and the last event's start.
-      while (lastStart > 0 && tailBytes - tail[0].bytes.length >= TAIL_BYTES) {
+      // Drop the oldest buffers while the rest still hold TAIL_BYTES and the last event's start
+      // (but never keep more than one event may hold).
+      while (
+        tail.length > 1 &&
+        ((lastStart > 0 && tailBytes - tail[0].bytes.length >= TAIL_BYTES) ||
+          tailBytes - tail[0].bytes.length > maxEvent)
+      ) {
         const gone = tail.shift()!;
         tailBytes -= gone.bytes.length;
         tailAligned = endsEvent(gone.bytes);
-        lastStart--;
+        lastStart = Math.max(0, lastStart - 1);
       }
     },
 
