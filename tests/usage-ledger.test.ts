@@ -22,6 +22,8 @@ import {
   withTempHome,
 } from "./helpers/subgate-process.ts";
 import { openSqliteStore } from "../src/usage/sqlite-store.ts";
+import { createLedger } from "../src/usage/ledger.ts";
+import { createLogger } from "../src/log/logger.ts";
 import {
   addTokens,
   ledgerPath,
@@ -555,4 +557,40 @@ Deno.test("rows past usage.retention are pruned when the server starts; their ho
     } finally {
       await server.stop();
     }
+  }));
+
+Deno.test("the ledger's own reads (for a management API) include what it has not written yet", () =>
+  withTempHome(async (home) => {
+    const lines: string[] = [];
+    const ledger = createLedger({
+      open: () => openSqliteStore(`${home}/usage.db`),
+      log: createLogger("info", (line) => lines.push(line)),
+      retentionSeconds: () => 86400,
+      where: `${home}/usage.db`,
+      flushMs: 60_000,
+    });
+    const at = Date.now();
+    for (const [key, input] of [["ci", 10], ["ci", 20], ["laptop", 5]] as const) {
+      ledger.record({
+        at,
+        clientKey: key,
+        action: "generate",
+        requestedModel: "gpt-5.4",
+        clientDialect: "openai-responses",
+        status: 200,
+        stream: false,
+        latencyMs: 5,
+        usage: { inputTokens: input, outputTokens: 1 },
+      });
+    }
+    const byKey = await ledger.totals({ from: at - 1000, to: at + 1000, group: "key" });
+    assertEquals(byKey.map((t) => [t.group, t.requests, t.inputTokens]), [
+      ["ci", 2, 30],
+      ["laptop", 1, 5],
+    ]);
+    assertEquals((await ledger.recent(1))[0].clientKey, "laptop");
+    await ledger.close();
+    assertEquals(lines, [], "nothing to say");
+    const closed = await ledger.totals({ from: 0, to: at }).then(() => "read", () => "refused");
+    assertEquals(closed, "refused");
   }));

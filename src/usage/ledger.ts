@@ -12,7 +12,13 @@
  */
 import type { Usage } from "../ir/response.ts";
 import type { Logger } from "../log/logger.ts";
-import { HOUR_MS, type UsageRow, type UsageStore } from "./usage-store.ts";
+import {
+  HOUR_MS,
+  type UsageQuery,
+  type UsageRow,
+  type UsageStore,
+  type UsageTotal,
+} from "./usage-store.ts";
 
 /**
  * What the ledger needs of an ended request (the pipeline's `RequestRecord` has this shape;
@@ -54,6 +60,10 @@ export interface Ledger {
   flush(): Promise<void>;
   /** Writes what is kept and closes the store. */
   close(): Promise<void>;
+  /** Sums from the store, what is kept in memory written first (for a management API). */
+  totals(query: UsageQuery): Promise<UsageTotal[]>;
+  /** The latest rows, newest first, what is kept in memory written first. */
+  recent(limit: number): Promise<UsageRow[]>;
 }
 
 export const FLUSH_MS = 2000;
@@ -131,6 +141,7 @@ export function createLedger(options: LedgerOptions): Ledger {
 
   const write = async () => {
     timer = undefined;
+    if (closed) return;
     const batch = pending;
     pending = [];
     let written = 0;
@@ -174,7 +185,20 @@ export function createLedger(options: LedgerOptions): Ledger {
     return chain;
   };
 
+  /** The open store, after writing what is kept; throws when it could not be opened. */
+  const written = async (): Promise<UsageStore> => {
+    await flush();
+    if (!store) throw new Error(`the usage ledger cannot be read: ${failing ?? "it is closed"}`);
+    return store;
+  };
+
   return {
+    async totals(query) {
+      return await (await written()).totals(query);
+    },
+    async recent(limit) {
+      return await (await written()).recent(limit);
+    },
     record(entry) {
       if (closed) return;
       pending.push(entry);
