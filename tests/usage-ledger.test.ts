@@ -594,3 +594,26 @@ Deno.test("the ledger's own reads (for a management API) include what it has not
     const closed = await ledger.totals({ from: 0, to: at }).then(() => "read", () => "refused");
     assertEquals(closed, "refused");
   }));
+
+Deno.test("a database locked by another program: one warning, requests served, the rows written once it is free", () =>
+  withWorld(async ({ home, server }) => {
+    const ask = async () => {
+      const response = await fetch(request(server.url, "anthropic", FAULT_MODEL, false));
+      assertEquals(response.status, 200);
+      await response.text();
+    };
+    await ask();
+    await eventually(async () => (await ledgerRows(home)).length === 1, 5000, "the first row");
+    const { DatabaseSync } = await import("node:sqlite");
+    const other = new DatabaseSync(ledgerPath(home));
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      for (let i = 0; i < 3; i++) await ask();
+      await server.waitForLog(/usage ledger cannot write.*reason="database is locked"/, 5000);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    await server.waitForLog(/usage ledger writing again.* lost=0/, 5000);
+    assertEquals((await ledgerRows(home)).length, 4);
+  }));
