@@ -160,8 +160,9 @@ Deno.test("atomic writes leave a complete 0600 file and no temp files, and the s
       assert(!/account file is invalid/.test(server.log()), "no reader ever saw a partial file");
       const names = [];
       for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-      // The server's own published state may sit beside it; no temp file may.
-      assertEquals(names.filter((n) => n !== ".subgate-state.json"), [
+      // The server's own published state and usage ledger may sit beside it; no temp file may.
+      const own = (n: string) => n === ".subgate-state.json" || /^usage\.db(-wal|-shm)?$/.test(n);
+      assertEquals(names.filter((n) => !own(n)), [
         "claude-ada@example.com.json",
       ]);
       if (isPosix) assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);

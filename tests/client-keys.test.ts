@@ -255,8 +255,7 @@ Deno.test({
   name:
     "tokens-per-day: the day's tokens come from what requests used; over them, 429 in each shape",
   // Tokens are counted from the requests the pipeline reports as ended (`hooks.ended`, with the
-  // upstream's usage); those reports come with the usage ledger. Enable this test with it.
-  ignore: true,
+  // upstream's usage).
 }, () =>
   withKeysServer(async (server) => {
     await clearOfTheMinuteTurn();

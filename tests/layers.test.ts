@@ -15,7 +15,7 @@ export const LAYERS: string[][] = [
   ["server"],
   ["keys"],
   ["proxy"],
-  ["pool"],
+  ["pool", "usage"],
   ["auth"],
   ["store"],
   ["config"],

@@ -8,6 +8,8 @@
 import { parseArgs } from "node:util";
 import type { ConfigOverrides } from "../config/config-types.ts";
 import type { ProviderId } from "../providers/registry.ts";
+import { parseDuration } from "../config/validate.ts";
+import { USAGE_GROUPS, type UsageGroup } from "../usage/usage-store.ts";
 
 export type CommandName =
   | "serve"
@@ -16,6 +18,7 @@ export type CommandName =
   | "logout"
   | "refresh"
   | "import"
+  | "usage"
   | "help"
   | "version";
 
@@ -35,7 +38,16 @@ export interface ParsedCommand {
   login: LoginFlags;
   /** `import --link`: keep the vendor's file as the one source of tokens. */
   link: boolean;
+  /** `usage`: how far back (seconds) and what to sum by. */
+  usage: UsageFlags;
 }
+
+export interface UsageFlags {
+  sinceSeconds: number;
+  by: UsageGroup;
+}
+
+const DEFAULT_USAGE: UsageFlags = { sinceSeconds: 7 * 86400, by: "account" };
 
 export type ParseResult = { ok: true; value: ParsedCommand } | { ok: false; message: string };
 
@@ -50,6 +62,8 @@ const OPTIONS = {
   device: { type: "boolean" },
   timeout: { type: "string" },
   link: { type: "boolean" },
+  since: { type: "string" },
+  by: { type: "string" },
   "claude-login": { type: "boolean" },
   "codex-login": { type: "boolean" },
   "codex-device-login": { type: "boolean" },
@@ -81,6 +95,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   logout: ["config", "auth-dir"],
   refresh: ["config", "auth-dir"],
   import: ["config", "auth-dir", "link"],
+  usage: ["config", "auth-dir", "since", "by"],
   help: [],
   version: [],
 };
@@ -150,6 +165,7 @@ export function parseCli(args: string[]): ParseResult {
     overrides: {},
     login: { noBrowser: false, device: false, timeoutSeconds: 300 },
     link: false,
+    usage: DEFAULT_USAGE,
   };
   if (values.help) return { ok: true, value: { command: "help", ...base } };
   if (values.version) return { ok: true, value: { command: "version", ...base } };
@@ -234,6 +250,29 @@ export function parseCli(args: string[]): ParseResult {
     }
     login.timeoutSeconds = seconds;
   }
+  const usage = { ...DEFAULT_USAGE };
+  if (values.since !== undefined) {
+    // A unit is required: a bare `7` would read as seconds, which nobody means.
+    const seconds = /^\s*(\d+[smhd])+\s*$/i.test(values.since)
+      ? parseDuration(values.since)
+      : undefined;
+    if (!seconds) {
+      return {
+        ok: false,
+        message: `--since must be a duration such as 30m, 24h or 7d, not '${values.since}'`,
+      };
+    }
+    usage.sinceSeconds = seconds;
+  }
+  if (values.by !== undefined) {
+    if (!USAGE_GROUPS.includes(values.by as UsageGroup)) {
+      return {
+        ok: false,
+        message: `--by must be one of ${USAGE_GROUPS.join(", ")}, not '${values.by}'`,
+      };
+    }
+    usage.by = values.by as UsageGroup;
+  }
   return {
     ok: true,
     value: {
@@ -243,6 +282,7 @@ export function parseCli(args: string[]): ParseResult {
       overrides,
       login,
       link: values.link ?? false,
+      usage,
     },
   };
 }

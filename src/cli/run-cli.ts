@@ -11,6 +11,7 @@ import { refreshCommand } from "./refresh-command.ts";
 import { parseCli } from "./parse-cli.ts";
 import { serveCommand } from "./serve-command.ts";
 import { USAGE } from "./usage.ts";
+import { usageCommand } from "./usage-command.ts";
 
 export async function runCli(args: string[]): Promise<number> {
   const parsed = parseCli(args);
@@ -39,5 +40,7 @@ export async function runCli(args: string[]): Promise<number> {
       return await refreshCommand(command);
     case "import":
       return await importCommand(command);
+    case "usage":
+      return await usageCommand(command);
   }
 }

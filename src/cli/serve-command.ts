@@ -25,6 +25,9 @@ import { accountsFromConfig } from "../store/config-accounts.ts";
 import { withProviderModels } from "../store/provider-models.ts";
 import { createModelCatalog } from "../pool/model-catalog.ts";
 import { VERSION } from "../version.ts";
+import { createLedger, type Ledger } from "../usage/ledger.ts";
+import { openSqliteStore, USAGE_DB_FILE } from "../usage/sqlite-store.ts";
+import { join } from "node:path";
 import { loadStartupConfig, type StartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
@@ -146,6 +149,19 @@ function announce(
   }
 }
 
+/** The usage ledger in the auth dir; opened now, so a problem with it is logged at start. */
+function startLedger(config: () => Config, log: Logger): Ledger {
+  const path = join(config().authDir, USAGE_DB_FILE);
+  const ledger = createLedger({
+    open: () => openSqliteStore(path),
+    log,
+    retentionSeconds: () => config().usage.retention,
+    where: path,
+  });
+  void ledger.flush();
+  return ledger;
+}
+
 /** Refreshed tokens a full disk kept in memory get one last try; lost otherwise, so say so. */
 async function writeUnsavedTokens(log: Logger) {
   const unwritten = await flushUnsavedTokens();
@@ -186,6 +202,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     book: quota,
     log,
   });
+  const ledger = startLedger(() => config, log);
   const app = createApp({
     config: () => config,
     accounts: accounts.list,
@@ -193,14 +210,18 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     pool,
     catalog: accounts.catalog,
     keys,
-    // Each upstream answer's quota headers go to the book (a lookup or two; nothing else).
-    hooks: combineHooks(keys.hooks, { answered: quota.answered }),
+    // Each upstream answer's quota headers go to the book (a lookup or two; nothing else); each
+    // ended request to the ledger and the key limits.
+    hooks: combineHooks(keys.hooks, { answered: quota.answered }, {
+      ended: (record) => ledger.record(record),
+    }),
     quota: quotaPoller,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
     quotaPoller.stop();
     await keys.close();
+    await ledger.close();
     console.error(`subgate: ${server.message}`);
     return 1;
   }
@@ -245,6 +266,10 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
 
   await server.finished;
   await keys.close();
+  // Every request has ended (streams included); the records still being read (a stream's usage)
+  // are handed over on the next turn. Then the last batch is written.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await ledger.close();
   await writeUnsavedTokens(log);
   await published.close();
   for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);

@@ -26,6 +26,7 @@ Usage:
   subgate refresh [account]
   subgate import [tool] [--link]
   subgate accounts
+  subgate usage [--since 7d] [--by account|model|key|provider]
   subgate --help | --version
 
 Commands:
@@ -37,6 +38,8 @@ Commands:
   import       take over the logins of ${TOOLS};
                --link keeps the tool's own file as the one source of tokens
   accounts     list the accounts: provider, account, status, expiry, last refresh, file
+  usage        requests, errors and tokens from the usage ledger, per account, model,
+               client key or provider (works while the server runs)
 
 Options:
   --config FILE        config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
@@ -47,6 +50,8 @@ Options:
   --device             use the provider's device-code login
   --callback-port N    local port the browser returns to (default: the provider's)
   --timeout S          give up a login after S seconds (default 300)
+  --since D            usage: how far back, a duration such as 30m, 24h or 7d (default 7d)
+  --by G               usage: sum per account, model, key or provider (default account)
   -h, --help           show this help
   -v, --version        print the version
 

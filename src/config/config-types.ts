@@ -86,6 +86,8 @@ export interface Config {
   routing: { strategy: "round-robin" | "fill-first" | "quota"; sessionAffinity: boolean };
   /** Browser origins given CORS headers (`"*"`: any); none, the default, adds no CORS headers. */
   cors: { allowOrigins: string[] };
+  /** The usage ledger: seconds its per-request rows are kept (its hourly sums are kept for good). */
+  usage: { retention: number };
 }
 
 /** Values given on the command line; they win over the file. */

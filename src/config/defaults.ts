@@ -32,5 +32,6 @@ export function defaultConfig(): Config {
     providers: {},
     routing: { strategy: "round-robin", sessionAffinity: false },
     cors: { allowOrigins: [] },
+    usage: { retention: 30 * 86400 },
   };
 }

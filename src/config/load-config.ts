@@ -160,6 +160,10 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
       allowOrigins: ((raw.cors as Raw | undefined)?.allowOrigins as string[] | undefined) ??
         base.cors.allowOrigins,
     },
+    usage: {
+      retention: ((raw.usage as Raw | undefined)?.retention as number | undefined) ??
+        base.usage.retention,
+    },
   };
 }
 

@@ -28,7 +28,8 @@ export type Spec =
   | { kind: "origin" }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
-  | { kind: "duration" }
+  /** Seconds; `min`, when set, is the shortest accepted. */
+  | { kind: "duration"; min?: number }
   /** An RFC 3339 date (`2027-01-01`, its first moment in UTC) or date-time; epoch ms. */
   | { kind: "datetime" }
   /** `check` looks at the valid items together (duplicates, say). */
@@ -316,6 +317,10 @@ export const CONFIG_SPEC: Spec = {
     cors: {
       kind: "object",
       fields: { "allow-origins": { kind: "list", of: { kind: "origin" } } },
+    },
+    usage: {
+      kind: "object",
+      fields: { retention: { kind: "duration", min: 3600 } },
     },
   },
   ignored: IGNORED_TOP_LEVEL,

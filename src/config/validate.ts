@@ -99,6 +99,14 @@ export function parseDateTime(text: string): number | undefined {
   return Date.parse(trimmed.replace(/[Tt ]/, "T").replace(/z$/, "Z"));
 }
 
+/** Whole seconds the way durations are written: `90s`, `30m`, `1h`, `2d`. */
+function formatSeconds(seconds: number): string {
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]] as const) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
 /** Why `text` is not an absolute http(s) URL with a host, or undefined when it is. */
 export function urlProblem(text: string): string | undefined {
   const hint = text.includes("://")
@@ -230,8 +238,13 @@ function checkNode(
       const seconds = typeof scalar === "number" || typeof scalar === "string"
         ? parseDuration(scalar)
         : undefined;
-      return seconds ??
-        fail(`must be a duration such as 30m, 4h or 2d, found ${typeName(node, path)}`);
+      if (seconds === undefined) {
+        return fail(`must be a duration such as 30m, 4h or 2d, found ${typeName(node, path)}`);
+      }
+      if (spec.min !== undefined && seconds < spec.min) {
+        return fail(`must be at least ${formatSeconds(spec.min)}, found ${String(scalar)}`);
+      }
+      return seconds;
     }
     case "datetime": {
       const time = typeof scalar === "string" ? parseDateTime(scalar) : undefined;

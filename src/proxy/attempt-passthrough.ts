@@ -21,6 +21,7 @@ import { forwardedQuery, passthroughHeaders, responseHeaders } from "./forward-h
 import { peekStream } from "./peek-stream.ts";
 import { readBounded, readText } from "../http/read-upstream.ts";
 import { watchedStream } from "./watch-stream.ts";
+import { createUsageTap } from "./stream-usage.ts";
 import type { Resolved } from "./resolve-model.ts";
 import { setTopLevelString } from "./rewrite-model.ts";
 
@@ -96,17 +97,23 @@ async function answered(
   onFault: OnFault,
 ): Promise<Attempt> {
   const codec = CODECS[prepared.input.dialect];
+  const recorder = prepared.recorder;
   if (!clientStreams) {
     // A plain answer is small and whole: handing over its bytes is cheaper for Deno's server
     // than piping a stream; it is read within upstream-body-limit.
     const payload = await readBounded(upstream, limitsOf(prepared).body);
     if (!(payload instanceof Uint8Array)) return failed(payload);
+    // Its usage is decoded from the bytes in hand, after the answer left, and only for a record.
+    const generated = recorder && prepared.input.action === "generate";
     return {
       ok: true,
       response: new Response(payload, {
         status: upstream.status,
         headers: responseHeaders(upstream.headers),
       }),
+      usage: generated
+        ? () => codec.decodeResponse(JSON.parse(new TextDecoder().decode(payload))).usage
+        : undefined,
     };
   }
   let body: ReadableStream<Uint8Array> | null = upstream.body;
@@ -126,6 +133,12 @@ async function answered(
       body,
       onFault,
       (reason) => codec.streamError({ kind: "api_error", status: 502, message: reason }),
+      recorder
+        ? {
+          tap: createUsageTap(() => codec.createStreamDecoder(), limitsOf(prepared).event),
+          onEnd: recorder.onStreamEnd,
+        }
+        : {},
     );
   return {
     ok: true,
@@ -133,5 +146,6 @@ async function answered(
       status: upstream.status,
       headers: responseHeaders(upstream.headers),
     }),
+    streamed: watched !== null,
   };
 }

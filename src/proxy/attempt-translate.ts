@@ -102,7 +102,7 @@ export async function translate(
           upstreamDecoder(resolved),
           client.createStreamEncoder(canonical),
           target.id,
-          { maxEvent: limits.event, onFault },
+          { maxEvent: limits.event, onFault, onEnd: prepared.recorder?.onStreamEnd },
         ),
         {
           headers: {
@@ -111,6 +111,7 @@ export async function translate(
           },
         },
       ),
+      streamed: prepared.recorder !== undefined,
     };
   }
   const json = await readJson(upstream, limits.body);
@@ -127,5 +128,9 @@ export async function translate(
   const failure = answer.providerData?.[target.id]?.error as ApiError | undefined;
   if (answer.stopReason === "error" && failure?.kind) return failed(failure);
   answer.model = model;
-  return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
+  return {
+    ok: true,
+    response: Response.json(client.encodeResponse(answer, canonical)),
+    usage: answer.usage,
+  };
 }

@@ -24,6 +24,7 @@ import { jsonProblem } from "./json-problem.ts";
 import type { Resolved } from "./resolve-model.ts";
 import type { PipelineHooks } from "./request-record.ts";
 import type { Admit } from "./admission.ts";
+import type { AnswerUsage, Recorder } from "./record-request.ts";
 
 export interface GenerateInput {
   dialect: DialectId;
@@ -123,7 +124,14 @@ export function limitsOf(prepared: Prepared): { body: number; event: number } {
 
 /** What one attempt on one account gave: the client's answer, or a failure to classify. */
 export type Attempt =
-  | { ok: true; response: Response }
+  | {
+    ok: true;
+    response: Response;
+    /** A plain answer's usage, for the record. */
+    usage?: AnswerUsage;
+    /** The answer's body reports its own end to the recorder (a watched or translated stream). */
+    streamed?: boolean;
+  }
   | {
     ok: false;
     error: ApiError;
@@ -138,6 +146,8 @@ export interface Prepared {
   body: Record<string, unknown>;
   canonical: CanonicalRequest;
   context: PipelineContext;
+  /** This request's record, when someone listens for ended requests. */
+  recorder?: Recorder;
 }
 
 /**
@@ -230,7 +240,11 @@ export async function collected(
     const answer = await collectStream(upstream.body, decoder, target.id, limitsOf(prepared));
     answer.model = prepared.model;
     const client = CODECS[prepared.input.dialect];
-    return { ok: true, response: Response.json(client.encodeResponse(answer, canonical)) };
+    return {
+      ok: true,
+      response: Response.json(client.encodeResponse(answer, canonical)),
+      usage: answer.usage,
+    };
   } catch (error) {
     if (error instanceof ApiErrorException) return failed(error.error);
     // A stream that broke off, or one event too large: the upstream's fault, not the client's.

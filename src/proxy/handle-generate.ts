@@ -29,6 +29,7 @@ import { countAcross, estimated, upstreamCounts } from "./attempt-count.ts";
 import { passthrough } from "./attempt-passthrough.ts";
 import { translate } from "./attempt-translate.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
+import { type Recorder, startRecord } from "./record-request.ts";
 
 export { parseBody };
 export type { GenerateInput, PipelineContext };
@@ -40,9 +41,11 @@ export async function handleGenerate(
   context: PipelineContext,
 ): Promise<Response> {
   const started = performance.now();
+  const recorder = startRecord(input, context.hooks);
   try {
-    return await tryAccounts(input, context, started);
+    return await tryAccounts(input, context, started, recorder);
   } catch (error) {
+    recorder?.thrown(error, input.request.signal.aborted);
     // The error handler answers and logs (a refusal, or a client that went away): it learns
     // the request's model from here.
     throw withModel(error, () => input.model ?? modelName(input.body));
@@ -74,6 +77,7 @@ async function tryAccounts(
   input: GenerateInput,
   context: PipelineContext,
   started: number,
+  recorder: Recorder | undefined,
 ): Promise<Response> {
   const body = parseBody(input.body);
   const model = modelOf(input, body);
@@ -86,11 +90,13 @@ async function tryAccounts(
   const canonical = input.action === "count-tokens"
     ? client.count!.decodeRequest(body, { ...decodeContext, stream: false })
     : client.decodeRequest(body, decodeContext);
-  const prepared: Prepared = { input, model, body, canonical, context };
+  const prepared: Prepared = { input, model, body, canonical, context, recorder };
   const sessionKey = config.routing.sessionAffinity
     ? affinityKey(canonical, input.request.headers)
     : undefined;
   const selection = context.pool.select(tiers, model, config.routing.strategy, sessionKey);
+  // From here on the request is the pool's: it is recorded however it ends.
+  recorder?.routed(model, canonical.stream === true);
   if (selection.ready.length === 0) throw everyoneResting(model, selection.resting);
 
   const loop: Loop = {
@@ -114,9 +120,12 @@ async function tryAccounts(
         ms: Math.round(performance.now() - started),
       });
       if (sessionKey) context.pool.bind(sessionKey, outcome.account);
+      if (!outcome.attempt.streamed) {
+        recorder?.answered(outcome.response.status, outcome.attempt.usage);
+      }
       return outcome.response;
     }
-    if (outcome.stop) return failureResponse(loop.last, input.dialect);
+    if (outcome.stop) return failedWith(loop.last, input.dialect, recorder);
   }
   // Every ready account failed. One account: its own answer says it best. Several held back by
   // limits: say who is resting until when.
@@ -124,11 +133,20 @@ async function tryAccounts(
   if (loop.rateLimited && loop.attempts > 1 && (after.ready.length === 0 || after.probe)) {
     throw everyoneResting(model, after.resting);
   }
-  return failureResponse(loop.last, input.dialect);
+  return failedWith(loop.last, input.dialect, recorder);
+}
+
+/** The failure's answer, recorded. */
+function failedWith(failure: Failed, dialect: GenerateInput["dialect"], recorder?: Recorder) {
+  const response = failureResponse(failure, dialect);
+  // An upstream's error stream handed over as it came has a 200 status; the error has its own.
+  const status = response.status >= 400 ? response.status : failure.error.status;
+  recorder?.failed(status, failure.error.message);
+  return response;
 }
 
 type AccountOutcome =
-  | { ok: true; account: Account; response: Response }
+  | { ok: true; account: Account; response: Response; attempt: Extract<Attempt, { ok: true }> }
   | { ok: false; stop: boolean };
 
 /** Tries one account: a fresh token, the call, one refresh-and-retry on a refused token. */
@@ -183,7 +201,7 @@ async function attemptAccount(
   context.pool.count(account, attempt.ok);
   if (attempt.ok) {
     context.pool.succeed(account, model);
-    return { ok: true, account, response: attempt.response };
+    return { ok: true, account, response: attempt.response, attempt };
   }
   loop.last = attempt;
   const action = verdict ?? { action: "stop" };
@@ -211,6 +229,7 @@ async function run(
 ): Promise<{ attempt: Attempt; resolved: Resolved }> {
   const { input, model, context } = prepared;
   const resolved = resolvedFor(account, model, context.config().providers, input.dialect);
+  prepared.recorder?.tried(account, resolved.upstreamModel, resolved.upstream.dialect);
   const sameDialect = resolved.upstream.dialect === input.dialect && !resolved.upstream.unwrap &&
     !CODECS[input.dialect].needsTranslation?.(input.body);
   // An answer already on its way to the client that breaks off still counts against the account.

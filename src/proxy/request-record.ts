@@ -23,14 +23,20 @@ export interface RequestRecord {
   servedModel?: string;
   clientDialect: DialectId;
   upstreamDialect?: DialectId;
-  /** The status the client got (499: it went away). */
+  /**
+   * The status the client got; for a stream, how it ended: 499 when the client went away, 502
+   * when the upstream broke off, the error's status when the stream carried the upstream's error.
+   */
   status: number;
   stream: boolean;
   /** From arrival to the answer's end (the stream's last byte). */
   latencyMs: number;
-  /** From arrival to the answer's first byte. */
+  /** From arrival to the answer's first byte (a plain answer's: when it was ready). */
   firstByteMs?: number;
-  /** The upstream's own token counts, when it reported them. */
+  /**
+   * The upstream's own token counts, when it reported them (a cut stream: what it had reported
+   * so far); none for token counts.
+   */
   usage?: Usage;
   /** Why it failed, in words (no secret), for failed requests. */
   error?: string;
@@ -39,7 +45,12 @@ export interface RequestRecord {
 export interface PipelineHooks {
   /** An upstream answered (any status), before its body is read. */
   answered?(account: Account, status: number, headers: Headers): void;
-  /** A request ended: answered in full, failed, refused after routing, or left by its client. */
+  /**
+   * A request ended: answered in full, failed, refused after routing, or left by its client.
+   * Called exactly once per request that reached the pool's selection (`record-request.ts`);
+   * requests refused before (a wrong key, a malformed body, an unknown model) are not reported.
+   * Its presence makes the pipeline read usage (a passthrough answer's, after it left).
+   */
   ended?(record: RequestRecord): void;
 }
 

@@ -8,10 +8,15 @@
  * (One extra stream step per event cost 4× throughput in our measurements.)
  * A client that goes away cancels the upstream read; an upstream that fails
  * mid-stream becomes the client dialect's error event, and the stream still
- * ends properly.
+ * ends properly. For the request's record, the canonical usage and error
+ * events are noted as they pass, and how the stream ended is reported.
  */
 import type { StreamDecoder, StreamEncoder } from "../dialects/codec.ts";
 import type { StreamEvent } from "../ir/stream-event.ts";
+import type { Usage } from "../ir/response.ts";
+import { emptyUsage, mergeUsage } from "../ir/usage.ts";
+import type { ApiError } from "../errors/api-error.ts";
+import type { OnStreamEnd } from "./record-request.ts";
 import { createSseParser, type SseEvent, SseEventTooLarge } from "../sse/parse-sse.ts";
 import { loopTurn } from "./loop-turn.ts";
 
@@ -30,18 +35,31 @@ export function translateStream(
   encoder: StreamEncoder,
   /** The upstream's dialect: every signature in this stream is that provider's. */
   origin: string,
-  options: { maxEvent: number; onFault(reason: string): void },
+  options: { maxEvent: number; onFault(reason: string): void; onEnd?: OnStreamEnd },
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const parser = createSseParser(options.maxEvent);
   const text = new TextDecoder();
   const bytes = new TextEncoder();
 
+  // What the record learns as the events pass.
+  const onEnd = options.onEnd;
+  let usage: Usage | undefined;
+  let failure: ApiError | undefined;
+  let firstByteAt: number | undefined;
+  const ended = (status: number, reason?: string) =>
+    onEnd?.({ status, firstByteAt, reason, report: () => ({ usage, error: failure }) });
+
   const encode = (event: StreamEvent): string => {
     if (
       event.type === "reasoning-start" || event.type === "reasoning-signature" ||
       event.type === "tool-call-start"
     ) event.origin = origin;
+    else if (onEnd) {
+      if (event.type === "start" || event.type === "usage" || event.type === "finish") {
+        if (event.usage) usage = mergeUsage(usage ?? emptyUsage(), event.usage);
+      } else if (event.type === "error") failure = event.error;
+    }
     return encoder.encode(event);
   };
 
@@ -97,6 +115,7 @@ export function translateStream(
           const first = !started;
           const pending = drain();
           if (pending) {
+            firstByteAt ??= performance.now();
             controller.enqueue(bytes.encode(pending));
             turnFirst = first && (at < queue.length || held !== "");
             return;
@@ -110,8 +129,12 @@ export function translateStream(
           const { value, done } = await reader.read();
           if (done) {
             const out = finish();
-            if (out) controller.enqueue(bytes.encode(out));
+            if (out) {
+              firstByteAt ??= performance.now();
+              controller.enqueue(bytes.encode(out));
+            }
             controller.close();
+            ended(200);
             return;
           }
           const chunk = text.decode(value, { stream: true });
@@ -135,10 +158,12 @@ export function translateStream(
         }) + encoder.end();
         controller.enqueue(bytes.encode(out));
         controller.close();
+        ended(502, message);
       }
     },
     cancel(reason) {
       cancelled = true;
+      ended(499);
       return reader.cancel(reason);
     },
   });
