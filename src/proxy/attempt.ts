@@ -23,6 +23,7 @@ import { headerRecord } from "./forward-headers.ts";
 import { jsonProblem } from "./json-problem.ts";
 import type { Resolved } from "./resolve-model.ts";
 import type { PipelineHooks } from "./request-record.ts";
+import type { RequestTrace } from "./trace-request.ts";
 
 export interface GenerateInput {
   dialect: DialectId;
@@ -35,6 +36,8 @@ export interface GenerateInput {
   stream?: boolean;
   /** The name of the client key the request came with, when keys are named. */
   clientKey?: string;
+  /** Settles once the answer has been sent (from the server), for the request's record. */
+  completed?: Promise<void>;
 }
 
 export interface PipelineContext {
@@ -135,6 +138,8 @@ export interface Prepared {
   body: Record<string, unknown>;
   canonical: CanonicalRequest;
   context: PipelineContext;
+  /** Gathers the request's record for the listeners, when there are any. */
+  trace?: RequestTrace;
 }
 
 /**

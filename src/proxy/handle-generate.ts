@@ -29,6 +29,7 @@ import { countAcross, estimated, upstreamCounts } from "./attempt-count.ts";
 import { passthrough } from "./attempt-passthrough.ts";
 import { translate } from "./attempt-translate.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
+import { type RequestTrace, traceRequest } from "./trace-request.ts";
 
 export { parseBody };
 export type { GenerateInput, PipelineContext };
@@ -40,9 +41,11 @@ export async function handleGenerate(
   context: PipelineContext,
 ): Promise<Response> {
   const started = performance.now();
+  const trace = traceRequest(input, context.hooks);
   try {
-    return await tryAccounts(input, context, started);
+    return await tryAccounts(input, context, started, trace);
   } catch (error) {
+    trace?.fail(error);
     // The error handler answers and logs (a refusal, or a client that went away): it learns
     // the request's model from here.
     throw withModel(error, () => input.model ?? modelName(input.body));
@@ -74,9 +77,11 @@ async function tryAccounts(
   input: GenerateInput,
   context: PipelineContext,
   started: number,
+  trace: RequestTrace | undefined,
 ): Promise<Response> {
   const body = parseBody(input.body);
   const model = modelOf(input, body);
+  trace?.model(model);
   const client = CODECS[input.dialect];
   const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
   const config = context.config();
@@ -85,7 +90,7 @@ async function tryAccounts(
   const canonical = input.action === "count-tokens"
     ? client.count!.decodeRequest(body, { ...decodeContext, stream: false })
     : client.decodeRequest(body, decodeContext);
-  const prepared: Prepared = { input, model, body, canonical, context };
+  const prepared: Prepared = { input, model, body, canonical, context, trace };
   const sessionKey = config.routing.sessionAffinity
     ? affinityKey(canonical, input.request.headers)
     : undefined;
@@ -112,9 +117,9 @@ async function tryAccounts(
         ms: Math.round(performance.now() - started),
       });
       if (sessionKey) context.pool.bind(sessionKey, outcome.account);
-      return outcome.response;
+      return trace ? trace.finish(outcome.response) : outcome.response;
     }
-    if (outcome.stop) return failureResponse(loop.last, input.dialect);
+    if (outcome.stop) return failed(loop.last, input.dialect, trace);
   }
   // Every ready account failed. One account: its own answer says it best. Several held back by
   // limits: say who is resting until when.
@@ -122,7 +127,13 @@ async function tryAccounts(
   if (loop.rateLimited && loop.attempts > 1 && (after.ready.length === 0 || after.probe)) {
     throw everyoneResting(model, after.resting);
   }
-  return failureResponse(loop.last, input.dialect);
+  return failed(loop.last, input.dialect, trace);
+}
+
+/** The client's answer when no account answered, noted in the request's record. */
+function failed(last: Failed, dialect: GenerateInput["dialect"], trace?: RequestTrace): Response {
+  const response = failureResponse(last, dialect);
+  return trace ? trace.finish(response, last.error.message) : response;
 }
 
 type AccountOutcome =
@@ -184,6 +195,11 @@ async function attemptAccount(
     return { ok: true, account, response: attempt.response };
   }
   loop.last = attempt;
+  context.hooks?.upstreamFailed?.(account, {
+    status: attempt.error.status,
+    kind: attempt.error.kind,
+    answered: attempt.answer !== undefined,
+  });
   const action = verdict ?? { action: "stop" };
   const more = action.action === "next" && hasNext &&
     !(action.countsAsRetry && loop.retriesLeft <= 0);
@@ -209,11 +225,18 @@ async function run(
 ): Promise<{ attempt: Attempt; resolved: Resolved }> {
   const { input, model, context } = prepared;
   const resolved = resolvedFor(account, model, context.config().providers, input.dialect);
+  prepared.trace?.attempt(account, resolved);
   const sameDialect = resolved.upstream.dialect === input.dialect && !resolved.upstream.unwrap &&
     !CODECS[input.dialect].needsTranslation?.(input.body);
   // An answer already on its way to the client that breaks off still counts against the account.
   const onFault = (reason: string) => {
     context.pool.rest(account, model, { kind: "transient", reason: "stream broke off" });
+    context.hooks?.upstreamFailed?.(account, {
+      status: 502,
+      kind: "api_error",
+      answered: true,
+      broke: true,
+    });
     context.log.warn("upstream stream broke off", {
       dialect: input.dialect,
       model,

@@ -8,6 +8,7 @@
  */
 import type { DialectId } from "../dialects/codec.ts";
 import type { Usage } from "../ir/response.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 
 export interface RequestRecord {
@@ -41,6 +42,21 @@ export interface PipelineHooks {
   answered?(account: Account, status: number, headers: Headers): void;
   /** A request ended: answered in full, failed, refused after routing, or left by its client. */
   ended?(record: RequestRecord): void;
+  /**
+   * An attempt on an account failed (the request moved on, or ended with this failure): the
+   * upstream's error, or subgate's words for a call that got no answer (`answered` false: a
+   * refused connection, a timeout) or a stream that broke off.
+   */
+  upstreamFailed?(account: Account, failure: UpstreamFailure): void;
+}
+
+export interface UpstreamFailure {
+  status: number;
+  kind: ApiError["kind"];
+  /** Whether the upstream answered at all (false: no connection, a timeout, a broken stream). */
+  answered: boolean;
+  /** The answer was already streaming to the client when it broke off. */
+  broke?: boolean;
 }
 
 /** Several listeners as one: each is called in turn, and one that throws does not stop the rest. */
@@ -60,5 +76,7 @@ export function combineHooks(...all: (PipelineHooks | undefined)[]): PipelineHoo
     answered: (account, status, headers) =>
       each("answered", (hook) => hook.answered!(account, status, headers)),
     ended: (record) => each("ended", (hook) => hook.ended!(record)),
+    upstreamFailed: (account, failure) =>
+      each("upstreamFailed", (hook) => hook.upstreamFailed!(account, failure)),
   };
 }
