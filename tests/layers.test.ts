@@ -25,7 +25,7 @@ export const LAYERS: string[][] = [
   ["ir"],
   ["http", "sse", "models"],
   ["errors"],
-  ["log", "fs", "version.ts"],
+  ["log", "fs", "net", "version.ts"],
 ];
 
 function layerOf(folder: string): number {

@@ -9,6 +9,7 @@ import { watchConfig } from "../config/watch-config.ts";
 import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
 import { createLogger, formatLine, type Logger, stderrSink } from "../log/logger.ts";
 import { createApp } from "../server/app.ts";
+import { createManagement } from "../server/manage/index.ts";
 import { createPool } from "../pool/pool.ts";
 import { publishState } from "../pool/publish-state.ts";
 import { exposureProblem } from "../server/loopback.ts";
@@ -159,12 +160,30 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const accounts = liveAccounts(store, () => config, log);
   const pool = createPool();
   const published = publishState(pool, config.authDir);
+  // With no file yet, watch where one would be found, so creating it applies it.
+  const configPath = startup.file ?? startup.location.path;
+  const manage = createManagement({
+    config: () => config,
+    accounts: accounts.list,
+    pool,
+    log,
+    problems: () => store.problems(),
+    configFile: {
+      path: configPath,
+      overrides: command.overrides,
+      refusal: (next) => exposureProblem(config.host, next.apiKeys),
+    },
+    // The usage ledger, plan quota and named keys plug in here as they arrive.
+    sources: {},
+  });
   const app = createApp({
     config: () => config,
     accounts: accounts.list,
     log,
     pool,
     catalog: accounts.catalog,
+    hooks: manage.hooks,
+    manage,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
@@ -183,8 +202,6 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     scheduler.reschedule();
   };
   store.watch(changed);
-  // With no file yet, watch where one would be found, so creating it applies it.
-  const configPath = startup.file ?? startup.location.path;
   const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
     const edited = editedConfig(config, next, log);
     if (!edited) return;
@@ -203,6 +220,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     scheduler.close();
     accounts.catalog.stop();
     configWatcher?.close();
+    manage.close();
     server.shutdown();
   };
   for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);

@@ -13,6 +13,8 @@ export type Spec =
   | { kind: "url" }
   /** A browser origin, `scheme://host[:port]`, or `*`. */
   | { kind: "origin" }
+  /** An IP address or CIDR range (`10.0.0.0/8`, `::1`). */
+  | { kind: "ipRange" }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
   | { kind: "duration" }
@@ -197,6 +199,8 @@ export const CONFIG_SPEC: Spec = {
     port: { kind: "int", min: 0, max: 65535 },
     "auth-dir": { kind: "string" },
     "api-keys": { kind: "list", of: { kind: "string" } },
+    "management-key": { kind: "string", allowEmpty: true },
+    "trusted-proxies": { kind: "list", of: { kind: "ipRange" } },
     "log-level": { kind: "enum", values: ["debug", "info", "warn", "error"] },
     "body-limit": { kind: "size" },
     "upstream-body-limit": { kind: "size" },

@@ -22,6 +22,9 @@ import { generateRoutes } from "./routes/generate.ts";
 import { strictUrl } from "./strict-url.ts";
 import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
+import type { PipelineContext } from "../proxy/attempt.ts";
+import type { PipelineHooks } from "../proxy/request-record.ts";
+import { isManagementPath, type Management } from "./manage/index.ts";
 
 export interface AppContext {
   config(): Config;
@@ -30,6 +33,10 @@ export interface AppContext {
   pool?: Pool;
   /** Told what clients say of themselves when they ask for the model list. */
   catalog?: Pick<ModelCatalog, "hint">;
+  /** Listeners for what happens to requests (the management API's among them). */
+  hooks?: PipelineHooks;
+  /** The management API and `/metrics`; absent, those paths are unknown. */
+  manage?: Management;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */
@@ -41,18 +48,20 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.use(preflightAndCors(() => context.config().cors.allowOrigins));
   app.use(strictUrl);
-  app.use(clientKeys(() => context.config().apiKeys));
+  const keys = clientKeys(() => context.config().apiKeys);
+  // The management API has its own key and access rule.
+  app.use((c, next) => isManagementPath(c.req.path) ? next() : keys(c, next));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts(), context.catalog));
-  app.route(
-    "/",
-    generateRoutes({
-      accounts: () => context.accounts(),
-      config: () => context.config(),
-      pool: context.pool ?? createPool(),
-      log: context.log,
-    }),
-  );
+  const pipeline: PipelineContext = {
+    accounts: () => context.accounts(),
+    config: () => context.config(),
+    pool: context.pool ?? createPool(),
+    log: context.log,
+    hooks: context.hooks,
+  };
+  app.route("/", generateRoutes(pipeline));
+  if (context.manage) app.route("/", context.manage.routes(pipeline));
 
   /** A request subgate itself refuses: one log line (info, warn from 500 on), then its answer. */
   const refuse = (c: Context<ServerEnv>, error: ApiError, fields: LogFields = {}) => {
