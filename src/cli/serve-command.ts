@@ -127,6 +127,12 @@ function announce(
   for (const [file, reason] of store.problems()) {
     log.debug("account file not loaded", { file, reason });
   }
+  const managementKey = startup.config.managementKey;
+  if (managementKey !== undefined && managementKey.length < 16) {
+    log.warn("the management key is short: use 16 characters or more (a long random string)", {
+      length: managementKey.length,
+    });
+  }
   if (startup.warnings.length) {
     log.debug("config warnings", { count: startup.warnings.length });
     for (const warning of startup.warnings) log.debug(formatProblem(warning).trim());
