@@ -76,9 +76,10 @@ function fakeSources() {
   return { usage, quota, keys: keySource, queries, refreshed, created };
 }
 
-function appWith(sources: ReturnType<typeof fakeSources>) {
+function appWith(sources: ReturnType<typeof fakeSources>, managementKey?: string) {
   const config: Config = {
     ...defaultConfig(),
+    managementKey,
     apiKeyEntries: {
       "claude-api-key": [{
         apiKey: "sk-ant-api03-fake",
@@ -107,13 +108,20 @@ function appWith(sources: ReturnType<typeof fakeSources>) {
     hooks: manage.hooks,
     manage,
   });
-  const call = async (path: string, init: RequestInit = {}, from = "127.0.0.1") => {
-    const response = await app.fetch(new Request(`http://subgate.test${path}`, init), {
+  const call = async (
+    path: string,
+    init: RequestInit = {},
+    from = "127.0.0.1",
+    base = "http://127.0.0.1:8317",
+  ) => {
+    const started = performance.now();
+    const response = await app.fetch(new Request(`${base}${path}`, init), {
       remoteAddr: { transport: "tcp", hostname: from, port: 40000 },
     });
     const text = await response.text();
     return {
       status: response.status,
+      ms: performance.now() - started,
       text,
       body: response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text,
     };
@@ -234,6 +242,52 @@ Deno.test("in memory too, a caller that is not loopback is refused without a key
   assertEquals(remote.status, 403);
   assertMatch(remote.body.error.message, /comes from 10\.1\.2\.3/);
   close();
+});
+
+Deno.test("a wrong key is counted once per request, on /manage itself too: the 4th is slowed", async () => {
+  const { call, close } = appWith(fakeSources(), "mk-right-key-0123456789");
+  const wrong = { headers: { authorization: "Bearer mk-wrong" } };
+  for (const path of ["/manage", "/metrics", "/manage/accounts"]) {
+    const answer = await call(path, wrong, "10.9.8.7");
+    assertEquals(answer.status, 401, path);
+    assert(answer.ms < 400, `${path} answered at once (${Math.round(answer.ms)} ms)`);
+  }
+  const fourth = await call("/manage", wrong, "10.9.8.7");
+  assertEquals(fourth.status, 401);
+  assert(fourth.ms >= 450, `the 4th wrong key waits (${Math.round(fourth.ms)} ms)`);
+  const right = await call("/manage", {
+    headers: { authorization: "Bearer mk-right-key-0123456789" },
+  }, "10.9.8.7");
+  assertEquals(right.body.manager, { who: "management key", address: "10.9.8.7" });
+  close();
+});
+
+Deno.test("browser-borne requests: another origin is refused; without a key, so is a host name that is not this machine", async () => {
+  const { call, close } = appWith(fakeSources());
+  const page = (origin: string) => ({ method: "POST", headers: { origin }, body: "{}" });
+  const forged = await call("/manage/keys", page("https://evil.example"));
+  assertEquals(forged.status, 403);
+  assertMatch(forged.body.error.message, /another origin \(https:\/\/evil\.example\)/);
+  assertEquals((await call("/manage/keys", page("http://127.0.0.1:8317"))).status, 400);
+  assertEquals((await call("/manage", {}, "127.0.0.1", "http://localhost:8317")).status, 200);
+  const rebound = await call("/manage/accounts", {}, "127.0.0.1", "http://rebind.example:8317");
+  assertEquals(rebound.status, 403);
+  assertMatch(
+    rebound.body.error.message,
+    /addressed to this machine only.*not to 'rebind\.example'/,
+  );
+  close();
+  const keyed = appWith(fakeSources(), "mk-right-key-0123456789");
+  const withKey = await keyed.call(
+    "/manage",
+    {
+      headers: { authorization: "Bearer mk-right-key-0123456789" },
+    },
+    "127.0.0.1",
+    "http://subgate.lan:8317",
+  );
+  assertEquals(withKey.status, 200, "with a key, any name may be used");
+  keyed.close();
 });
 
 Deno.test("addresses: parsed and matched by value, v4-mapped v6 as v4; X-Forwarded-For only from trusted peers", () => {

@@ -6,7 +6,15 @@
  * anywhere (loopback too); wrong keys are slowed and then locked out per
  * address (`lockout.ts`). Without one, only connections from this machine are
  * answered: the socket's peer decides, never a header (`caller.ts`).
- * Refusals come in OpenAI's error shape.
+ *
+ * A browser can be made to send requests to this machine's loopback address
+ * by any web page it visits, so two browser-borne requests are refused in
+ * both modes: one a page of another origin sends (its `Origin` is not this
+ * server's own, nor one of `cors.allow-origins`: cross-site request forgery),
+ * and, without a management key, one addressed to a host name that is not
+ * this machine's (`Host` other than localhost, a loopback address or the
+ * configured host: a DNS-rebinding page). Refusals come in OpenAI's error
+ * shape.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
@@ -31,6 +39,40 @@ function clock(time: number): string {
   return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+const LOCAL_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/** The host name a request was addressed to, without its port. */
+function hostNameOf(url: string): string {
+  return new URL(url).hostname.toLowerCase();
+}
+
+/** Why a browser-borne request is refused, or undefined when it is not one to refuse. */
+function browserProblem(
+  request: Request,
+  config: Config,
+  keyed: boolean,
+  viaProxy: boolean,
+): string | undefined {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== new URL(request.url).origin) {
+    const allowed = config.cors.allowOrigins;
+    if (!allowed.includes("*") && !allowed.includes(origin)) {
+      return `A page of another origin (${origin.slice(0, 100)}) may not use the management ` +
+        `API; list it in 'cors.allow-origins' if it should.`;
+    }
+  }
+  if (keyed || viaProxy) return undefined;
+  const host = hostNameOf(request.url);
+  if (
+    LOCAL_NAMES.has(host) || /^127(\.\d{1,3}){3}$/.test(host) || host === config.host.toLowerCase()
+  ) {
+    return undefined;
+  }
+  return `The management API has no management key, so it answers requests addressed to this ` +
+    `machine only (localhost, 127.0.0.1), not to '${host.slice(0, 100)}'. Set 'management-key' ` +
+    `to use it under another name.`;
+}
+
 export function manageAccess(
   config: () => Config,
   lockout: Lockout,
@@ -42,6 +84,8 @@ export function manageAccess(
     const current = config();
     const caller = callerOf(peerAddress(c.env), c.req.raw.headers, current.trustedProxies);
     const key = current.managementKey;
+    const browser = browserProblem(c.req.raw, current, key !== undefined, caller.viaProxy);
+    if (browser) throw apiError("permission", browser);
     if (!key) {
       if (!caller.local) {
         throw apiError(

@@ -27,6 +27,8 @@ export interface Caller {
   relayed?: string;
   /** Counts wrong keys per caller: the address, an IPv6 one grouped to its /64. */
   lockoutKey: string;
+  /** The peer is a trusted proxy (which may have named the caller). */
+  viaProxy: boolean;
 }
 
 const FORWARDING_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
@@ -61,13 +63,14 @@ function forwardedClient(header: string, ranges: IpRange[]): IpAddress | undefin
   return undefined;
 }
 
-function callerAt(address: IpAddress | undefined, relayed?: string): Caller {
-  if (!address) return { address: "unknown", local: false, lockoutKey: "unknown" };
+function callerAt(address: IpAddress | undefined, relayed?: string, viaProxy = false): Caller {
+  if (!address) return { address: "unknown", local: false, lockoutKey: "unknown", viaProxy };
   return {
     address: formatIp(address),
     local: isLoopbackIp(address) && relayed === undefined,
     relayed,
     lockoutKey: formatIp(address, { network64: address.version === 6 }),
+    viaProxy,
   };
 }
 
@@ -81,9 +84,9 @@ export function callerOf(
   if (!peerAddress) return callerAt(undefined);
   if (trusted(peerAddress, ranges)) {
     const forwarded = headers.get("x-forwarded-for");
-    if (forwarded === null) return callerAt(peerAddress);
+    if (forwarded === null) return callerAt(peerAddress, undefined, true);
     const client = forwardedClient(forwarded, ranges);
-    return callerAt(client === "none" ? peerAddress : client);
+    return callerAt(client === "none" ? peerAddress : client, undefined, true);
   }
   const relay = FORWARDING_HEADERS.find((name) => headers.has(name));
   return callerAt(peerAddress, relay);

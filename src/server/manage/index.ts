@@ -57,7 +57,7 @@ export function createManagement(context: ManageContext): Management {
       const routeContext: RouteContext = { ...context, pipeline };
       logins = loginRoutes(routeContext);
       const app = new Hono<ServerEnv>();
-      app.use("/manage", access);
+      // "/manage/*" covers "/manage" itself too (a second entry would check twice).
       app.use("/manage/*", access);
       app.use("/metrics", access);
       app.get("/metrics", async (c) => {
