@@ -78,6 +78,8 @@ Deno.test("a device login started over HTTP ends with the account live, serving,
       );
       assertEquals(done.account, "ada@example.com");
       assertEquals(done.accountId, "file:kimi-ada@example.com.json");
+      const listed = await call(server, "/manage/logins");
+      assertEquals(listed.body.logins.map((l: { id: string }) => l.id), [login.id]);
       const accounts = await call(server, "/manage/accounts");
       const kimi = accounts.body.accounts.find((a: { provider: string }) => a.provider === "kimi");
       assertEquals([kimi.label, kimi.state], ["ada@example.com", "ready"]);

@@ -50,6 +50,8 @@ Deno.test("accounts: listed with their state; disable stops the pool using one, 
     assertEquals([ada.requests, ada.errors], [0, 0]);
     assertEquals(byId.get("config:claude-api-key[0]")!.kind, "claude-api-key");
     assertEquals(listed.body.problems, []);
+    const one = await call(`/manage/accounts/${ADA}`);
+    assertEquals(one.body.account, ada);
 
     // Every account serves at first.
     for (let i = 0; i < 6; i++) assertEquals(await ask(server), 200);

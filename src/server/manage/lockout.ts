@@ -41,20 +41,16 @@ export interface Lockout {
 
 export function createLockout(log: Logger, rules = LOCKOUT_RULES): Lockout {
   const entries = new Map<string, Entry>();
+  /** The address's entry in force: none once its lockout is over or its failures are old. */
   const current = (key: string, now: number): Entry | undefined => {
     const entry = entries.get(key);
     if (!entry) return undefined;
-    const locked = entry.lockedUntil !== undefined && entry.lockedUntil > now;
-    if (!locked && now - entry.last > rules.windowMs) {
-      entries.delete(key);
-      return undefined;
-    }
-    if (!locked && entry.lockedUntil !== undefined) {
-      // The lockout is over: the address starts again from nothing.
-      entries.delete(key);
-      return undefined;
-    }
-    return entry;
+    const over = entry.lockedUntil !== undefined
+      ? entry.lockedUntil <= now
+      : now - entry.last > rules.windowMs;
+    if (!over) return entry;
+    entries.delete(key);
+    return undefined;
   };
   return {
     lockedUntil(key) {
