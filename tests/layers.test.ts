@@ -26,7 +26,7 @@ export const LAYERS: string[][] = [
   ["ir"],
   ["http", "sse", "models"],
   ["errors"],
-  ["log", "fs", "version.ts"],
+  ["log", "fs", "net", "version.ts"],
 ];
 
 function layerOf(folder: string): number {

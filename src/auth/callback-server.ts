@@ -11,6 +11,14 @@ export interface CallbackOptions {
   path: string;
   expectedState: string;
   timeoutMs: number;
+  /**
+   * Whether to serve the callback on 127.0.0.1: `required` (the CLI's browser login: a busy port
+   * ends the login), `optional` (a login the server runs: a busy port leaves pasting the address),
+   * `never` (the address or code is only ever pasted).
+   */
+  listen?: "required" | "optional" | "never";
+  /** What to say when nothing arrives in time; the CLI's advice by default. */
+  timedOutMessage?: string;
   /** Runs the code exchange; its error becomes the failure page. */
   onCode(parameters: URLSearchParams): Promise<string>;
 }
@@ -20,6 +28,8 @@ export interface CallbackListener {
   done: Promise<string>;
   /** Hands in parameters from elsewhere (a pasted callback URL). */
   deliver(parameters: URLSearchParams): Promise<string>;
+  /** Whether the callback is served on 127.0.0.1 (or only pasting completes the login). */
+  listening: boolean;
   close(): Promise<void>;
 }
 
@@ -100,6 +110,9 @@ function serveCallback(
 }
 
 function timedOut(options: CallbackOptions): LoginError {
+  if (options.timedOutMessage) {
+    return new LoginError(options.provider, "timeout", options.timedOutMessage);
+  }
   return new LoginError(
     options.provider,
     "timeout",
@@ -133,7 +146,15 @@ export function listenForCallback(options: CallbackOptions): CallbackListener {
     }
   };
 
-  const server = serveCallback(options, handle);
+  let server: Deno.HttpServer | undefined;
+  const listen = options.listen ?? "required";
+  if (listen !== "never") {
+    try {
+      server = serveCallback(options, handle);
+    } catch (error) {
+      if (listen === "required") throw error;
+    }
+  }
   const timer = setTimeout(() => {
     if (finished) return;
     finished = true;
@@ -143,9 +164,10 @@ export function listenForCallback(options: CallbackOptions): CallbackListener {
   return {
     done,
     deliver: handle,
+    listening: server !== undefined,
     async close() {
       clearTimeout(timer);
-      await server.shutdown();
+      await server?.shutdown();
     },
   };
 }

@@ -16,25 +16,40 @@ import { saveLogin } from "./save-login.ts";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits `seconds`, ticking the progress line with the time left until `deadline`. */
-async function pause(progress: Progress, seconds: number, deadline: number): Promise<void> {
+async function pause(
+  progress: Progress | undefined,
+  seconds: number,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const waitUntil = Date.now() + seconds * 1000;
   while (Date.now() < waitUntil) {
-    progress.tick(Math.max(0, (deadline - Date.now()) / 1000));
+    signal?.throwIfAborted();
+    progress?.tick(Math.max(0, (deadline - Date.now()) / 1000));
     await sleep(Math.min(250, waitUntil - Date.now()));
   }
+  signal?.throwIfAborted();
+}
+
+export interface ApprovalWait {
+  /** A progress line for a person at a terminal; none for a login run by the server. */
+  progress?: Progress;
+  /** Ends the wait (a cancelled login, a server stopping): the wait rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** Polls until the person approves; `poll` throws when they refuse or the code expires. */
-async function waitForApproval(
+export async function waitForApproval(
   device: DeviceAuthorization,
   timeoutMs: number,
+  wait: ApprovalWait = {},
 ): Promise<ExchangeResult> {
   const deadline = Date.now() + Math.min(device.expiresIn * 1000, timeoutMs);
   let interval = device.interval;
-  const progress = createProgress("Waiting for approval");
+  const progress = wait.progress;
   try {
     while (true) {
-      await pause(progress, interval, deadline);
+      await pause(progress, interval, deadline, wait.signal);
       const answer = await device.poll();
       if (typeof answer === "object") return answer;
       // RFC 8628: add 5 seconds to the interval on every slow_down.
@@ -42,7 +57,7 @@ async function waitForApproval(
       if (Date.now() >= deadline) throw device.timedOut();
     }
   } finally {
-    progress.done();
+    progress?.done();
   }
 }
 
@@ -61,6 +76,8 @@ export async function deviceLogin(options: LoginOptions): Promise<LoginResult> {
   if (!options.noBrowser && await openBrowser(device.openUri)) {
     options.say("(Opened your browser.)");
   }
-  const approved = await waitForApproval(device, options.timeoutMs);
+  const approved = await waitForApproval(device, options.timeoutMs, {
+    progress: createProgress("Waiting for approval"),
+  });
   return await saveLogin(options, approved.tokens, approved.idTokenClaims);
 }

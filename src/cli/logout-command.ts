@@ -3,7 +3,7 @@
  * `subgate logout <provider|account>`: removes account files. A linked
  * account's vendor file is left alone.
  */
-import { join } from "node:path";
+import { removeAccountFile } from "../auth/account-admin.ts";
 import { printable } from "../log/printable.ts";
 import { loadAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
@@ -30,7 +30,7 @@ export async function logoutCommand(command: ParsedCommand): Promise<number> {
     return 1;
   }
   for (const account of chosen) {
-    await Deno.remove(join(config.authDir, account.file));
+    await removeAccountFile(config.authDir, account.file);
     console.log(
       `Logged out of ${account.provider} as ${printable(account.label)} ` +
         `(removed ${printable(account.file)}).`,

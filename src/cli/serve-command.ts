@@ -9,6 +9,7 @@ import { watchConfig } from "../config/watch-config.ts";
 import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
 import { createLogger, formatLine, type Logger, stderrSink } from "../log/logger.ts";
 import { createApp } from "../server/app.ts";
+import { createManagement } from "../server/manage/index.ts";
 import { createPool } from "../pool/pool.ts";
 import { publishState } from "../pool/publish-state.ts";
 import { exposureProblem, isLoopbackHost } from "../server/loopback.ts";
@@ -28,6 +29,7 @@ import { VERSION } from "../version.ts";
 import { createLedger, type Ledger } from "../usage/ledger.ts";
 import { openSqliteStore, USAGE_DB_FILE } from "../usage/sqlite-store.ts";
 import { join } from "node:path";
+import { manageSources } from "./manage-sources.ts";
 import { loadStartupConfig, type StartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 
@@ -143,6 +145,12 @@ function announce(
   for (const [file, reason] of store.problems()) {
     log.debug("account file not loaded", { file, reason });
   }
+  const managementKey = startup.config.managementKey;
+  if (managementKey !== undefined && managementKey.length < 16) {
+    log.warn("the management key is short: use 16 characters or more (a long random string)", {
+      length: managementKey.length,
+    });
+  }
   if (startup.warnings.length) {
     log.debug("config warnings", { count: startup.warnings.length });
     for (const warning of startup.warnings) log.debug(formatProblem(warning).trim());
@@ -203,6 +211,21 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     log,
   });
   const ledger = startLedger(() => config, log);
+  // With no file yet, watch where one would be found, so creating it applies it.
+  const configPath = startup.file ?? startup.location.path;
+  const manage = createManagement({
+    config: () => config,
+    accounts: accounts.list,
+    pool,
+    log,
+    problems: () => store.problems(),
+    configFile: {
+      path: configPath,
+      overrides: command.overrides,
+      refusal: (next) => exposureProblem(config.host, next.apiKeys.length + keys.storedCount()),
+    },
+    sources: manageSources({ ledger, pool, quota: quotaPoller, keys }),
+  });
   const app = createApp({
     config: () => config,
     accounts: accounts.list,
@@ -211,11 +234,12 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     catalog: accounts.catalog,
     keys,
     // Each upstream answer's quota headers go to the book (a lookup or two; nothing else); each
-    // ended request to the ledger and the key limits.
+    // ended request to the ledger, the key limits and the management API (its ring and metrics).
     hooks: combineHooks(keys.hooks, { answered: quota.answered }, {
       ended: (record) => ledger.record(record),
-    }),
+    }, manage.hooks),
     quota: quotaPoller,
+    manage,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
@@ -238,8 +262,6 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     quotaPoller.reschedule();
   };
   store.watch(changed);
-  // With no file yet, watch where one would be found, so creating it applies it.
-  const configPath = startup.file ?? startup.location.path;
   const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
     const edited = editedConfig(config, next, keys, log);
     if (!edited) return;
@@ -259,6 +281,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     quotaPoller.stop();
     accounts.catalog.stop();
     configWatcher?.close();
+    manage.close();
     server.shutdown();
   };
   for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);

@@ -62,6 +62,13 @@ export interface Config {
   port: number;
   authDir: string;
   apiKeys: ClientKeyEntry[];
+  /**
+   * The management API's key (`management-key`, or `SUBGATE_MANAGEMENT_KEY`, which wins); without
+   * one, `/manage/` and `/metrics` answer loopback connections only.
+   */
+  managementKey?: string;
+  /** Peers whose `X-Forwarded-For` is believed (addresses and CIDR ranges, as written). */
+  trustedProxies: string[];
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;

@@ -15,6 +15,7 @@ export function defaultConfig(): Config {
     port: DEFAULT_PORT,
     authDir: DEFAULT_AUTH_DIR,
     apiKeys: [],
+    trustedProxies: [],
     logLevel: "info",
     bodyLimit: 32 * 1024 * 1024,
     upstreamBodyLimit: 64 * 1024 * 1024,

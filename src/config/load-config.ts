@@ -138,6 +138,9 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
     port: overrides.port ?? (raw.port as number | undefined) ?? base.port,
     authDir: expandPath(authDirText ?? base.authDir, authDirBase),
     apiKeys: clientKeys(raw.apiKeys) ?? base.apiKeys,
+    managementKey: Deno.env.get("SUBGATE_MANAGEMENT_KEY") ||
+      (raw.managementKey as string | undefined) || undefined,
+    trustedProxies: (raw.trustedProxies as string[] | undefined) ?? base.trustedProxies,
     logLevel: (raw.logLevel as LogLevel | undefined) ?? base.logLevel,
     bodyLimit: (raw.bodyLimit as number | undefined) ?? base.bodyLimit,
     upstreamBodyLimit: (raw.upstreamBodyLimit as number | undefined) ?? base.upstreamBodyLimit,

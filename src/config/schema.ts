@@ -26,6 +26,8 @@ export type Spec =
   | { kind: "url" }
   /** A browser origin, `scheme://host[:port]`, or `*`. */
   | { kind: "origin" }
+  /** An IP address or CIDR range (`10.0.0.0/8`, `::1`). */
+  | { kind: "ipRange" }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "size" }
   /** Seconds; `min`, when set, is the shortest accepted. */
@@ -292,6 +294,8 @@ export const CONFIG_SPEC: Spec = {
       of: { kind: "nameOr", field: "key", of: clientKeyObject },
       check: uniqueClientKeys,
     },
+    "management-key": { kind: "string", allowEmpty: true },
+    "trusted-proxies": { kind: "list", of: { kind: "ipRange" } },
     "log-level": { kind: "enum", values: ["debug", "info", "warn", "error"] },
     "body-limit": { kind: "size" },
     "upstream-body-limit": { kind: "size" },

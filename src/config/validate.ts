@@ -14,6 +14,7 @@ import {
   parseDocument,
 } from "yaml";
 import type { Spec } from "./schema.ts";
+import { parseIpRange } from "../net/ip-address.ts";
 
 export interface ConfigProblem {
   /** Dotted key path, e.g. `claude-api-key[0].base-url`. */
@@ -157,7 +158,7 @@ function lineOf(node: Node | null | undefined, ctx: Context, fallback: number): 
 export function isSecretPath(path: string): boolean {
   // A client key's name, model patterns, limits and expiry are not secret; the key and its hash are.
   if (/^api-keys\[\d+\]\.(name|models|limits|expires)\b/.test(path)) return false;
-  return /api-key/.test(path);
+  return /api-key|management-key/.test(path);
 }
 
 function typeName(node: Node | null, path: string): string {
@@ -222,6 +223,13 @@ function checkNode(
       }
       const parsed = parseOrigin(scalar.trim());
       return "origin" in parsed ? parsed.origin : fail(parsed.problem);
+    }
+    case "ipRange": {
+      if (typeof scalar !== "string") {
+        return fail(`must be an IP address or CIDR range, found ${typeName(node, path)}`);
+      }
+      const range = parseIpRange(scalar);
+      return "problem" in range ? fail(range.problem) : scalar.trim();
     }
     case "enum":
       if (typeof scalar !== "string" || !spec.values.includes(scalar)) {

@@ -13,7 +13,8 @@ export type LoginStep =
   | "device"
   | "identify"
   | "save"
-  | "refresh";
+  | "refresh"
+  | "cancelled";
 
 export class LoginError extends Error {
   constructor(readonly provider: string, readonly step: LoginStep, message: string) {

@@ -37,6 +37,8 @@ export interface GenerateInput {
   stream?: boolean;
   /** The name of the client key the request came with, when keys are named. */
   clientKey?: string;
+  /** Settles once the answer has been sent (from the server), for the request's record. */
+  completed?: Promise<void>;
 }
 
 export interface PipelineContext {

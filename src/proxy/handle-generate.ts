@@ -14,7 +14,7 @@ import { canRefresh, freshAccount } from "../auth/refresh/fresh-account.ts";
 import { classifyFailure, type FailureAction, type Rest } from "../pool/classify-failure.ts";
 import { everyoneResting } from "../pool/pool.ts";
 import { affinityKey } from "../pool/session-affinity.ts";
-import { withModel } from "../errors/api-error.ts";
+import { refusalOf, withModel } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import {
   type Attempt,
@@ -48,8 +48,35 @@ export async function handleGenerate(
     recorder?.thrown(error, input.request.signal.aborted);
     // The error handler answers and logs (a refusal, or a client that went away): it learns
     // the request's model from here.
-    throw withModel(error, () => input.model ?? modelName(input.body));
+    const noted = withModel(error, () => input.model ?? modelName(input.body));
+    if (!recorder?.isRouted && context.hooks?.refused) {
+      reportRefusal(input, noted, started, context);
+    }
+    throw noted;
   }
+}
+
+/** A refusal once the model was known (no account tried), for whoever watches requests. */
+function reportRefusal(
+  input: GenerateInput,
+  error: unknown,
+  started: number,
+  context: PipelineContext,
+): void {
+  const refusal = refusalOf(error);
+  const model = refusal?.fields.model;
+  if (!refusal || typeof model !== "string") return;
+  context.hooks!.refused!({
+    at: Date.now() - Math.round(performance.now() - started),
+    clientKey: input.clientKey,
+    action: input.action,
+    requestedModel: model,
+    clientDialect: input.dialect,
+    status: refusal.error.status,
+    stream: input.stream ?? false,
+    latencyMs: Math.round(performance.now() - started),
+    error: refusal.error.message,
+  });
 }
 
 /** The model a body names, for a log line. */
@@ -204,6 +231,11 @@ async function attemptAccount(
     return { ok: true, account, response: attempt.response, attempt };
   }
   loop.last = attempt;
+  context.hooks?.upstreamFailed?.(account, {
+    status: attempt.error.status,
+    kind: attempt.error.kind,
+    answered: attempt.answer !== undefined,
+  });
   const action = verdict ?? { action: "stop" };
   const more = action.action === "next" && hasNext &&
     !(action.countsAsRetry && loop.retriesLeft <= 0);
@@ -235,6 +267,12 @@ async function run(
   // An answer already on its way to the client that breaks off still counts against the account.
   const onFault = (reason: string) => {
     context.pool.rest(account, model, { kind: "transient", reason: "stream broke off" });
+    context.hooks?.upstreamFailed?.(account, {
+      status: 502,
+      kind: "api_error",
+      answered: true,
+      broke: true,
+    });
     context.log.warn("upstream stream broke off", {
       dialect: input.dialect,
       model,

@@ -66,6 +66,11 @@ export class Recorder {
     };
   }
 
+  /** Whether routing is done (the request is recorded however it ends). */
+  get isRouted(): boolean {
+    return this.#routed;
+  }
+
   /** Routing is done: from here on the request is recorded. */
   routed(model: string, stream: boolean): void {
     this.#record.requestedModel = model;

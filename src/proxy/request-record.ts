@@ -8,6 +8,7 @@
  */
 import type { DialectId } from "../dialects/codec.ts";
 import type { Usage } from "../ir/response.ts";
+import type { ApiError } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 
 export interface RequestRecord {
@@ -52,6 +53,27 @@ export interface PipelineHooks {
    * Its presence makes the pipeline read usage (a passthrough answer's, after it left).
    */
   ended?(record: RequestRecord): void;
+  /**
+   * An attempt on an account failed (the request moved on, or ended with this failure): the
+   * upstream's error, or subgate's words for a call that got no answer (`answered` false: a
+   * refused connection, a timeout) or a stream that broke off.
+   */
+  /**
+   * A request subgate refused once its model was known, before any account was tried (an unknown
+   * model, a key's allowlist or limit): not a routed request, so the ledger does not count it,
+   * but a person watching the recent requests wants to see it.
+   */
+  refused?(record: RequestRecord): void;
+  upstreamFailed?(account: Account, failure: UpstreamFailure): void;
+}
+
+export interface UpstreamFailure {
+  status: number;
+  kind: ApiError["kind"];
+  /** Whether the upstream answered at all (false: no connection, a timeout, a broken stream). */
+  answered: boolean;
+  /** The answer was already streaming to the client when it broke off. */
+  broke?: boolean;
 }
 
 /** Several listeners as one: each is called in turn, and one that throws does not stop the rest. */
@@ -71,5 +93,8 @@ export function combineHooks(...all: (PipelineHooks | undefined)[]): PipelineHoo
     answered: (account, status, headers) =>
       each("answered", (hook) => hook.answered!(account, status, headers)),
     ended: (record) => each("ended", (hook) => hook.ended!(record)),
+    upstreamFailed: (account, failure) =>
+      each("upstreamFailed", (hook) => hook.upstreamFailed!(account, failure)),
+    refused: (record) => each("refused", (hook) => hook.refused!(record)),
   };
 }

@@ -24,8 +24,10 @@ import { createPool, type Pool } from "../pool/pool.ts";
 import type { ModelCatalog } from "../pool/model-catalog.ts";
 import type { ClientKeys } from "../keys/client-keys.ts";
 import type { QuotaPoller } from "../pool/quota-poller.ts";
+import type { PipelineContext } from "../proxy/attempt.ts";
 import type { PipelineHooks } from "../proxy/request-record.ts";
 import { isLoopbackHost } from "./loopback.ts";
+import { isManagementPath, type Management } from "./manage/index.ts";
 
 export interface AppContext {
   config(): Config;
@@ -40,6 +42,8 @@ export interface AppContext {
   hooks?: PipelineHooks;
   /** Asks a login's usage endpoint on demand (for the management API). */
   quota?: Pick<QuotaPoller, "refresh">;
+  /** The management API and `/metrics`; absent, those paths are unknown. */
+  manage?: Management;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */
@@ -51,20 +55,21 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.use(preflightAndCors(() => context.config().cors.allowOrigins));
   app.use(strictUrl);
-  app.use(clientKeys(context.keys, () => !isLoopbackHost(context.config().host)));
+  const keys = clientKeys(context.keys, () => !isLoopbackHost(context.config().host));
+  // The management API has its own key and access rule.
+  app.use((c, next) => isManagementPath(c.req.path) ? next() : keys(c, next));
   app.route("/", health);
   app.route("/", modelRoutes(() => context.accounts(), context.catalog));
-  app.route(
-    "/",
-    generateRoutes({
-      accounts: () => context.accounts(),
-      config: () => context.config(),
-      pool: context.pool ?? createPool(),
-      log: context.log,
-      hooks: context.hooks,
-      admit: context.keys.admit,
-    }),
-  );
+  const pipeline: PipelineContext = {
+    accounts: () => context.accounts(),
+    config: () => context.config(),
+    pool: context.pool ?? createPool(),
+    log: context.log,
+    hooks: context.hooks,
+    admit: context.keys.admit,
+  };
+  app.route("/", generateRoutes(pipeline));
+  if (context.manage) app.route("/", context.manage.routes(pipeline));
 
   /** A request subgate itself refuses: one log line (info, warn from 500 on), then its answer. */
   const refuse = (c: Context<ServerEnv>, error: ApiError, fields: LogFields = {}) => {

@@ -34,7 +34,8 @@ export interface ServerOptions {
   timeouts: () => ClientTimeouts;
 }
 
-type Fetch = (request: Request) => Response | Promise<Response>;
+/** The app: a request, and the connection it came on (the peer's address, when it is sent). */
+type Fetch = (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 
 interface Connection extends WatchedConnection {
   /** Resolves when it has closed. */
@@ -123,7 +124,7 @@ function serveListener(
       connection.served = true;
       // Settles once the answer, streamed or not, has been sent or the client has gone.
       info.completed.then(answered, answered);
-      const response = await fetch(request);
+      const response = await fetch(request, info);
       // After a 408 the connection is closed (RFC 9110, 15.5.9).
       if (response.status === 408) {
         connection.closeWhenQuiet = true;

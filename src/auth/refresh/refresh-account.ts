@@ -58,6 +58,28 @@ export interface RefreshRequest {
 
 const inFlight = new Map<string, Promise<RefreshOutcome>>();
 
+/** Told every refresh's outcome (metrics); called once per refresh, not per waiting caller. */
+export type RefreshListener = (outcome: RefreshOutcome, file: string) => void;
+
+const listeners = new Set<RefreshListener>();
+
+/** Adds a listener of refresh outcomes; the returned function removes it. */
+export function observeRefreshes(listener: RefreshListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function told(outcome: RefreshOutcome, file: string): RefreshOutcome {
+  for (const listener of listeners) {
+    try {
+      listener(outcome, file);
+    } catch {
+      // A listener's fault is not the refresh's.
+    }
+  }
+  return outcome;
+}
+
 /** RFC 6749's code for a refresh token that is spent or revoked; providers may add their own. */
 const DEAD_TOKEN_CODE = "invalid_grant";
 
@@ -239,6 +261,7 @@ export function refreshAccount(request: RefreshRequest): Promise<RefreshOutcome>
       status: "failed",
       reason: (error as Error).message + (error instanceof LockError ? ": no refresh sent" : ""),
     }))
+    .then((outcome) => told(outcome, request.file))
     .finally(() => inFlight.delete(key));
   inFlight.set(key, promise);
   return promise;

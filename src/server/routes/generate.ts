@@ -33,6 +33,7 @@ export function generateRoutes(context: PipelineContext) {
       body: await readBody(c.req.raw, bodyLimits(context)),
       action: count ? "count-tokens" as const : "generate" as const,
       clientKey: c.get("clientKey"),
+      completed: c.env?.completed,
     };
     return count ? await handleCountTokens(input, context) : await handleGenerate(input, context);
   };
@@ -56,6 +57,7 @@ export function generateRoutes(context: PipelineContext) {
       model: target.slice(0, colon).replace(/^models\//, ""),
       stream: method.stream,
       clientKey: c.get("clientKey"),
+      completed: c.env?.completed,
     };
     return method.action === "count-tokens"
       ? await handleCountTokens(input, context)

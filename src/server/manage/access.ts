@@ -1,0 +1,135 @@
+/**
+ * @module
+ * Who may use `/manage/` and `/metrics`. With a management key configured
+ * (`management-key`, or `SUBGATE_MANAGEMENT_KEY`), every request must carry
+ * it as `Authorization: Bearer <key>`, compared in constant time, from
+ * anywhere (loopback too); wrong keys are slowed and then locked out per
+ * address (`lockout.ts`). Without one, only connections from this machine are
+ * answered: the socket's peer decides, never a header (`caller.ts`).
+ *
+ * A browser can be made to send requests to this machine's loopback address
+ * by any web page it visits, so two browser-borne requests are refused in
+ * both modes: one a page of another origin sends (its `Origin` is not this
+ * server's own, nor one of `cors.allow-origins`: cross-site request forgery),
+ * and, without a management key, one addressed to a host name that is not
+ * this machine's (`Host` other than localhost, a loopback address or the
+ * configured host: a DNS-rebinding page). Refusals come in OpenAI's error
+ * shape.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import type { Config } from "../../config/config-types.ts";
+import { apiError } from "../../errors/api-error.ts";
+import { peerAddress, type ServerEnv } from "../server-env.ts";
+import { callerOf } from "./caller.ts";
+import type { Lockout } from "./lockout.ts";
+
+const digest = (text: string): Uint8Array => createHash("sha256").update(text).digest();
+
+/** The Bearer credential a request carries, if any. */
+function bearerOf(request: Request): string | undefined {
+  const header = request.headers.get("authorization");
+  const match = header && /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match ? match[1].trim() : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function clock(time: number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const LOCAL_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/** The host name a request was addressed to, without its port. */
+function hostNameOf(url: string): string {
+  return new URL(url).hostname.toLowerCase();
+}
+
+/** Why a browser-borne request is refused, or undefined when it is not one to refuse. */
+function browserProblem(
+  request: Request,
+  config: Config,
+  keyed: boolean,
+  viaProxy: boolean,
+): string | undefined {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== new URL(request.url).origin) {
+    const allowed = config.cors.allowOrigins;
+    if (!allowed.includes("*") && !allowed.includes(origin)) {
+      return `A page of another origin (${origin.slice(0, 100)}) may not use the management ` +
+        `API; list it in 'cors.allow-origins' if it should.`;
+    }
+  }
+  if (keyed || viaProxy) return undefined;
+  const host = hostNameOf(request.url);
+  if (
+    LOCAL_NAMES.has(host) || /^127(\.\d{1,3}){3}$/.test(host) || host === config.host.toLowerCase()
+  ) {
+    return undefined;
+  }
+  return `The management API has no management key, so it answers requests addressed to this ` +
+    `machine only (localhost, 127.0.0.1), not to '${host.slice(0, 100)}'. Set 'management-key' ` +
+    `to use it under another name.`;
+}
+
+export function manageAccess(
+  config: () => Config,
+  lockout: Lockout,
+): MiddlewareHandler<ServerEnv> {
+  let keyFor: string | undefined;
+  let keyDigest: Uint8Array = new Uint8Array();
+  return async (c, next) => {
+    c.set("errorFormat", "openai");
+    const current = config();
+    const caller = callerOf(peerAddress(c.env), c.req.raw.headers, current.trustedProxies);
+    const key = current.managementKey;
+    const browser = browserProblem(c.req.raw, current, key !== undefined, caller.viaProxy);
+    if (browser) throw apiError("permission", browser);
+    if (!key) {
+      if (!caller.local) {
+        throw apiError(
+          "permission",
+          caller.relayed
+            ? `The management API has no management key, so it answers only this machine; this ` +
+              `request came through a proxy (it carries ${caller.relayed}). Set 'management-key' ` +
+              `(or SUBGATE_MANAGEMENT_KEY), or list the proxy in 'trusted-proxies'.`
+            : `The management API has no management key, so it answers only connections from ` +
+              `this machine (this one comes from ${caller.address}). Set 'management-key' (or ` +
+              `SUBGATE_MANAGEMENT_KEY) to use it from elsewhere.`,
+        );
+      }
+      c.set("manager", { who: "loopback", address: caller.address });
+      return await next();
+    }
+    const lockedUntil = lockout.lockedUntil(caller.lockoutKey);
+    if (lockedUntil !== undefined) {
+      throw apiError(
+        "rate_limit",
+        `Too many wrong management keys from ${caller.address}: refused until ${
+          clock(lockedUntil)
+        }.`,
+        { retryAfterSeconds: Math.ceil((lockedUntil - Date.now()) / 1000) },
+      );
+    }
+    const presented = bearerOf(c.req.raw);
+    if (presented === undefined) {
+      throw apiError(
+        "authentication",
+        "The management API needs the management key, sent as 'Authorization: Bearer <key>'.",
+      );
+    }
+    if (key !== keyFor) {
+      keyFor = key;
+      keyDigest = digest(key);
+    }
+    if (!timingSafeEqual(digest(presented), keyDigest)) {
+      const { delayMs } = lockout.failed(caller.lockoutKey, caller.address);
+      if (delayMs) await sleep(delayMs);
+      throw apiError("authentication", "Wrong management key.");
+    }
+    lockout.succeeded(caller.lockoutKey);
+    c.set("manager", { who: "management key", address: caller.address });
+    return await next();
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * @module
+ * The management API (`/manage/…`) and `/metrics`, on the server's own port,
+ * behind one access check (`access.ts`). Built once per server: it listens to
+ * the pipeline (`hooks`, for the recent requests and the metrics) and to the
+ * refresh engine, and mounts its routes once the app has made the pipeline.
+ */
+import { Hono } from "hono";
+import { observeRefreshes } from "../../auth/refresh/refresh-account.ts";
+import { apiError } from "../../errors/api-error.ts";
+import { combineHooks, type PipelineHooks } from "../../proxy/request-record.ts";
+import type { PipelineContext } from "../../proxy/attempt.ts";
+import type { ServerEnv } from "../server-env.ts";
+import { manageAccess } from "./access.ts";
+import { accountRoutes } from "./accounts.ts";
+import { configRoutes } from "./config-routes.ts";
+import type { ManageContext, RouteContext } from "./context.ts";
+import { createLockout } from "./lockout.ts";
+import { loginRoutes } from "./logins.ts";
+import { createMetrics } from "./metrics.ts";
+import { createRequestLog, REQUEST_LOG_SIZE } from "./request-log.ts";
+import { createRequestTails } from "./request-stream.ts";
+import { sourcedRoutes } from "./sourced-routes.ts";
+
+export type { ManageContext } from "./context.ts";
+export type { ManageSources } from "./sources.ts";
+
+export interface Management {
+  /** What the pipeline tells the management API (recent requests, metrics). */
+  hooks: PipelineHooks;
+  /** The routes, over the pipeline real requests take. */
+  routes(pipeline: PipelineContext): Hono<ServerEnv>;
+  /** Ends live tails and pending logins (the server is stopping). */
+  close(): void;
+}
+
+/** Whether a path is the management API's: it has its own access check, not client keys. */
+export function isManagementPath(path: string): boolean {
+  return path === "/metrics" || path === "/manage" || path.startsWith("/manage/");
+}
+
+export function createManagement(context: ManageContext): Management {
+  const requests = createRequestLog();
+  const tails = createRequestTails(requests);
+  const metrics = createMetrics({
+    accounts: context.accounts,
+    pool: context.pool,
+    quota: context.sources.quota,
+  });
+  const stopObserving = observeRefreshes(metrics.refreshed);
+  const access = manageAccess(context.config, createLockout(context.log));
+  let logins: ReturnType<typeof loginRoutes> | undefined;
+
+  return {
+    hooks: combineHooks({
+      ended: (record) => requests.add(record),
+      refused: (record) => requests.add(record),
+    }, metrics.hooks),
+    routes(pipeline) {
+      const routeContext: RouteContext = { ...context, pipeline };
+      logins = loginRoutes(routeContext);
+      const app = new Hono<ServerEnv>();
+      // "/manage/*" covers "/manage" itself too (a second entry would check twice).
+      app.use("/manage/*", access);
+      app.use("/metrics", access);
+      app.get("/metrics", async (c) => {
+        const { text, contentType } = await metrics.scrape();
+        return c.body(text, 200, { "content-type": contentType });
+      });
+      app.get("/manage/requests", (c) => {
+        const asked = c.req.query("limit");
+        const limit = asked === undefined ? 100 : Number(asked);
+        if (!Number.isInteger(limit) || limit < 1 || limit > REQUEST_LOG_SIZE) {
+          throw apiError(
+            "invalid_request",
+            `limit: a whole number from 1 to ${REQUEST_LOG_SIZE}.`,
+          );
+        }
+        return c.json({ requests: requests.recent(limit) });
+      });
+      app.get("/manage/requests/stream", (c) => tails.open(c.req.header("last-event-id") ?? null));
+      app.route("/", accountRoutes(routeContext));
+      app.route("/", logins.routes);
+      app.route("/", sourcedRoutes(routeContext));
+      app.route("/", configRoutes(routeContext));
+      app.get("/manage", (c) =>
+        c.json({
+          sources: {
+            usage: context.sources.usage !== undefined,
+            quota: context.sources.quota !== undefined,
+            keys: context.sources.keys !== undefined,
+          },
+          manager: c.get("manager"),
+        }));
+      return app;
+    },
+    close() {
+      stopObserving();
+      tails.close();
+      logins?.close();
+    },
+  };
+}
