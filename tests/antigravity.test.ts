@@ -106,7 +106,7 @@ Deno.test("antigravity login: PKCE in the browser, the pasted callback address, 
   }));
 
 /** An Antigravity login serving from the replaying upstream at `url`. */
-async function antigravityHome(home: string, url: string) {
+async function antigravityHome(home: string, url: string, extra = "") {
   const dir = `${home}/.subgate`;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   await writeAccount(
@@ -122,7 +122,7 @@ async function antigravityHome(home: string, url: string) {
   );
   await Deno.writeTextFile(
     `${dir}/config.yaml`,
-    `providers:\n  antigravity:\n    base-url: ${url}/v1internal\n`,
+    `providers:\n  antigravity:\n    base-url: ${url}/v1internal\n${extra}`,
   );
 }
 
@@ -411,3 +411,38 @@ Deno.test("Antigravity's 429 names when the model is back; a bare one does not",
     undefined,
   );
 });
+
+Deno.test("a configured user-agent replaces the default on generation and the model list", () =>
+  withTempHome(async (home) => {
+    const upstream = startReplayUpstream();
+    const listed: string[] = [];
+    upstream.route(":fetchAvailableModels", (request) => {
+      listed.push(request.headers.get("user-agent") ?? "");
+      return Response.json(shape("fetch-available-models"));
+    });
+    await antigravityHome(
+      home,
+      upstream.url,
+      "    headers:\n      User-Agent: antigravity/9.9.9 linux/amd64\n",
+    );
+    const server = await startSubgate([], { home });
+    try {
+      await eventually(() => Promise.resolve(listed.length > 0), 15_000, "the model list");
+      assertEquals(listed[0], "antigravity/9.9.9 linux/amd64");
+      upstream.answer("gemini", {
+        body: JSON.stringify({ response: readJsonFixture("gemini", "google-text.json") }),
+      });
+      const openai = new OpenAI({ apiKey: "any", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      await openai.chat.completions.create({
+        model: "gemini-3-flash",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assertEquals(
+        upstream.requests.at(-1)!.headers.get("user-agent"),
+        "antigravity/9.9.9 linux/amd64",
+      );
+    } finally {
+      await server.stop();
+      await upstream.close();
+    }
+  }));

@@ -37,13 +37,16 @@ async function call(
   path: string,
   body?: Json,
 ): Promise<Json> {
+  const headers = new Headers({
+    authorization: `Bearer ${token}`,
+    "content-type": "application/json",
+    "user-agent": client.userAgent,
+  });
+  // The config's `providers.<id>.headers` go on every call of the login, these too.
+  for (const [name, value] of Object.entries(context.endpoints.headers)) headers.set(name, value);
   const response = await context.fetch(`${context.endpoints.baseUrl}${path}`, {
     method: body ? "POST" : "GET",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      "user-agent": client.userAgent,
-    },
+    headers,
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
