@@ -234,6 +234,10 @@ Deno.test("device login ends cleanly when the code expires or access is denied",
     });
     assertEquals(expired.code, 1);
     assertMatch(expired.stderr, /failed \(device\): the code expired before it was approved/);
+    // Qwen's login says plainly that its free tier is gone, and what still works.
+    const said = expired.stdout + expired.stderr;
+    assertMatch(said, /Qwen's free OAuth tier ended on 15 April 2026/);
+    assertMatch(said, /API key: Alibaba Cloud Model Studio .* as an openai-compatibility entry/);
 
     const denied = await spawnSubgate(["login", "copilot", "--no-browser", "--timeout", "60"], {
       home,
@@ -275,6 +279,9 @@ Deno.test("gemini login finds or onboards the Code Assist project and stores it"
     assertEquals(page.status, 200, await page.text());
     assertEquals((await login.status).code, 0, login.output());
     assertMatch(login.output(), /Setting up Code Assist \(standard-tier\)/);
+    // It serves paid Code Assist accounts; personal plans are pointed to Antigravity.
+    assertMatch(login.output(), /serves paid Gemini Code Assist accounts/);
+    assertMatch(login.output(), /personal Google plan, use `subgate login antigravity`/);
     const record = await readJson(`${authDir}/gemini-ada@example.com.json`);
     assertEquals(record.project_id, "proj-onboarded");
     assertEquals(api.seen.filter((s) => s.includes("onboard")).length >= 1, true);

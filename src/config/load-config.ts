@@ -6,7 +6,12 @@
 import { dirname } from "node:path";
 import type { LogLevel } from "../log/logger.ts";
 import type { ProviderOverride } from "../providers/provider-override.ts";
-import { API_KEY_KIND_IDS, isProviderId, type ProviderOverrides } from "../providers/registry.ts";
+import {
+  API_KEY_KIND_IDS,
+  isProviderId,
+  KEY_KINDS,
+  type ProviderOverrides,
+} from "../providers/registry.ts";
 import type {
   ApiKeyEntry,
   ClientKeyEntry,
@@ -108,9 +113,30 @@ function clientKeys(raw: unknown): ClientKeyEntry[] | undefined {
   }));
 }
 
-/** Every key kind's `api-key` section, each a list (empty when the file has none). */
+/** The value of a key kind's environment variable, when it is set (and readable). */
+function envKeyOf(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  try {
+    return Deno.env.get(name)?.trim() || undefined;
+  } catch {
+    // Not in the permission set's env allow list: as if unset.
+    return undefined;
+  }
+}
+
+/**
+ * Every key kind's `api-key` section, each a list (empty when the file has none), plus the
+ * entry a kind's environment variable gives (`GITLAB_TOKEN`), after the file's.
+ */
 function apiKeySections(raw: Raw): Config["apiKeyEntries"] {
-  return Object.fromEntries(API_KEY_KIND_IDS.map((id) => [id, apiKeyEntries(raw[camelCase(id)])]));
+  return Object.fromEntries(API_KEY_KIND_IDS.map((id) => {
+    const entries = apiKeyEntries(raw[camelCase(id)]);
+    const fromEnv = envKeyOf(KEY_KINDS[id].envKey);
+    if (fromEnv && !entries.some((entry) => entry.apiKey === fromEnv && !entry.baseUrl)) {
+      entries.push({ apiKey: fromEnv, models: [], excludedModels: [], headers: {} });
+    }
+    return [id, entries];
+  }));
 }
 
 function providerOverrides(raw: unknown): ProviderOverrides {

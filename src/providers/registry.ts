@@ -8,13 +8,16 @@ import type { ProviderOverride } from "./provider-override.ts";
 import { claude } from "./claude/provider.ts";
 import { codex } from "./codex/provider.ts";
 import { gemini } from "./gemini/provider.ts";
+import { antigravity } from "./antigravity/provider.ts";
 import { copilot } from "./copilot/provider.ts";
 import { kimi } from "./kimi/provider.ts";
 import { qwen } from "./qwen/provider.ts";
+import { xai } from "./xai/provider.ts";
 import { claudeApiKey } from "./claude-api-key/provider.ts";
 import { geminiApiKey } from "./gemini-api-key/provider.ts";
 import { codexApiKey } from "./codex-api-key/provider.ts";
 import { openaiCompatibility } from "./openai-compatibility/provider.ts";
+import { gitlabToken } from "./gitlab-token/provider.ts";
 
 /** A table whose keys are its entries' ids, checked by the type system. */
 function byId<Table extends { [Id in keyof Table]: { id: Id } }>(table: Table): Table {
@@ -22,7 +25,7 @@ function byId<Table extends { [Id in keyof Table]: { id: Id } }>(table: Table): 
 }
 
 /** Subscription logins, in the order commands and messages list them. */
-export const PROVIDERS = byId({ claude, codex, gemini, copilot, kimi, qwen });
+export const PROVIDERS = byId({ claude, codex, gemini, antigravity, copilot, kimi, qwen, xai });
 
 /** API-key kinds: config sections of keys, in the order the config lists them. */
 export const KEY_KINDS = byId({
@@ -30,6 +33,7 @@ export const KEY_KINDS = byId({
   "gemini-api-key": geminiApiKey,
   "codex-api-key": codexApiKey,
   "openai-compatibility": openaiCompatibility,
+  "gitlab-token": gitlabToken,
 });
 
 /** A provider that logs in and keeps an account file (`claude`, `codex`, …). */

@@ -39,9 +39,9 @@ export function pinnedModel(model: string): { provider: string; model: string } 
   const slash = model.indexOf("/");
   if (slash <= 0) return undefined;
   const provider = model.slice(0, slash);
-  return provider in PROVIDERS || provider === "openai-compatibility"
-    ? { provider, model: model.slice(slash + 1) }
-    : undefined;
+  // A login provider, or what a key kind serves (`openai-compatibility`, `gitlab`).
+  const known = provider in PROVIDERS || KEY_KIND_LIST.some((kind) => kind.provider === provider);
+  return known ? { provider, model: model.slice(slash + 1) } : undefined;
 }
 
 /** The provider whose own API serves names like this one (`claude-*` → claude). */

@@ -53,9 +53,11 @@ function hostOf(url: string | undefined): string | undefined {
   return url ? new URL(url).host : undefined;
 }
 
-/** The seed list and `owned_by` of the provider a key kind serves (none for a key-only one). */
+/** The seed list and `owned_by` of the provider a key kind serves (its own for a key-only one). */
 function servedCatalogue(kind: AnyKeyKind): { models: readonly string[]; ownedBy: string } {
-  return isProviderId(kind.provider) ? PROVIDERS[kind.provider] : { models: [], ownedBy: kind.id };
+  return isProviderId(kind.provider)
+    ? PROVIDERS[kind.provider]
+    : { models: kind.models ?? [], ownedBy: kind.ownedBy ?? kind.id };
 }
 
 /** A key kind's `api-key` entries, one account each. */

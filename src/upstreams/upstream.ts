@@ -101,11 +101,21 @@ export function joinUrl(base: string, path: string): string {
 /** Largest model list read: the biggest real ones are a few hundred kilobytes. */
 const MODEL_LIST_LIMIT = 16 * 1024 * 1024;
 
-/** GETs a model list as JSON; an HTTP error is thrown as a sentence without secrets. */
-export async function getModelList(url: string, headers: HeadersInit): Promise<unknown> {
+/**
+ * GETs a model list as JSON (POSTs `body` as JSON, for an API that lists models by a method call:
+ * Code Assist's `fetchAvailableModels`); an HTTP error is thrown as a sentence without secrets.
+ */
+export async function getModelList(
+  url: string,
+  headers: HeadersInit,
+  body?: unknown,
+): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+    const init: RequestInit = body === undefined
+      ? { headers }
+      : { method: "POST", headers, body: JSON.stringify(body) };
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   } catch (error) {
     // "fetch failed" says nothing; the host and the cause say what to look at.
     throw new Error(describeFetchError(error, url));

@@ -22,10 +22,21 @@ export const CLIENTS = {
   copilot: "Iv1.b507a08c87ecfe98",
   kimi: "17e5f671-d194-4dfb-9706-5516cb48c098",
   qwen: "f0304373b74a44d2b584a3fb70ca9e56",
+  antigravity: "1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com",
+  antigravitySecret: "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",
+  xai: "b1a00492-073a-47ea-816f-4c329264a828",
 };
 
+/** The loopback ports of the browser logins' callbacks in one login world. */
+export interface LoginPorts {
+  claude: number;
+  codex: number;
+  gemini: number;
+  antigravity: number;
+}
+
 /** Every provider's client, registered with the redirect URIs subgate uses. */
-function clients(ports: { claude: number; codex: number; gemini: number }) {
+function clients(ports: LoginPorts) {
   return [
     {
       client_id: CLIENTS.claude,
@@ -56,6 +67,12 @@ function clients(ports: { claude: number; codex: number; gemini: number }) {
     { client_id: CLIENTS.copilot, redirect_uris: ["http://127.0.0.1/unused"] },
     { client_id: CLIENTS.kimi, redirect_uris: ["http://127.0.0.1/unused"] },
     { client_id: CLIENTS.qwen, redirect_uris: ["http://127.0.0.1/unused"] },
+    {
+      client_id: CLIENTS.antigravity,
+      client_secret: CLIENTS.antigravitySecret,
+      redirect_uris: [`http://localhost:${ports.antigravity}/oauth-callback`],
+    },
+    { client_id: CLIENTS.xai, redirect_uris: ["http://127.0.0.1/unused"] },
   ];
 }
 
@@ -77,13 +94,18 @@ export function freePort(): number {
 
 export function withLoginWorld(
   fn: (
-    world: LoginWorld & { ports: { claude: number; codex: number; gemini: number } },
+    world: LoginWorld & { ports: LoginPorts },
   ) => Promise<void>,
   options: { oauth?: Partial<OAuthServerOptions>; api?: ProviderApiOptions; extraConfig?: string } =
     {},
 ) {
   return withTempHome(async (home) => {
-    const ports = { claude: freePort(), codex: freePort(), gemini: freePort() };
+    const ports = {
+      claude: freePort(),
+      codex: freePort(),
+      gemini: freePort(),
+      antigravity: freePort(),
+    };
     const oauth = await startOAuthServer({
       clients: clients(ports),
       deviceInterval: 1,
@@ -121,6 +143,12 @@ export function withLoginWorld(
         "  kimi:",
         endpoints,
         "  qwen:",
+        endpoints,
+        "  antigravity:",
+        endpoints,
+        `    base-url: ${api.url}/v1internal`,
+        `    api-url: ${api.url}/userinfo`,
+        "  xai:",
         endpoints,
         options.extraConfig ?? "",
       ].join("\n"),

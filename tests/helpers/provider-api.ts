@@ -13,6 +13,8 @@ export interface ProviderApi {
   seen: string[];
   /** The JSON bodies of POSTs, by path. */
   bodies: Map<string, unknown>;
+  /** The headers of the last request, by path. */
+  headers: Map<string, Headers>;
   close(): Promise<void>;
 }
 
@@ -28,12 +30,14 @@ export interface ProviderApiOptions {
 export function startProviderApi(options: ProviderApiOptions = {}): ProviderApi {
   const seen: string[] = [];
   const bodies = new Map<string, unknown>();
+  const headers = new Map<string, Headers>();
   let onboardPolls = 0;
   const json = (data: unknown, status = 200) => Response.json(data, { status });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
     const path = url.pathname;
     seen.push(`${req.method} ${path}`);
+    headers.set(path, req.headers);
     const auth = req.headers.get("authorization") ?? "";
     if (req.method === "POST") bodies.set(path, await req.json().catch(() => undefined));
     const bearer = /^Bearer \S+$/.test(auth);
@@ -90,6 +94,7 @@ export function startProviderApi(options: ProviderApiOptions = {}): ProviderApi 
     url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
     seen,
     bodies,
+    headers,
     close: () => server.shutdown(),
   };
 }

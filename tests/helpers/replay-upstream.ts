@@ -36,6 +36,11 @@ export interface ReplayUpstream {
   /** What `GET …/models` answers (404 until set; a function answers per query), and the requests it saw. */
   modelList(body: unknown): void;
   modelRequests: { search: string; headers: Headers }[];
+  /**
+   * Answers requests whose path ends with `suffix` with `handler` (an API's own model-list or
+   * quota call, as Code Assist's `:fetchAvailableModels`), before any other rule.
+   */
+  route(suffix: string, handler: (request: Request) => Response | Promise<Response>): void;
   close(): Promise<void>;
 }
 
@@ -205,8 +210,12 @@ export function startReplayUpstream(): ReplayUpstream {
   const queues = new Map<UpstreamDialect, ReplayAnswer[]>();
   const modelRequests: { search: string; headers: Headers }[] = [];
   let models: unknown;
+  const routes = new Map<string, (request: Request) => Response | Promise<Response>>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
+    for (const [suffix, handler] of routes) {
+      if (url.pathname.endsWith(suffix)) return await handler(req);
+    }
     if (req.method === "GET" && url.pathname.endsWith("/models") && models !== undefined) {
       modelRequests.push({ search: url.search, headers: req.headers });
       return Response.json(typeof models === "function" ? models(url.searchParams) : models);
@@ -262,6 +271,9 @@ export function startReplayUpstream(): ReplayUpstream {
       models = body;
     },
     modelRequests,
+    route(suffix, handler) {
+      routes.set(suffix, handler);
+    },
     close: () => server.shutdown(),
   };
 }

@@ -5,8 +5,9 @@
  */
 import type { ProviderDescriptor } from "../provider.ts";
 import { readGoogleStyle, writeGoogleStyle } from "../vendor-file.ts";
+import { codeAssistUpstream } from "../../upstreams/code-assist.ts";
+import { VERSION } from "../../version.ts";
 import { identifyGeminiAccount } from "./identify.ts";
-import { codeAssistUpstream } from "./upstream.ts";
 import { geminiQuota } from "./quota.ts";
 
 const BASE_URL = "https://cloudcode-pa.googleapis.com/v1internal";
@@ -38,12 +39,13 @@ export const gemini: ProviderDescriptor<"gemini"> = {
     defaultFlow: "browser",
     refreshLeadSeconds: 5 * 60,
     refreshable: true,
-    termsNote: "Google's Gemini CLI FAQ says its OAuth login may not be used from third-party " +
-      "software, and accounts have been suspended over it; since June 2026 Code Assist no longer " +
-      "accepts free-tier and Google One consumer accounts through this login (paid Code Assist " +
-      "Standard and Enterprise still work). Where you can, use a Gemini API key (gemini-api-key) " +
-      "instead. subgate forwards each request as your client made it and does not pose as " +
-      "Gemini CLI.",
+    termsNote: "This login serves paid Gemini Code Assist accounts (Standard and Enterprise): " +
+      "since June 2026 Code Assist no longer accepts free-tier and Google One consumer accounts " +
+      "through Gemini CLI's login. With a personal Google plan, use `subgate login antigravity` " +
+      "instead (the same backend, with the same risk below). Google's Gemini CLI FAQ says this " +
+      "OAuth login may not be used from third-party software, and accounts have been suspended " +
+      "over it; where you can, use a Gemini API key (gemini-api-key). subgate forwards each " +
+      "request as your client made it and does not pose as Gemini CLI.",
     identify: identifyGeminiAccount,
   },
   vendorFile: {
@@ -55,5 +57,6 @@ export const gemini: ProviderDescriptor<"gemini"> = {
     write: writeGoogleStyle,
   },
   quota: geminiQuota,
-  upstream: (account, override) => codeAssistUpstream(account, override?.baseUrl ?? BASE_URL),
+  upstream: (account, override) =>
+    codeAssistUpstream(account, override?.baseUrl ?? BASE_URL, `subgate/${VERSION}`),
 };

@@ -38,9 +38,12 @@ export const qwen: ProviderDescriptor<"qwen"> = {
     defaultFlow: "device",
     refreshLeadSeconds: 20 * 60,
     refreshable: true,
-    termsNote: "Qwen's free OAuth tier ended on 15 April 2026 and its tokens are now refused " +
-      "(HTTP 401). The login remains for accounts Qwen still serves this way; check Qwen's " +
-      "current terms before using it from other tools. subgate does not pose as Qwen Code.",
+    termsNote: "Qwen's free OAuth tier ended on 15 April 2026 (QwenLM/qwen-code #3203): Qwen " +
+      "Code no longer offers this login, and free-tier tokens are refused with HTTP 401 " +
+      '"invalid access token or token expired". This login still completes and refreshes, ' +
+      "for any account Qwen still serves through it. What still works for Qwen models is an " +
+      "API key: Alibaba Cloud Model Studio (its Coding Plan included), OpenRouter or Fireworks, " +
+      "as an openai-compatibility entry in config.yaml. subgate does not pose as Qwen Code.",
     identify: identifyQwenAccount,
   },
   vendorFile: {
