@@ -2,8 +2,9 @@
  * @module
  * The running server's view of its accounts, published for `subgate
  * accounts` (another process): a small JSON file in the auth dir, written
- * atomically at most once a second after a change, removed at shutdown. It
- * holds counts and times, never a token.
+ * atomically at most once a second after a change, removed at shutdown (when
+ * it is still this server's). It holds where the server listens (for
+ * `subgate run` and `env`), counts and times, never a token.
  */
 import { join } from "node:path";
 import { readRegularFile } from "../fs/read-regular-file.ts";
@@ -14,12 +15,18 @@ export const STATE_FILE = ".subgate-state.json";
 
 export interface PublishedState {
   pid: number;
+  /** Where the server listens (`http://127.0.0.1:8317`). */
+  url?: string;
   startedAt: string;
   updatedAt: string;
   accounts: Record<string, AccountState>;
 }
 
-export function publishState(pool: Pool, authDir: string): { close(): Promise<void> } {
+export function publishState(
+  pool: Pool,
+  authDir: string,
+  url?: string,
+): { close(): Promise<void> } {
   const path = join(authDir, STATE_FILE);
   const startedAt = new Date().toISOString();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -27,6 +34,7 @@ export function publishState(pool: Pool, authDir: string): { close(): Promise<vo
     timer = undefined;
     const state: PublishedState = {
       pid: Deno.pid,
+      url,
       startedAt,
       updatedAt: new Date().toISOString(),
       accounts: pool.snapshot(),
@@ -40,6 +48,9 @@ export function publishState(pool: Pool, authDir: string): { close(): Promise<vo
   return {
     async close() {
       if (timer !== undefined) clearTimeout(timer);
+      // Another server on this auth dir may have published since: its file stays.
+      const current = await readPublishedState(authDir);
+      if (current && current.pid !== Deno.pid) return;
       await Deno.remove(path).catch(() => {});
     },
   };

@@ -34,14 +34,17 @@ export interface Resolved {
   upstreamModel: string;
 }
 
+/** Whether `name` may stand before a slash to pin a provider (`claude/…`). */
+export function pinProvider(name: string): boolean {
+  return name in PROVIDERS || name === "openai-compatibility";
+}
+
 /** `provider/model` split, when the part before the slash names a provider. */
 export function pinnedModel(model: string): { provider: string; model: string } | undefined {
   const slash = model.indexOf("/");
   if (slash <= 0) return undefined;
   const provider = model.slice(0, slash);
-  return provider in PROVIDERS || provider === "openai-compatibility"
-    ? { provider, model: model.slice(slash + 1) }
-    : undefined;
+  return pinProvider(provider) ? { provider, model: model.slice(slash + 1) } : undefined;
 }
 
 /** The provider whose own API serves names like this one (`claude-*` → claude). */
