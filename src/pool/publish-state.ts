@@ -30,8 +30,11 @@ export function publishState(
   const path = join(authDir, STATE_FILE);
   const startedAt = new Date().toISOString();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let writing: Promise<void> = Promise.resolve();
   const write = () => {
     timer = undefined;
+    if (closed) return writing;
     const state: PublishedState = {
       pid: Deno.pid,
       url,
@@ -39,15 +42,19 @@ export function publishState(
       updatedAt: new Date().toISOString(),
       accounts: pool.snapshot(),
     };
-    return writeFileAtomic(path, JSON.stringify(state, null, 2)).catch(() => {});
+    writing = writeFileAtomic(path, JSON.stringify(state, null, 2)).catch(() => {});
+    return writing;
   };
   pool.onChange(() => {
-    timer ??= setTimeout(write, 1000);
+    if (!closed) timer ??= setTimeout(write, 1000);
   });
   write();
   return {
     async close() {
+      closed = true;
       if (timer !== undefined) clearTimeout(timer);
+      // A write under way would put the file back after its removal.
+      await writing;
       // Another server on this auth dir may have published since: its file stays.
       const current = await readPublishedState(authDir);
       if (current && current.pid !== Deno.pid) return;
