@@ -55,13 +55,15 @@ function config(upstream: AgentUpstream, extra = ""): string {
   return lines.join("\n") + "\n" + extra;
 }
 
+const CLIS = ["claude", "codex", "gemini", "opencode"] as const satisfies readonly AgentCli[];
+
 /**
- * A folder with `claude`, `codex` and `gemini` as a user's PATH has them: the native binaries
+ * A folder with the CLIs as a user's PATH has them: the native binaries
  * linked, Gemini CLI's script behind a one-line launcher (Node when there is one, else Deno).
  */
 async function binDir(dir: string): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
-  for (const cli of ["claude", "codex", "gemini"] as AgentCli[]) {
+  for (const cli of CLIS) {
     const launch = agentCli(cli);
     if ("missing" in launch) throw new Error(launch.missing);
     if (launch.args.length === 0) {
@@ -140,6 +142,8 @@ async function baseEnv(world: World, extra: Record<string, string> = {}) {
     CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
     GEMINI_CLI_TRUST_WORKSPACE: "true",
     GEMINI_CLI_NO_RELAUNCH: "true",
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
     ...extra,
   };
 }
@@ -210,10 +214,10 @@ async function subgate(world: World, args: string[], extra: Record<string, strin
 }
 
 /** `sh -c script` with `subgate` defined as a function. */
-async function shell(world: World, script: string) {
+async function shell(world: World, script: string, extra: Record<string, string> = {}) {
   const words = subgateWords().map((word) => `'${word}'`).join(" ");
   const full = `subgate() { ${words} "$@"; }\n${script}`;
-  return await spawn("sh", ["-c", full], await baseEnv(world), `${world.home}/work`);
+  return await spawn("sh", ["-c", full], await baseEnv(world, extra), `${world.home}/work`);
 }
 
 function describe(run: Run): string {
@@ -228,6 +232,7 @@ const TOOL_ARGS: Record<AgentCli, (tag: string) => string[]> = {
   claude: (tag) => ["-p", tooltest(tag), "--allowedTools", "Bash"],
   codex: (tag) => ["exec", "--skip-git-repo-check", tooltest(tag)],
   gemini: (tag) => ["-p", tooltest(tag), "--approval-mode", "yolo"],
+  opencode: (tag) => ["run", tooltest(tag)],
 };
 
 function requestsOf(upstream: AgentUpstream, tag: string): SeenRequest[] {
@@ -267,14 +272,18 @@ Deno.test("subgate run and env use the running subgate: each CLI completes a too
     let server: RunningSubgate | undefined;
     try {
       server = await startSubgate([], { home: world.home });
-      const clis = ["claude", "codex", "gemini"] as const;
+      const clis = CLIS;
       const [runs, envRuns, pinned, refused] = await Promise.all([
         Promise.all(
           clis.map((cli) => subgate(world, ["run", cli, ...TOOL_ARGS[cli](`run-${cli}`)])),
         ),
         Promise.all(clis.map((cli) => {
           const args = TOOL_ARGS[cli](`env-${cli}`).map((arg) => `'${arg}'`).join(" ");
-          return shell(world, `eval "$(subgate env ${cli})" && ${cli} ${args}`);
+          // Two OpenCodes setting up one fresh data folder at once collide: this one has its own.
+          const data: Record<string, string> = cli === "opencode"
+            ? { XDG_DATA_HOME: `${world.home}/env-data` }
+            : {};
+          return shell(world, `eval "$(subgate env ${cli})" && ${cli} ${args}`, data);
         })),
         Promise.all([
           subgate(world, [
