@@ -65,9 +65,13 @@ async function openSessionLog(authDir: string, client: ClientName) {
   };
 }
 
-/** Whether the server at `url` takes `key` (it reads `keys.json` within a second). */
-async function waitForKey(url: string, key: string): Promise<boolean> {
+/**
+ * Whether the server at `url` takes `key`. A running server reads `keys.json` within a second:
+ * the first look waits that long, so its log rarely shows the key refused while it was new.
+ */
+async function waitForKey(url: string, key: string, started: boolean): Promise<boolean> {
   const deadline = Date.now() + KEY_PICKUP_MS;
+  if (!started) await new Promise((resolve) => setTimeout(resolve, 1100));
   while (true) {
     try {
       const response = await fetch(`${url}/v1/models`, {
@@ -86,6 +90,8 @@ async function waitForKey(url: string, key: string): Promise<boolean> {
 
 interface Server {
   url: string;
+  /** Started for the session (it read the session's key at its start). */
+  started: boolean;
   /** Stops a server started for the session (nothing for one found running). */
   stop(): Promise<void>;
 }
@@ -99,7 +105,7 @@ async function serverFor(
   const found = await findServer(startup.config, command.session.url);
   if (found.found) {
     say(`${CLIENT_TITLES[client].title} uses the subgate at ${found.url}`);
-    return { url: found.url, stop: () => Promise.resolve() };
+    return { url: found.url, started: false, stop: () => Promise.resolve() };
   }
   if (found.problem) return found.problem;
   const log = await openSessionLog(startup.config.authDir, client);
@@ -117,6 +123,7 @@ async function serverFor(
   say(`started subgate for this session on ${server.url} (log: ${log.path})`);
   return {
     url: server.url,
+    started: true,
     stop: async () => {
       server.stop();
       await server.finished;
@@ -197,7 +204,7 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
   }
   try {
     let clientKey = key.key;
-    if (key.name && !await waitForKey(server.url, key.key)) {
+    if (key.name && !await waitForKey(server.url, key.key, server.started)) {
       const inClear = configKeyInClear(startup.config);
       if (!inClear) {
         say(
