@@ -32,7 +32,13 @@ const CLIENT_KEY = "sg-agent-clis-client";
 /** A CLI still running after this is killed, and its case fails. */
 const DEADLINE_MS = 25_000;
 
-const FAMILY_OF: Record<AgentCli, Family> = { claude: "claude", codex: "gpt", gemini: "gemini" };
+const FAMILY_OF: Record<AgentCli, Family> = {
+  claude: "claude",
+  codex: "gpt",
+  gemini: "gemini",
+  // OpenCode's default is a Claude model (on its Anthropic provider); it runs in run-clients.
+  opencode: "claude",
+};
 
 /** Each upstream's key, and the one (older) model its model list names. */
 const UPSTREAM: Record<AgentDialect, { key: string; listed: string }> = {
@@ -129,6 +135,7 @@ const CLI_ARGS: Record<AgentCli, (prompt: string, tool: boolean) => string[]> = 
   claude: (prompt, tool) => ["-p", prompt, ...(tool ? ["--allowedTools", "Bash"] : [])],
   codex: (prompt) => ["exec", "--skip-git-repo-check", prompt],
   gemini: (prompt, tool) => ["-p", prompt, ...(tool ? ["--approval-mode", "yolo"] : [])],
+  opencode: (prompt) => ["run", prompt],
 };
 
 function promptOf(agentCase: AgentCase): string {

@@ -10,6 +10,9 @@ import type { ConfigOverrides } from "../config/config-types.ts";
 import type { ProviderId } from "../providers/registry.ts";
 import { parseDuration } from "../config/validate.ts";
 import { USAGE_GROUPS, type UsageGroup } from "../usage/usage-store.ts";
+import { CLIENT_NAMES, type ClientName, isClientName } from "./agent-clients.ts";
+import { checkedUrl } from "./find-server.ts";
+import { pinProvider } from "../proxy/resolve-model.ts";
 
 export type CommandName =
   | "serve"
@@ -19,6 +22,8 @@ export type CommandName =
   | "refresh"
   | "import"
   | "usage"
+  | "run"
+  | "env"
   | "help"
   | "version";
 
@@ -40,6 +45,18 @@ export interface ParsedCommand {
   link: boolean;
   /** `usage`: how far back (seconds) and what to sum by. */
   usage: UsageFlags;
+  /** `run` and `env`: the agent CLI and (for `run`) its own arguments, passed as they are. */
+  client?: { name: ClientName; args: string[] };
+  /** `run` and `env`: the subgate to use and the session's pins. */
+  session: SessionFlags;
+}
+
+export interface SessionFlags {
+  /** `--url`: a running subgate, checked to be an absolute http(s) URL. */
+  url?: string;
+  model?: string;
+  provider?: string;
+  account?: string;
 }
 
 export interface UsageFlags {
@@ -64,6 +81,10 @@ const OPTIONS = {
   link: { type: "boolean" },
   since: { type: "string" },
   by: { type: "string" },
+  url: { type: "string" },
+  model: { type: "string" },
+  provider: { type: "string" },
+  account: { type: "string" },
   "claude-login": { type: "boolean" },
   "codex-login": { type: "boolean" },
   "codex-device-login": { type: "boolean" },
@@ -87,6 +108,15 @@ const LOGIN_OPTIONS: readonly OptionName[] = [
   "timeout",
 ];
 
+const SESSION_OPTIONS: readonly OptionName[] = [
+  "config",
+  "auth-dir",
+  "url",
+  "model",
+  "provider",
+  "account",
+];
+
 /** Which options each command takes. */
 const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   serve: ["config", "host", "port", "auth-dir"],
@@ -96,6 +126,8 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   refresh: ["config", "auth-dir"],
   import: ["config", "auth-dir", "link"],
   usage: ["config", "auth-dir", "since", "by"],
+  run: SESSION_OPTIONS,
+  env: SESSION_OPTIONS,
   help: [],
   version: [],
 };
@@ -147,11 +179,77 @@ function wholeNumber(text: string, min: number, max: number): number | undefined
   return /^\d+$/.test(text) && value >= min && value <= max ? value : undefined;
 }
 
+/** Commands whose first argument is an agent CLI, followed by that CLI's own arguments. */
+const CLIENT_COMMANDS = new Set(["run", "env"]);
+
+/** Whether `arg` is an option whose value is the next argument. */
+function takesValue(arg: string): boolean {
+  const name = arg.replace(/^--?/, "");
+  return !name.includes("=") && OPTIONS[name as OptionName]?.type === "string";
+}
+
+/**
+ * `subgate [options] run [options] <client> [its arguments…]`: everything after the client's
+ * name is the client's, passed on untouched (`claude --model opus` is Claude Code's flag;
+ * subgate's own go before the name).
+ */
+function splitClient(args: string[]): { own: string[]; client?: string; rest: string[] } {
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg.startsWith("-")) {
+      if (takesValue(arg)) i++;
+      continue;
+    }
+    if (command === undefined) {
+      command = arg;
+      if (!CLIENT_COMMANDS.has(arg)) break;
+      continue;
+    }
+    return { own: args.slice(0, i), client: arg, rest: args.slice(i + 1) };
+  }
+  return { own: args, rest: [] };
+}
+
+/** Why a pin cannot travel in a header (Gemini CLI splits its header list at commas). */
+function pinProblem(flag: string, value: string): string | undefined {
+  if (value.trim() === "") return `--${flag} needs a value`;
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f,]/.test(value) || /[^\x20-\x7e]/.test(value)) {
+    return `--${flag} must be printable ASCII without commas, not '${value}'`;
+  }
+  return undefined;
+}
+
+/** The session flags of `run` and `env`, or why one is wrong. */
+function sessionFlags(
+  values: Partial<Record<OptionName, string | boolean>>,
+): SessionFlags | string {
+  const session: SessionFlags = {};
+  if (typeof values.url === "string") {
+    const checked = checkedUrl(values.url.trim());
+    if ("problem" in checked) return `--url: ${checked.problem}`;
+    session.url = checked.url;
+  }
+  for (const flag of ["model", "provider", "account"] as const) {
+    const value = values[flag];
+    if (typeof value !== "string") continue;
+    const problem = pinProblem(flag, value);
+    if (problem) return problem;
+    session[flag] = value.trim();
+  }
+  if (session.provider !== undefined && !pinProvider(session.provider)) {
+    return `--provider must name a provider subgate serves, not '${session.provider}'`;
+  }
+  return session;
+}
+
 export function parseCli(args: string[]): ParseResult {
+  const split = splitClient(normalizeDashes(args));
   let parsed;
   try {
     parsed = parseArgs({
-      args: normalizeDashes(args),
+      args: split.own,
       options: OPTIONS,
       allowPositionals: true,
       strict: true,
@@ -166,6 +264,7 @@ export function parseCli(args: string[]): ParseResult {
     login: { noBrowser: false, device: false, timeoutSeconds: 300 },
     link: false,
     usage: DEFAULT_USAGE,
+    session: {},
   };
   if (values.help) return { ok: true, value: { command: "help", ...base } };
   if (values.version) return { ok: true, value: { command: "version", ...base } };
@@ -186,6 +285,24 @@ export function parseCli(args: string[]): ParseResult {
 
   const [name = "serve", ...rest] = positionals;
   if (!isCommand(name)) return { ok: false, message: `unknown command '${name}'` };
+  let client: ParsedCommand["client"];
+  if (CLIENT_COMMANDS.has(name)) {
+    if (split.client === undefined) {
+      return { ok: false, message: `'${name}' needs a client: ${CLIENT_NAMES.join(", ")}` };
+    }
+    if (!isClientName(split.client)) {
+      return {
+        ok: false,
+        message: `unknown client '${split.client}'; subgate ${name} knows ${
+          CLIENT_NAMES.join(", ")
+        }`,
+      };
+    }
+    if (name === "env" && split.rest.length) {
+      return { ok: false, message: `unexpected argument '${split.rest[0]}'` };
+    }
+    client = { name: split.client, args: split.rest };
+  }
   const target = TARGETS[name];
   if (target?.required && rest.length === 0) {
     return { ok: false, message: `'${name}' needs a ${target.name}` };
@@ -273,6 +390,8 @@ export function parseCli(args: string[]): ParseResult {
     }
     usage.by = values.by as UsageGroup;
   }
+  const session = sessionFlags(values);
+  if (typeof session === "string") return { ok: false, message: session };
   return {
     ok: true,
     value: {
@@ -283,6 +402,8 @@ export function parseCli(args: string[]): ParseResult {
       login,
       link: values.link ?? false,
       usage,
+      client,
+      session,
     },
   };
 }

@@ -12,6 +12,8 @@ import { parseCli } from "./parse-cli.ts";
 import { serveCommand } from "./serve-command.ts";
 import { USAGE } from "./usage.ts";
 import { usageCommand } from "./usage-command.ts";
+import { runCommand } from "./run-command.ts";
+import { envCommand } from "./env-command.ts";
 
 export async function runCli(args: string[]): Promise<number> {
   const parsed = parseCli(args);
@@ -42,5 +44,9 @@ export async function runCli(args: string[]): Promise<number> {
       return await importCommand(command);
     case "usage":
       return await usageCommand(command);
+    case "run":
+      return await runCommand(command);
+    case "env":
+      return await envCommand(command);
   }
 }

@@ -1,13 +1,14 @@
 /**
  * @module
  * `subgate serve`: load the config, watch the auth dir and the config file,
- * serve the app, and shut down gracefully on SIGINT/SIGTERM.
+ * serve the app, and shut down gracefully on SIGINT/SIGTERM. `startServing`
+ * is the server itself, which `subgate run` also starts for a session.
  */
-import type { Config } from "../config/config-types.ts";
+import type { Config, ConfigOverrides } from "../config/config-types.ts";
 import { formatProblem } from "../config/load-config.ts";
 import { watchConfig } from "../config/watch-config.ts";
 import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
-import { createLogger, formatLine, type Logger, stderrSink } from "../log/logger.ts";
+import { createLogger, formatLine, type Logger, type LogSink, stderrSink } from "../log/logger.ts";
 import { createApp } from "../server/app.ts";
 import { createManagement } from "../server/manage/index.ts";
 import { createPool } from "../pool/pool.ts";
@@ -133,8 +134,9 @@ function announce(
   store: AuthStore,
   accounts: number,
   log: Logger,
+  sink: LogSink,
 ) {
-  stderrSink(
+  sink(
     formatLine("info", `subgate ${VERSION} listening on ${url}`, {
       accounts,
       config: startup.file ?? "built-in defaults",
@@ -180,11 +182,32 @@ async function writeUnsavedTokens(log: Logger) {
   }
 }
 
-export async function serveCommand(command: ParsedCommand): Promise<number> {
-  const startup = await loadStartupConfig(command);
-  if (!startup) return 1;
+/** A server started by {@link startServing}. */
+export interface StartedServer {
+  url: string;
+  /** Stops accepting connections; in-flight requests finish. */
+  stop(): void;
+  /** Settles once stopped and everything is written (the ledger's last batch, tokens). */
+  finished: Promise<void>;
+}
+
+export interface ServingOptions {
+  startup: StartupConfig;
+  /** The command line's overrides, which a reloaded config keeps. */
+  overrides: ConfigOverrides;
+  /** Where the log goes (stderr by default; a file for a `subgate run` session). */
+  sink?: LogSink;
+}
+
+/**
+ * Serves the config until `stop()`: the auth dir and config watched, tokens refreshed, the
+ * ledger written. Returns why it could not start instead (printed by the caller).
+ */
+export async function startServing(options: ServingOptions): Promise<StartedServer | string> {
+  const { startup, overrides } = options;
+  const sink = options.sink ?? stderrSink;
   let config: Config = startup.config;
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, sink);
   reportUnsavedTokensTo(log);
   const keys = await createClientKeys({
     config: () => config,
@@ -194,8 +217,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const problem = await startupProblem(config, keys, log);
   if (problem) {
     await keys.close();
-    console.error(`subgate: ${problem}`);
-    return 1;
+    return problem;
   }
 
   const store = createAuthStore(config.authDir, log);
@@ -203,7 +225,6 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const accounts = liveAccounts(store, () => config, log);
   const quota = createQuotaBook();
   const pool = createPool(quota);
-  const published = publishState(pool, config.authDir);
   const quotaPoller = startQuotaPoller({
     accounts: accounts.list,
     providers: () => config.providers,
@@ -221,7 +242,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     problems: () => store.problems(),
     configFile: {
       path: configPath,
-      overrides: command.overrides,
+      overrides,
       refusal: (next) => exposureProblem(config.host, next.apiKeys.length + keys.storedCount()),
     },
     sources: manageSources({ ledger, pool, quota: quotaPoller, keys }),
@@ -244,11 +265,13 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
     quotaPoller.stop();
+    store.close();
+    accounts.catalog.stop();
     await keys.close();
     await ledger.close();
-    console.error(`subgate: ${server.message}`);
-    return 1;
+    return server.message;
   }
+  const published = publishState(pool, config.authDir, server.url);
 
   const scheduler = startRefreshScheduler({
     authDir: () => config.authDir,
@@ -262,7 +285,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     quotaPoller.reschedule();
   };
   store.watch(changed);
-  const configWatcher = watchConfig(configPath, command.overrides, log, ({ config: next }) => {
+  const configWatcher = watchConfig(configPath, overrides, log, ({ config: next }) => {
     const edited = editedConfig(config, next, keys, log);
     if (!edited) return;
     config = edited;
@@ -284,18 +307,32 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     manage.close();
     server.shutdown();
   };
-  for (const signal of shutdownSignals()) Deno.addSignalListener(signal, stop);
-  announce(server.url, startup, store, accounts.list().length, log);
+  announce(server.url, startup, store, accounts.list().length, log, sink);
 
+  const finished = (async () => {
+    await server.finished;
+    await keys.close();
+    // Every request has ended (streams included); the records still being read (a stream's
+    // usage) are handed over on the next turn. Then the last batch is written.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await ledger.close();
+    await writeUnsavedTokens(log);
+    await published.close();
+    log.info("stopped");
+  })();
+  return { url: server.url, stop, finished };
+}
+
+export async function serveCommand(command: ParsedCommand): Promise<number> {
+  const startup = await loadStartupConfig(command);
+  if (!startup) return 1;
+  const server = await startServing({ startup, overrides: command.overrides });
+  if (typeof server === "string") {
+    console.error(`subgate: ${server}`);
+    return 1;
+  }
+  for (const signal of shutdownSignals()) Deno.addSignalListener(signal, server.stop);
   await server.finished;
-  await keys.close();
-  // Every request has ended (streams included); the records still being read (a stream's usage)
-  // are handed over on the next turn. Then the last batch is written.
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  await ledger.close();
-  await writeUnsavedTokens(log);
-  await published.close();
-  for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, stop);
-  log.info("stopped");
+  for (const signal of shutdownSignals()) Deno.removeSignalListener(signal, server.stop);
   return 0;
 }

@@ -6,6 +6,7 @@
 import { PROVIDER_IDS } from "../providers/registry.ts";
 import { VENDOR_FILES } from "../store/import/vendor-files.ts";
 import { VERSION } from "../version.ts";
+import { CLIENT_NAMES } from "./agent-clients.ts";
 
 /** `a, b or c`. */
 function oneOf(names: readonly string[]): string {
@@ -15,6 +16,7 @@ function oneOf(names: readonly string[]): string {
 // Provider and tool names come from the registry, so a new provider shows up here by itself.
 const LOGINS = oneOf(PROVIDER_IDS);
 const TOOLS = VENDOR_FILES.map((vendor) => vendor.tool).join(", ");
+const CLIENTS = oneOf(CLIENT_NAMES);
 
 export const USAGE =
   `subgate ${VERSION}: your LLM subscriptions as local OpenAI, Anthropic and Gemini APIs
@@ -27,6 +29,8 @@ Usage:
   subgate import [tool] [--link]
   subgate accounts
   subgate usage [--since 7d] [--by account|model|key|provider]
+  subgate run [--url URL] [--model M] [--provider P] [--account A] <client> [its arguments]
+  subgate env [--url URL] [--model M] [--provider P] [--account A] <client>
   subgate --help | --version
 
 Commands:
@@ -40,6 +44,9 @@ Commands:
   accounts     list the accounts: provider, account, status, expiry, last refresh, file
   usage        requests, errors and tokens from the usage ledger, per account, model,
                client key or provider (works while the server runs)
+  run          run ${CLIENTS} on subgate, everything it needs set:
+               the running subgate, or one started for the session; exits with its code
+  env          print what \`run\` sets for a client, as shell lines to eval (sh, bash, zsh)
 
 Options:
   --config FILE        config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
@@ -52,6 +59,10 @@ Options:
   --timeout S          give up a login after S seconds (default 300)
   --since D            usage: how far back, a duration such as 30m, 24h or 7d (default 7d)
   --by G               usage: sum per account, model, key or provider (default account)
+  --url URL            run, env: the subgate to use (default: the running one)
+  --model M            run, env: serve every request of the session with model M
+  --provider P         run, env: serve the session from provider P's accounts only
+  --account A          run, env: serve the session from this account (label or file)
   -h, --help           show this help
   -v, --version        print the version
 

@@ -2,8 +2,9 @@
  * @module
  * The running server's view of its accounts, published for `subgate
  * accounts` (another process): a small JSON file in the auth dir, written
- * atomically at most once a second after a change, removed at shutdown. It
- * holds counts and times, never a token.
+ * atomically at most once a second after a change, removed at shutdown (when
+ * it is still this server's). It holds where the server listens (for
+ * `subgate run` and `env`), counts and times, never a token.
  */
 import { join } from "node:path";
 import { readRegularFile } from "../fs/read-regular-file.ts";
@@ -14,32 +15,49 @@ export const STATE_FILE = ".subgate-state.json";
 
 export interface PublishedState {
   pid: number;
+  /** Where the server listens (`http://127.0.0.1:8317`). */
+  url?: string;
   startedAt: string;
   updatedAt: string;
   accounts: Record<string, AccountState>;
 }
 
-export function publishState(pool: Pool, authDir: string): { close(): Promise<void> } {
+export function publishState(
+  pool: Pool,
+  authDir: string,
+  url?: string,
+): { close(): Promise<void> } {
   const path = join(authDir, STATE_FILE);
   const startedAt = new Date().toISOString();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let writing: Promise<void> = Promise.resolve();
   const write = () => {
     timer = undefined;
+    if (closed) return writing;
     const state: PublishedState = {
       pid: Deno.pid,
+      url,
       startedAt,
       updatedAt: new Date().toISOString(),
       accounts: pool.snapshot(),
     };
-    return writeFileAtomic(path, JSON.stringify(state, null, 2)).catch(() => {});
+    writing = writeFileAtomic(path, JSON.stringify(state, null, 2)).catch(() => {});
+    return writing;
   };
   pool.onChange(() => {
-    timer ??= setTimeout(write, 1000);
+    if (!closed) timer ??= setTimeout(write, 1000);
   });
   write();
   return {
     async close() {
+      closed = true;
       if (timer !== undefined) clearTimeout(timer);
+      // A write under way would put the file back after its removal.
+      await writing;
+      // Another server on this auth dir may have published since: its file stays.
+      const current = await readPublishedState(authDir);
+      if (current && current.pid !== Deno.pid) return;
       await Deno.remove(path).catch(() => {});
     },
   };

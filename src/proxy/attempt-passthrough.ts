@@ -31,7 +31,7 @@ export async function passthrough(
   resolved: Resolved,
   onFault: OnFault,
 ): Promise<Attempt> {
-  const { input, model, body } = prepared;
+  const { input, body } = prepared;
   const { upstream: via } = resolved;
   const counting = input.action === "count-tokens";
   const clientStreams = !counting && (input.stream ?? body.stream === true);
@@ -43,7 +43,7 @@ export async function passthrough(
     text = JSON.stringify(
       via.prepareBody({ ...body, ...named }, { model: resolved.upstreamModel }),
     );
-  } else if (input.model === undefined && resolved.upstreamModel !== model) {
+  } else if (input.model === undefined && resolved.upstreamModel !== body.model) {
     text = setTopLevelString(text, "model", resolved.upstreamModel) ??
       JSON.stringify({ ...body, model: resolved.upstreamModel });
   }

@@ -45,11 +45,17 @@ export function forwardedQuery(url: string): URLSearchParams {
   return query;
 }
 
-/** Passthrough: the request as the client made it, minus its auth and hop-by-hop headers. */
+/** Headers for subgate itself (a session's pins, `x-subgate-model` …): never the upstream's. */
+const OWN_PREFIX = "x-subgate-";
+
+/**
+ * Passthrough: the request as the client made it, minus its auth and hop-by-hop headers and
+ * those meant for subgate.
+ */
 export function passthroughHeaders(headers: Headers): Headers {
   const out = new Headers();
   headers.forEach((value, name) => {
-    if (!REQUEST_DROP.has(name)) out.set(name, value);
+    if (!REQUEST_DROP.has(name) && !name.startsWith(OWN_PREFIX)) out.set(name, value);
   });
   return out;
 }

@@ -30,6 +30,7 @@ import { passthrough } from "./attempt-passthrough.ts";
 import { translate } from "./attempt-translate.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
 import { type Recorder, startRecord } from "./record-request.ts";
+import { applyPins, pinsOf } from "./session-pins.ts";
 
 export { parseBody };
 export type { GenerateInput, PipelineContext };
@@ -107,12 +108,14 @@ async function tryAccounts(
   recorder: Recorder | undefined,
 ): Promise<Response> {
   const body = parseBody(input.body);
-  const model = modelOf(input, body);
+  // The session's pins (`subgate run --model …`) choose the model and accounts first.
+  const pinned = applyPins(context.accounts(), modelOf(input, body), pinsOf(input.request.headers));
+  const model = pinned.model;
   context.admit?.({ clientKey: input.clientKey, model, action: input.action });
   const client = CODECS[input.dialect];
   const decodeContext: DecodeContext = { model: input.model, stream: input.stream };
   const config = context.config();
-  const tiers = candidatesFor(context.accounts(), model, config.providers);
+  const tiers = candidatesFor(pinned.accounts, model, config.providers);
   // Decoding first also checks the request, so a malformed one fails in its own terms.
   const canonical = input.action === "count-tokens"
     ? client.count!.decodeRequest(body, { ...decodeContext, stream: false })

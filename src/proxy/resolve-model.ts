@@ -34,14 +34,18 @@ export interface Resolved {
   upstreamModel: string;
 }
 
+/** Whether `name` may stand before a slash to pin a provider (`claude/…`). */
+export function pinProvider(name: string): boolean {
+  // A login provider, or what a key kind serves (`openai-compatibility`, `gitlab`).
+  return name in PROVIDERS || KEY_KIND_LIST.some((kind) => kind.provider === name);
+}
+
 /** `provider/model` split, when the part before the slash names a provider. */
 export function pinnedModel(model: string): { provider: string; model: string } | undefined {
   const slash = model.indexOf("/");
   if (slash <= 0) return undefined;
   const provider = model.slice(0, slash);
-  // A login provider, or what a key kind serves (`openai-compatibility`, `gitlab`).
-  const known = provider in PROVIDERS || KEY_KIND_LIST.some((kind) => kind.provider === provider);
-  return known ? { provider, model: model.slice(slash + 1) } : undefined;
+  return pinProvider(provider) ? { provider, model: model.slice(slash + 1) } : undefined;
 }
 
 /** The provider whose own API serves names like this one (`claude-*` → claude). */

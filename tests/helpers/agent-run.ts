@@ -79,6 +79,14 @@ async function cliEnv(
       await Deno.writeTextFile(`${codexHome}/config.toml`, codexConfig(subgateUrl));
       return { CODEX_HOME: codexHome, SUBGATE_API_KEY: key };
     }
+    case "opencode":
+      return {
+        OPENCODE_CONFIG_CONTENT: JSON.stringify({
+          provider: { anthropic: { options: { baseURL: `${subgateUrl}/v1`, apiKey: key } } },
+        }),
+        OPENCODE_DISABLE_MODELS_FETCH: "1",
+        OPENCODE_DISABLE_AUTOUPDATE: "1",
+      };
     case "gemini": {
       await Deno.mkdir(`${home}/.gemini`, { recursive: true });
       await Deno.writeTextFile(`${home}/.gemini/settings.json`, JSON.stringify(GEMINI_SETTINGS));

@@ -1,6 +1,6 @@
 /**
  * @module
- * The real agent CLIs the tests drive (Claude Code, Codex CLI, Gemini CLI): their pinned
+ * The real agent CLIs the tests drive (Claude Code, Codex CLI, Gemini CLI, OpenCode): their pinned
  * versions (the one place to bump them), where `prepare.ts` installs them, and how a test
  * launches each one. Each package gets its own folder in a cache that outlives the checkout,
  * named after its version, so a version bump installs afresh and an unchanged one is reused.
@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { findOnPath } from "./run-command.ts";
 
-export type AgentCli = "claude" | "codex" | "gemini";
+export type AgentCli = "claude" | "codex" | "gemini" | "opencode";
 
 export interface AgentPackage {
   /** The npm package. */
@@ -23,6 +23,8 @@ export const AGENT_PACKAGES: Record<AgentCli, AgentPackage> = {
   claude: { name: "@anthropic-ai/claude-code", version: "2.1.332", scripts: true },
   codex: { name: "@openai/codex", version: "0.171.0", scripts: false },
   gemini: { name: "@google/gemini-cli", version: "0.61.0", scripts: false },
+  // Its postinstall script, like Claude Code's, puts the native binary in place.
+  opencode: { name: "opencode-ai", version: "1.18.33", scripts: true },
 };
 
 export const AGENT_CLIS = Object.keys(AGENT_PACKAGES) as AgentCli[];
@@ -111,6 +113,10 @@ export function launchFrom(cli: AgentCli, dir = installDir(cli)): Launch | undef
     case "codex": {
       const binary = codexBinary(dir);
       return binary ? { command: binary, args: [] } : undefined;
+    }
+    case "opencode": {
+      const binary = `${modules}/opencode-ai/bin/opencode.exe`;
+      return existsSync(binary) ? { command: binary, args: [] } : undefined;
     }
     case "gemini": {
       const script = `${modules}/@google/gemini-cli/bundle/gemini.js`;

@@ -60,6 +60,8 @@ const SHELL_TOOLS: Record<string, { arguments: Json } | { input: string }> = {
   },
   // Gemini CLI
   run_shell_command: { arguments: { command: SHELL_LINE, description: "Print the marker" } },
+  // OpenCode
+  bash: { arguments: { command: SHELL_LINE, description: "Print the marker" } },
 };
 
 export type PlainReply = Exclude<Reply, { type: "custom-tool" }>;
