@@ -15,6 +15,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readRegularFile } from "../fs/read-regular-file.ts";
 import { shellQuote } from "./shell-quote.ts";
 
 /**
@@ -47,12 +48,10 @@ function claudeConfigDir(home: string): string {
 
 /** Whether a settings file names a `statusLine` (a file that does not parse: if it mentions one). */
 async function namesStatusLine(path: string): Promise<boolean> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch {
-    return false;
-  }
+  // A regular file (or a link to one) only: a FIFO in a project folder must not hang `run`.
+  const read = await readRegularFile(path).catch(() => undefined);
+  if (!read?.ok) return false;
+  const text = read.text;
   try {
     const settings = JSON.parse(text);
     return !!settings && typeof settings === "object" && "statusLine" in settings;

@@ -23,6 +23,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/config-types.ts";
 import { ConfigError, loadConfig, locateConfig } from "../config/load-config.ts";
+import { readRegularFile } from "../fs/read-regular-file.ts";
 import { writeFileAtomic } from "../fs/write-file-atomic.ts";
 import { printable } from "../log/printable.ts";
 import { matchesModel } from "../models/match-model.ts";
@@ -179,7 +180,11 @@ async function fingerprint(key: string): Promise<string> {
 
 async function refusedBefore(authDir: string, key: string): Promise<boolean> {
   try {
-    const note = JSON.parse(await Deno.readTextFile(join(authDir, REFUSED_FILE)));
+    const read = await readRegularFile(join(authDir, REFUSED_FILE), {
+      inside: { dir: authDir, label: "the auth dir" },
+    });
+    if (!read.ok) return false;
+    const note = JSON.parse(read.text);
     return note?.key === await fingerprint(key) && typeof note.until === "number" &&
       note.until > Date.now();
   } catch {
