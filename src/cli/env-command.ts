@@ -16,14 +16,9 @@ import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { userHome } from "./run-command.ts";
 import { configKeyInClear, PLACEHOLDER_KEY } from "./session-key.ts";
+import { shellQuote } from "./shell-quote.ts";
 import { createKeyStore } from "../keys/key-store.ts";
 import { createLogger } from "../log/logger.ts";
-
-/** A shell word that stays as it is: bare when safe, else in single quotes (`'` as `'\''`). */
-export function shellQuote(text: string): string {
-  if (/^[A-Za-z0-9_@%+=:,.\/-]+$/.test(text)) return text;
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
 
 /** Stands for the key when the config holds none in clear: expanded when the lines run. */
 const KEY_FROM_ENV = `"\${${CODEX_KEY_VAR}:?set ${CODEX_KEY_VAR} to one of subgate's client keys}"`;

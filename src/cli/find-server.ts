@@ -39,9 +39,9 @@ export function checkedUrl(url: string): { url: string } | { problem: string } {
 }
 
 /** Whether subgate answers at `url` (its `GET /` says so); false for anything else or nothing. */
-export async function isSubgate(url: string): Promise<boolean> {
+export async function isSubgate(url: string, probeMs = PROBE_MS): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(PROBE_MS) });
+    const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(probeMs) });
     if (!response.ok) {
       await response.body?.cancel();
       return false;
@@ -59,13 +59,19 @@ export type Found =
 
 /**
  * The running subgate. With `--url` only that one counts (a problem when it does not answer);
- * otherwise the state file's, then the configured address's.
+ * otherwise the state file's, then the configured address's. `probeMs` bounds each probe.
  */
-export async function findServer(config: Config, flagUrl?: string): Promise<Found> {
+export async function findServer(
+  config: Config,
+  flagUrl?: string,
+  probeMs = PROBE_MS,
+): Promise<Found> {
   if (flagUrl !== undefined) {
     const checked = checkedUrl(flagUrl);
     if ("problem" in checked) return { found: false, problem: `--url: ${checked.problem}` };
-    if (await isSubgate(checked.url)) return { found: true, url: checked.url, via: "flag" };
+    if (await isSubgate(checked.url, probeMs)) {
+      return { found: true, url: checked.url, via: "flag" };
+    }
     return {
       found: false,
       problem: `no subgate answers at ${checked.url} (start it with \`subgate serve\`, ` +
@@ -74,11 +80,13 @@ export async function findServer(config: Config, flagUrl?: string): Promise<Foun
   }
   const published = (await readPublishedState(config.authDir))?.url;
   const fromState = published === undefined ? undefined : checkedUrl(published);
-  if (fromState && "url" in fromState && await isSubgate(fromState.url)) {
+  if (fromState && "url" in fromState && await isSubgate(fromState.url, probeMs)) {
     return { found: true, url: fromState.url, via: "state" };
   }
   const configured = configuredUrl(config);
   if ("problem" in configured) return { found: false, problem: configured.problem };
-  if (await isSubgate(configured.url)) return { found: true, url: configured.url, via: "config" };
+  if (await isSubgate(configured.url, probeMs)) {
+    return { found: true, url: configured.url, via: "config" };
+  }
   return { found: false };
 }

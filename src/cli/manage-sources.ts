@@ -44,6 +44,8 @@ function quotaSource(pool: Pool, poller: QuotaPoller): QuotaSource {
           name: window.name,
           usedPercent: window.usedPercent,
           resetsAt: window.resetsAt,
+          ...(window.models ? { models: window.models } : {}),
+          ...(window.advisory ? { advisory: true } : {}),
         })),
         readAt: quota.polledAt,
         error: quota.pollError,

@@ -24,6 +24,7 @@ export type CommandName =
   | "usage"
   | "run"
   | "env"
+  | "statusline"
   | "help"
   | "version";
 
@@ -47,7 +48,7 @@ export interface ParsedCommand {
   usage: UsageFlags;
   /** `run` and `env`: the agent CLI and (for `run`) its own arguments, passed as they are. */
   client?: { name: ClientName; args: string[] };
-  /** `run` and `env`: the subgate to use and the session's pins. */
+  /** `run`, `env` and `statusline`: the subgate to use; `run` and `env`: the session's pins. */
   session: SessionFlags;
 }
 
@@ -128,6 +129,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   usage: ["config", "auth-dir", "since", "by"],
   run: SESSION_OPTIONS,
   env: SESSION_OPTIONS,
+  statusline: ["config", "auth-dir", "url"],
   help: [],
   version: [],
 };

@@ -5,7 +5,8 @@
  * code. It uses the subgate that is running (`find-server.ts`) or starts one inside this
  * process for the session: on 127.0.0.1 and a free port, its log in a file in the auth dir,
  * stopped when the client exits. The client is found on PATH; the permission set lets subgate
- * run these clients by name and nothing else.
+ * run these clients by name and nothing else. Claude Code also gets subgate's status line
+ * unless the user has one (`claude-statusline.ts`).
  *
  * Signals: Ctrl-C reaches the client from the terminal (it decides what it means; Claude Code
  * asks twice), so subgate ignores SIGINT while the client runs; SIGTERM and SIGHUP are passed
@@ -15,7 +16,9 @@ import { join } from "node:path";
 import type { Config } from "../config/config-types.ts";
 import { ensurePrivateDir } from "../fs/write-file-atomic.ts";
 import { printable } from "../log/printable.ts";
+import { expandPath } from "../config/paths.ts";
 import { CLIENT_TITLES, type ClientName, clientSetup } from "./agent-clients.ts";
+import { statuslineArgs } from "./claude-statusline.ts";
 import { findServer } from "./find-server.ts";
 import { type GeminiHome, prepareGeminiHome } from "./gemini-home.ts";
 import { loadStartupConfig, type StartupConfig } from "./load-startup-config.ts";
@@ -221,7 +224,14 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
       pins: command.session,
       geminiHome: gemini,
     });
-    return await runClient(client, [...setup.args, ...args], setup.env);
+    const statusline = client === "claude"
+      ? await statuslineArgs({
+        url: server.url,
+        configPath: startup.location.explicit ? startup.location.path : undefined,
+        authDir: command.overrides.authDir && expandPath(command.overrides.authDir),
+      }, { args, home: userHome(), cwd: Deno.cwd() })
+      : [];
+    return await runClient(client, [...setup.args, ...statusline, ...args], setup.env);
   } finally {
     await server.stop();
     await key.revoke();

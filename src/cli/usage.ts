@@ -31,6 +31,7 @@ Usage:
   subgate usage [--since 7d] [--by account|model|key|provider]
   subgate run [--url URL] [--model M] [--provider P] [--account A] <client> [its arguments]
   subgate env [--url URL] [--model M] [--provider P] [--account A] <client>
+  subgate statusline [--url URL]
   subgate --help | --version
 
 Commands:
@@ -47,6 +48,8 @@ Commands:
   run          run ${CLIENTS} on subgate, everything it needs set:
                the running subgate, or one started for the session; exits with its code
   env          print what \`run\` sets for a client, as shell lines to eval (sh, bash, zsh)
+  statusline   Claude Code's status line: reads its JSON on stdin, prints the account,
+               model and plan window of the session's last request (\`run claude\` sets it)
 
 Options:
   --config FILE        config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
@@ -59,7 +62,7 @@ Options:
   --timeout S          give up a login after S seconds (default 300)
   --since D            usage: how far back, a duration such as 30m, 24h or 7d (default 7d)
   --by G               usage: sum per account, model, key or provider (default account)
-  --url URL            run, env: the subgate to use (default: the running one)
+  --url URL            run, env, statusline: the subgate to use (default: the running one)
   --model M            run, env: serve every request of the session with model M
   --provider P         run, env: serve the session from provider P's accounts only
   --account A          run, env: serve the session from this account (label or file)

@@ -31,6 +31,7 @@ import { translate } from "./attempt-translate.ts";
 import { candidatesFor, type Resolved, resolvedFor } from "./resolve-model.ts";
 import { type Recorder, startRecord } from "./record-request.ts";
 import { applyPins, pinsOf } from "./session-pins.ts";
+import { sessionIdOf } from "./request-record.ts";
 
 export { parseBody };
 export type { GenerateInput, PipelineContext };
@@ -70,6 +71,7 @@ function reportRefusal(
   context.hooks!.refused!({
     at: Date.now() - Math.round(performance.now() - started),
     clientKey: input.clientKey,
+    sessionId: sessionIdOf(input.request.headers),
     action: input.action,
     requestedModel: model,
     clientDialect: input.dialect,

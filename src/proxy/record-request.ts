@@ -13,7 +13,7 @@ import type { DialectId } from "../dialects/codec.ts";
 import { refusalOf } from "../errors/api-error.ts";
 import type { Usage } from "../ir/response.ts";
 import type { Account } from "../store/account.ts";
-import type { PipelineHooks, RequestRecord } from "./request-record.ts";
+import { type PipelineHooks, type RequestRecord, sessionIdOf } from "./request-record.ts";
 import type { StreamReport } from "./stream-usage.ts";
 
 /** How a streamed answer ended, as the stage streaming it saw. */
@@ -33,6 +33,14 @@ export type OnStreamEnd = (end: StreamEnd) => void;
 /** A plain answer's usage: known, or to be read off the request's path. */
 export type AnswerUsage = Usage | (() => Usage | undefined);
 
+/** What a record starts from: the request (its session header) and what the route knew. */
+export interface RecordInput {
+  dialect: DialectId;
+  action: RequestRecord["action"];
+  clientKey?: string;
+  request: Request;
+}
+
 /** Calls `work` on a later turn, after what is queued now (the answer) has gone out. */
 function later(work: () => void): void {
   setTimeout(work, 0);
@@ -49,14 +57,12 @@ export class Recorder {
   #routed = false;
   #done = false;
 
-  constructor(
-    input: { dialect: DialectId; action: RequestRecord["action"]; clientKey?: string },
-    ended: (record: RequestRecord) => void,
-  ) {
+  constructor(input: RecordInput, ended: (record: RequestRecord) => void) {
     this.#ended = ended;
     this.#record = {
       at: Date.now(),
       clientKey: input.clientKey,
+      sessionId: sessionIdOf(input.request.headers),
       action: input.action,
       requestedModel: "",
       clientDialect: input.dialect,
@@ -173,7 +179,7 @@ export class Recorder {
 
 /** A recorder for one request, or undefined when nobody listens for ended requests. */
 export function startRecord(
-  input: { dialect: DialectId; action: RequestRecord["action"]; clientKey?: string },
+  input: RecordInput,
   hooks: PipelineHooks | undefined,
 ): Recorder | undefined {
   const ended = hooks?.ended;

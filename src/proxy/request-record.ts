@@ -16,6 +16,11 @@ export interface RequestRecord {
   at: number;
   /** The client key's name (never the key), when keys are named. */
   clientKey?: string;
+  /**
+   * The client's session, when it names one (Claude Code's `x-claude-code-session-id`, the
+   * `session_id` its status line is given): for the recent requests, not the usage ledger.
+   */
+  sessionId?: string;
   action: "generate" | "count-tokens";
   /** The account that answered last; absent when none was tried. */
   account?: Pick<Account, "id" | "label" | "provider" | "kind">;
@@ -41,6 +46,18 @@ export interface RequestRecord {
   usage?: Usage;
   /** Why it failed, in words (no secret), for failed requests. */
   error?: string;
+}
+
+/** The header Claude Code names its session in (a UUID, the same on every request of it). */
+export const SESSION_HEADER = "x-claude-code-session-id";
+
+/** A session id as a client sends it: up to 128 letters, digits and `-_.:`; else none. */
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The session a request belongs to, by the client's own header (ignored when malformed). */
+export function sessionIdOf(headers: Headers): string | undefined {
+  const value = headers.get(SESSION_HEADER)?.trim();
+  return value && SESSION_ID.test(value) ? value : undefined;
 }
 
 export interface PipelineHooks {

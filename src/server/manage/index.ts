@@ -76,7 +76,14 @@ export function createManagement(context: ManageContext): Management {
             `limit: a whole number from 1 to ${REQUEST_LOG_SIZE}.`,
           );
         }
-        return c.json({ requests: requests.recent(limit) });
+        const session = c.req.query("session");
+        if (session !== undefined && (session === "" || session.length > 128)) {
+          throw apiError(
+            "invalid_request",
+            "session: a client's session id, up to 128 characters.",
+          );
+        }
+        return c.json({ requests: requests.recent(limit, session) });
       });
       app.get("/manage/requests/stream", (c) => tails.open(c.req.header("last-event-id") ?? null));
       app.route("/", accountRoutes(routeContext));

@@ -2,8 +2,10 @@
  * @module
  * The last requests, for `GET /manage/requests` and its live tail
  * `GET /manage/requests/stream` (server-sent events): a ring of the last 500
- * request records from `PipelineHooks.ended`. Metadata only: the records
- * hold no body, key or token, and their error texts are redacted again.
+ * request records from `PipelineHooks.ended`, each with the client's session
+ * id when it sent one (`?session=` picks a session's; `subgate statusline`
+ * asks for its session's last). Metadata only: the records hold no body, key
+ * or token, and their error texts are redacted again.
  */
 import { redact } from "../../log/redact.ts";
 import type { RequestRecord } from "../../proxy/request-record.ts";
@@ -20,8 +22,8 @@ export interface RequestView extends Omit<RequestRecord, "at"> {
 
 export interface RequestLog {
   add(record: RequestRecord): void;
-  /** The newest `limit` requests, newest first. */
-  recent(limit: number): RequestView[];
+  /** The newest `limit` requests, newest first; with `session`, only that client session's. */
+  recent(limit: number, session?: string): RequestView[];
   /** The requests after `seq`, oldest first (those still in the ring). */
   after(seq: number): RequestView[];
   /** Calls `listener` for each new request until the returned function is called. */
@@ -50,7 +52,14 @@ export function createRequestLog(size = REQUEST_LOG_SIZE): RequestLog {
         }
       }
     },
-    recent: (limit) => ring.slice(-limit).reverse(),
+    recent(limit, session) {
+      if (session === undefined) return ring.slice(-limit).reverse();
+      const found: RequestView[] = [];
+      for (let i = ring.length - 1; i >= 0 && found.length < limit; i--) {
+        if (ring[i].sessionId === session) found.push(ring[i]);
+      }
+      return found;
+    },
     after: (seq) => ring.filter((view) => view.seq > seq),
     subscribe(listener) {
       listeners.add(listener);

@@ -58,6 +58,10 @@ export interface QuotaWindow {
   resetsAt?: string;
   /** Left in the window's own unit (Copilot's premium requests), when it counts one. */
   remaining?: number;
+  /** The models it limits (name patterns), when not every model of the account. */
+  models?: string[];
+  /** Reported but not enforced by subgate: it never rests the account. */
+  advisory?: boolean;
 }
 
 export interface AccountQuota {
