@@ -9,6 +9,9 @@
  * or provider, and Gemini CLI's own settings select Google's login. It only keeps each CLI away
  * from its vendor (telemetry and update checks off, a fresh HOME, Codex's retries off).
  */
+// A port nothing listens on now, below the ephemeral range that other tests' servers (port 0)
+// draw from: the config's, so no other test's subgate is found there.
+import { freePort } from "./helpers/login-setup.ts";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import {
   type AgentUpstream,
@@ -30,14 +33,6 @@ const UPSTREAM_KEY = "sk-fake-chat-upstream";
 const CLIENT_KEY = "sg-run-clients-config-key";
 /** A CLI still running after this is killed, and its case fails. */
 const DEADLINE_MS = 30_000;
-
-/** A port nothing listens on now: the config's, so no other test's subgate is found there. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** Every family claimed by pattern by an `openai-compatibility` entry on the Chat upstream. */
 function config(upstream: AgentUpstream, extra = ""): string {
