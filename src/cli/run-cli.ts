@@ -14,6 +14,7 @@ import { USAGE } from "./usage.ts";
 import { usageCommand } from "./usage-command.ts";
 import { runCommand } from "./run-command.ts";
 import { envCommand } from "./env-command.ts";
+import { storeCommand } from "./store-command.ts";
 
 export async function runCli(args: string[]): Promise<number> {
   const parsed = parseCli(args);
@@ -48,5 +49,7 @@ export async function runCli(args: string[]): Promise<number> {
       return await runCommand(command);
     case "env":
       return await envCommand(command);
+    case "store":
+      return await storeCommand(command);
   }
 }

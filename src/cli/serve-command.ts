@@ -21,6 +21,7 @@ import { combineHooks } from "../proxy/request-record.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
 import { type AuthStore, createAuthStore } from "../store/auth-store.ts";
+import type { StartedTeam } from "../team/start-team.ts";
 import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
 import { flushUnsavedTokens, reportUnsavedTokensTo } from "../auth/refresh/durable-tokens.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
@@ -86,12 +87,19 @@ function editedConfig(
     log.error("config edit rejected; the previous config stays in force", { reason: problem });
     return undefined;
   }
-  for (const key of ["host", "port", "authDir"] as const) {
+  for (const key of ["host", "port", "authDir", "store", "instanceName"] as const) {
     if (next[key] !== current[key]) {
       log.warn("config change needs a restart to take effect", { key, kept: current[key] });
     }
   }
-  return { ...next, host: current.host, port: current.port, authDir: current.authDir };
+  return {
+    ...next,
+    host: current.host,
+    port: current.port,
+    authDir: current.authDir,
+    store: current.store,
+    instanceName: current.instanceName,
+  };
 }
 
 /** Checks that must pass before anything listens; the message when one fails. */
@@ -220,8 +228,19 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     return problem;
   }
 
-  const store = createAuthStore(config.authDir, log);
-  await store.load();
+  // Teams: the shared database holds the logins (and the rest, below); loaded only when set.
+  let team: StartedTeam | undefined;
+  if (config.store) {
+    try {
+      const { startTeam } = await import("../team/start-team.ts");
+      team = await startTeam(config, log, VERSION);
+    } catch (error) {
+      await keys.close();
+      return `cannot use the shared store: ${(error as Error).message.split("\n")[0]}`;
+    }
+  }
+  const store: AuthStore = team?.accounts ?? createAuthStore(config.authDir, log);
+  if (!team) await store.load();
   const accounts = liveAccounts(store, () => config, log);
   const quota = createQuotaBook();
   const pool = createPool(quota);
@@ -246,6 +265,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
       refusal: (next) => exposureProblem(config.host, next.apiKeys.length + keys.storedCount()),
     },
     sources: manageSources({ ledger, pool, quota: quotaPoller, keys }),
+    backend: team?.accounts,
   });
   const app = createApp({
     config: () => config,
@@ -261,6 +281,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     }, manage.hooks),
     quota: quotaPoller,
     manage,
+    tokens: team?.accounts,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
@@ -269,6 +290,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     accounts.catalog.stop();
     await keys.close();
     await ledger.close();
+    await team?.close();
     return server.message;
   }
   const published = publishState(pool, config.authDir, server.url);
@@ -278,7 +300,9 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     config: () => config,
     accounts: accounts.list,
     log,
+    storage: team?.accounts,
   });
+  team?.team.setUrl(server.url);
   const changed = () => {
     accounts.refresh();
     scheduler.reschedule();
@@ -317,6 +341,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     await new Promise((resolve) => setTimeout(resolve, 0));
     await ledger.close();
     await writeUnsavedTokens(log);
+    await team?.close();
     await published.close();
     log.info("stopped");
   })();

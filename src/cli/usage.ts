@@ -31,6 +31,7 @@ Usage:
   subgate usage [--since 7d] [--by account|model|key|provider]
   subgate run [--url URL] [--model M] [--provider P] [--account A] <client> [its arguments]
   subgate env [--url URL] [--model M] [--provider P] [--account A] <client>
+  subgate store import [--from DIR] | store export [--to DIR]
   subgate --help | --version
 
 Commands:
@@ -47,6 +48,9 @@ Commands:
   run          run ${CLIENTS} on subgate, everything it needs set:
                the running subgate, or one started for the session; exits with its code
   env          print what \`run\` sets for a client, as shell lines to eval (sh, bash, zsh)
+  store        teams (\`store\` in the config): import copies the auth dir's accounts and
+               client keys into the shared database (again: only what is missing); export
+               writes the database's accounts back to account files
 
 Options:
   --config FILE        config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
@@ -63,6 +67,8 @@ Options:
   --model M            run, env: serve every request of the session with model M
   --provider P         run, env: serve the session from provider P's accounts only
   --account A          run, env: serve the session from this account (label or file)
+  --from DIR           store import: the auth dir to read (default: the configured one)
+  --to DIR             store export: where to write the files (default: the auth dir)
   -h, --help           show this help
   -v, --version        print the version
 

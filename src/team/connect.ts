@@ -12,6 +12,8 @@
 import type postgres from "postgres";
 
 export type Sql = postgres.Sql<Record<string, never>>;
+/** A statement runner: the pool, or a transaction. */
+export type Tx = postgres.TransactionSql<Record<string, never>> | Sql;
 
 /** How long one statement may run, and a connection may take to open. */
 export const STATEMENT_TIMEOUT_MS = 5000;

@@ -244,7 +244,10 @@ async function checkFailed(claim: Claim, kept: Json, error: unknown): Promise<Re
 
 /** Claims the account, refreshes it when that is still needed, and releases the claim. */
 async function refreshOnce(request: RefreshRequest, storage: TokenStorage) {
-  const claimed = await storage.claim(request.file, { knownAccessToken: request.knownAccessToken });
+  const claimed = await storage.claim(request.file, {
+    knownAccessToken: request.knownAccessToken,
+    timeoutMs: request.config.refreshTimeout * 1000,
+  });
   if (!claimed.ok) {
     return claimed.busy
       ? { status: "busy" as const, reason: claimed.reason, until: claimed.until }

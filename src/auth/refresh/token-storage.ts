@@ -56,6 +56,13 @@ export type ClaimResult =
   | { ok: false; busy: true; reason: string; until?: number }
   | { ok: false; busy: false; reason: string };
 
+export interface ClaimHints {
+  /** The access token the caller holds: a record holding another was refreshed already. */
+  knownAccessToken?: string;
+  /** How long the token request may take (ms): a lease must outlast it. */
+  timeoutMs?: number;
+}
+
 export interface TokenStorage {
   /** `files` (the auth dir) or `postgres`. */
   readonly kind: "files" | "postgres";
@@ -63,8 +70,8 @@ export interface TokenStorage {
   key(file: string): string;
   /** The account's record with its newest tokens; undefined when it is gone. */
   current(file: string): Promise<Json | undefined>;
-  /** Takes the account for a refresh (`hints.knownAccessToken`: the token the caller holds). */
-  claim(file: string, hints?: { knownAccessToken?: string }): Promise<ClaimResult>;
+  /** Takes the account for a refresh. */
+  claim(file: string, hints?: ClaimHints): Promise<ClaimResult>;
   /** Waits until the account changes (another instance refreshed it) or `until`; files: no wait. */
   changed?(file: string, until: number): Promise<void>;
 }
