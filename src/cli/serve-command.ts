@@ -168,13 +168,13 @@ function announce(
 }
 
 /** The usage ledger in the auth dir; opened now, so a problem with it is logged at start. */
-function startLedger(config: () => Config, log: Logger): Ledger {
+function startLedger(config: () => Config, log: Logger, team?: StartedTeam): Ledger {
   const path = join(config().authDir, USAGE_DB_FILE);
   const ledger = createLedger({
-    open: () => openSqliteStore(path),
+    open: () => team?.usage ?? openSqliteStore(path),
     log,
     retentionSeconds: () => config().usage.retention,
-    where: path,
+    where: team ? team.team.where : path,
   });
   void ledger.flush();
   return ledger;
@@ -217,27 +217,29 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
   let config: Config = startup.config;
   const log = createLogger(config.logLevel, sink);
   reportUnsavedTokensTo(log);
-  const keys = await createClientKeys({
-    config: () => config,
-    log,
-    exposed: () => !isLoopbackHost(config.host),
-  });
-  const problem = await startupProblem(config, keys, log);
-  if (problem) {
-    await keys.close();
-    return problem;
-  }
-
-  // Teams: the shared database holds the logins (and the rest, below); loaded only when set.
+  // Teams: the shared database holds logins, keys, rests, quota and usage; the code for it (and
+  // the PostgreSQL client) is loaded only when a store is set.
   let team: StartedTeam | undefined;
   if (config.store) {
     try {
       const { startTeam } = await import("../team/start-team.ts");
       team = await startTeam(config, log, VERSION);
     } catch (error) {
-      await keys.close();
       return `cannot use the shared store: ${(error as Error).message.split("\n")[0]}`;
     }
+  }
+  const keys = await createClientKeys({
+    config: () => config,
+    log,
+    exposed: () => !isLoopbackHost(config.host),
+    store: team?.keyStore,
+    limiter: team?.limiter,
+  });
+  const problem = await startupProblem(config, keys, log);
+  if (problem) {
+    await keys.close();
+    await team?.close();
+    return problem;
   }
   const store: AuthStore = team?.accounts ?? createAuthStore(config.authDir, log);
   if (!team) await store.load();
@@ -250,7 +252,8 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     book: quota,
     log,
   });
-  const ledger = startLedger(() => config, log);
+  const ledger = startLedger(() => config, log, team);
+  team?.share(pool);
   // With no file yet, watch where one would be found, so creating it applies it.
   const configPath = startup.file ?? startup.location.path;
   const manage = createManagement({
@@ -264,7 +267,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
       overrides,
       refusal: (next) => exposureProblem(config.host, next.apiKeys.length + keys.storedCount()),
     },
-    sources: manageSources({ ledger, pool, quota: quotaPoller, keys }),
+    sources: { ...manageSources({ ledger, pool, quota: quotaPoller, keys }), store: team?.source },
     backend: team?.accounts,
   });
   const app = createApp({

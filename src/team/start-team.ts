@@ -12,11 +12,26 @@ import { createTokenCipher, STORE_KEY_ENV, type TokenCipher } from "../store/tok
 import { parseStoreUrl } from "./connect.ts";
 import { createTeamAccounts, type TeamAccounts } from "./team-accounts.ts";
 import { openTeam, type Team } from "./team.ts";
+import type { KeyStore } from "../keys/key-store.ts";
+import type { KeyLimiter } from "../keys/key-limits.ts";
+import type { UsageStore } from "../usage/usage-store.ts";
+import type { Pool } from "../pool/pool.ts";
+import type { StoreSource } from "../server/manage/sources.ts";
+import { createTeamKeyLimiter, createTeamKeyStore } from "./team-keys.ts";
+import { createTeamUsageStore } from "./team-usage.ts";
+import { shareRestsAndQuota } from "./team-pool.ts";
 
 export interface StartedTeam {
   team: Team;
   cipher: TokenCipher;
   accounts: TeamAccounts;
+  keyStore: KeyStore;
+  limiter: KeyLimiter;
+  usage: UsageStore;
+  /** What the management API and `/metrics` show of the store. */
+  source: StoreSource;
+  /** Shares the pool's rests and quota readings with the other instances. */
+  share(pool: Pool): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +105,17 @@ export async function startTeam(
     team,
     cipher,
     accounts,
+    keyStore: createTeamKeyStore(team, log),
+    limiter: createTeamKeyLimiter(team, log),
+    usage: createTeamUsageStore(team),
+    source: {
+      name: name,
+      where: team.where,
+      health: () => team.health(),
+      spooled: () => accounts.spooled(),
+      instances: () => team.instances(),
+    },
+    share: (pool) => shareRestsAndQuota(team, pool, log),
     async close() {
       accounts.close();
       await team.close();

@@ -77,8 +77,8 @@ export interface Team {
   announce(tx: Tx, kind: string, fields?: Record<string, unknown>): Promise<void>;
   /** Instances seen in the last 30 s. */
   instances(): Promise<InstanceView[]>;
-  /** How many instances are live (this one included), as of the last heartbeat. */
-  liveCount(): number;
+  /** How many instances are live (this one included) and this one's place among them by id. */
+  liveRank(): { rank: number; count: number };
   /** Names this instance's address (listed with the instances). */
   setUrl(url: string): void;
   close(): Promise<void>;
@@ -116,7 +116,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
   const upHandlers: (() => void)[] = [];
   const handlers = new Map<string, ((change: Change) => void)[]>();
   const resyncs: (() => void | Promise<void>)[] = [];
-  let live = 1;
+  let live = { rank: 0, count: 1 };
   let url: string | undefined;
   let closed = false;
 
@@ -192,7 +192,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
   };
 
   let listening = false;
-  const listener = await sql.listen(CHANNEL, (text) => {
+  const onNotify = (text: string) => {
     let change: Change;
     try {
       change = JSON.parse(text);
@@ -209,7 +209,8 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
         });
       }
     }
-  }, () => {
+  };
+  const onListen = () => {
     // Called on every (re)connection of the listener: what was missed meanwhile is read again.
     up();
     if (listening) {
@@ -217,6 +218,15 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       void resync();
     }
     listening = true;
+  };
+  let listener = await sql.listen(CHANNEL, onNotify, onListen);
+  // The package re-listens when its connection drops, but only once: a database still down at
+  // that moment ends the listening. So whenever the database comes back, listen anew.
+  upHandlers.push(() => {
+    void (async () => {
+      await listener.unlisten().catch(() => {});
+      listener = await sql.listen(CHANNEL, onNotify, onListen);
+    })().catch((error) => down(error));
   });
 
   let lastChange = -1n;
@@ -239,22 +249,43 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
   const heartbeat = async () => {
     try {
       const rows = await run((db) =>
-        db<{ n: number }[]>`WITH me AS (
+        db<{ id: string }[]>`WITH me AS (
           INSERT INTO subgate_instances (id, name, url, version, started_at, seen_at)
           VALUES (${id}, ${name}, ${url ?? null}, ${options.version}, now(), now())
           ON CONFLICT (id) DO UPDATE SET seen_at = now(), url = EXCLUDED.url
         )
-        SELECT count(*)::int AS n FROM subgate_instances
+        SELECT id::text AS id FROM subgate_instances
         WHERE id <> ${id} AND seen_at > now() - make_interval(secs => ${LIVE_WINDOW_S})`
       );
-      live = rows[0].n + 1;
+      const ids = [...rows.map((row) => row.id), id].sort();
+      live = { rank: ids.indexOf(id), count: ids.length };
     } catch {
       // Marked down by `run`; the next beat tries again.
     }
   };
   await heartbeat();
-  const beatTimer = setInterval(heartbeat, HEARTBEAT_MS);
+  // Every 5 s; every second while the database is down, so its return is noticed soon.
+  let beatTimer: ReturnType<typeof setTimeout>;
+  const beat = async () => {
+    await heartbeat();
+    if (!closed) {
+      beatTimer = setTimeout(beat, health.up ? HEARTBEAT_MS : 1000);
+      Deno.unrefTimer(beatTimer);
+    }
+  };
+  beatTimer = setTimeout(beat, HEARTBEAT_MS);
+  // A new instance says so, and every instance counts again (the key limits' shares).
+  const instancesChanged = (change: Change) => {
+    if (change.i !== id) void heartbeat();
+  };
+  handlers.set("instances", [instancesChanged]);
+  await run((db) => db.begin((tx) => announce(tx, "instances"))).catch(() => {});
   Deno.unrefTimer(beatTimer);
+
+  async function announce(tx: Tx, kind: string, fields: Record<string, unknown> = {}) {
+    const payload = JSON.stringify({ k: kind, i: id, ...fields });
+    await tx`SELECT pg_notify(${CHANNEL}, ${payload}), nextval(${CHANGE_SEQUENCE})`;
+  }
 
   return {
     sql,
@@ -273,10 +304,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
     onUp(handler) {
       upHandlers.push(handler);
     },
-    async announce(tx, kind, fields = {}) {
-      const payload = JSON.stringify({ k: kind, i: id, ...fields });
-      await tx`SELECT pg_notify(${CHANNEL}, ${payload}), nextval(${CHANGE_SEQUENCE})`;
-    },
+    announce,
     async instances() {
       const rows = await run((db) =>
         db<
@@ -301,7 +329,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
         self: row.id === id,
       }));
     },
-    liveCount: () => live,
+    liveRank: () => live,
     setUrl(next) {
       url = next;
       void heartbeat();
@@ -310,9 +338,12 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       if (closed) return;
       closed = true;
       clearInterval(pollTimer);
-      clearInterval(beatTimer);
+      clearTimeout(beatTimer);
       await listener.unlisten().catch(() => {});
-      await sql`DELETE FROM subgate_instances WHERE id = ${id}`.catch(() => {});
+      await sql.begin(async (tx) => {
+        await tx`DELETE FROM subgate_instances WHERE id = ${id}`;
+        await announce(tx, "instances");
+      }).catch(() => {});
       await sql.end({ timeout: 2 }).catch(() => {});
     },
   };

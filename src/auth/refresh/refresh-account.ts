@@ -166,6 +166,13 @@ async function refreshClaimed(request: RefreshRequest, claim: Claim): Promise<Re
   if (request.knownAccessToken && tokens.access_token !== request.knownAccessToken) {
     return { status: "fresh", reason: "another process refreshed it already" };
   }
+  // Marked by a refusal another process (or instance) got: only a person's refresh tries again.
+  if (record.needs_login === true && !request.force) {
+    return {
+      status: "needs-login",
+      reason: typeof record.last_error === "string" ? record.last_error : "needs a new login",
+    };
+  }
   const expiry = expiryOf(tokens);
   if (
     !request.force && !request.knownAccessToken && expiry !== undefined &&
