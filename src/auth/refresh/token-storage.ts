@@ -26,6 +26,7 @@ import { currentRecord, writeTokens } from "./durable-tokens.ts";
 import { lockFile, withFileLock } from "./lock-file.ts";
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { IN_FLIGHT_KEY } from "../../store/refresh-marks.ts";
+import { accountFileText } from "../../store/file-cipher.ts";
 import type { Json } from "../../ir/json.ts";
 
 /** An account taken for one refresh. */
@@ -88,8 +89,6 @@ export interface AccountBackend extends TokenStorage {
   readonly where: string;
 }
 
-const serialize = (record: Json) => JSON.stringify(record, null, 2) + "\n";
-
 /** The auth dir as the refresh engine's storage: a file per account, an OS lock beside it. */
 export function fileStorage(authDir: string): AccountBackend {
   return {
@@ -122,7 +121,7 @@ export function fileStorage(authDir: string): AccountBackend {
           async begin(timeoutMs) {
             const marked: Json = { ...base, [IN_FLIGHT_KEY]: stamp(Date.now()) };
             try {
-              await writeFileAtomic(path, serialize(marked));
+              await writeFileAtomic(path, await accountFileText(marked));
             } catch (error) {
               // The rotated token could not be kept: better not to rotate at all.
               return {
