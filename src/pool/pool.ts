@@ -115,7 +115,10 @@ export function createPool(quota: QuotaBook = createQuotaBook()): Pool {
       // used up) rests as a quota rest, which the next reading showing headroom lifts.
       const explained = rest.kind === "limit" &&
         quota.spent(account.id, upstreamName(account, model));
-      if (!explained) sync?.rested(account.id, model, cooldowns.rest(account, model, rest));
+      if (!explained) {
+        const cooldown = cooldowns.rest(account, model, rest);
+        sync?.rested(account.id, model, cooldown);
+      }
       changed();
     },
     succeed(account, model) {

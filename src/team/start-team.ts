@@ -16,7 +16,7 @@ import type { KeyStore } from "../keys/key-store.ts";
 import type { KeyLimiter } from "../keys/key-limits.ts";
 import type { UsageStore } from "../usage/usage-store.ts";
 import type { Pool } from "../pool/pool.ts";
-import type { StoreSource } from "../server/manage/sources.ts";
+import type { InstanceView, StoreHealth } from "./team.ts";
 import { createTeamKeyLimiter, createTeamKeyStore } from "./team-keys.ts";
 import { createTeamUsageStore } from "./team-usage.ts";
 import { shareRestsAndQuota } from "./team-pool.ts";
@@ -28,8 +28,14 @@ export interface StartedTeam {
   keyStore: KeyStore;
   limiter: KeyLimiter;
   usage: UsageStore;
-  /** What the management API and `/metrics` show of the store. */
-  source: StoreSource;
+  /** What the management API and `/metrics` show of the store (its `StoreSource`). */
+  source: {
+    name: string;
+    where: string;
+    health(): StoreHealth;
+    spooled(): number;
+    instances(): Promise<InstanceView[]>;
+  };
   /** Shares the pool's rests and quota readings with the other instances. */
   share(pool: Pool): void;
   close(): Promise<void>;
