@@ -13,6 +13,7 @@ const SRC = fileURLToPath(new URL("../src/", import.meta.url));
 export const LAYERS: string[][] = [
   ["cli"],
   ["server"],
+  ["team"],
   ["keys"],
   ["proxy"],
   ["pool", "usage"],

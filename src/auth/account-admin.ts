@@ -1,49 +1,32 @@
 /**
  * @module
- * Changes a person makes to a login's account file, from `subgate logout` or
- * the management API: switching it off and on (`disabled`), and removing it.
- * Both hold the account's refresh lock, so a refresh under way never writes
- * its copy of the file over the change (or brings a removed file back), and
- * both go through the refresh engine's own writes: what the file says is
- * what the newest tokens say.
+ * Changes a person makes to a login, from `subgate logout` or the management
+ * API: switching it off and on (`disabled`), and removing it. Both go through
+ * the account's backend (`refresh/token-storage.ts`): in the auth dir they
+ * hold the account's refresh lock, so a refresh under way never writes its
+ * copy of the file over the change (or brings a removed file back); in the
+ * shared database they are one statement each, announced to every instance.
  */
-import { join } from "node:path";
-import { currentRecord, writeTokens } from "./refresh/durable-tokens.ts";
-import { withFileLock } from "./refresh/lock-file.ts";
+import { type AccountBackend, fileStorage } from "./refresh/token-storage.ts";
 
-/** Sets or clears `disabled` in the account file; false when the file is gone or unreadable. */
+/** Sets or clears `disabled`; false when the account is gone or unreadable. */
 export async function setAccountDisabled(
   authDir: string,
   file: string,
   disabled: boolean,
+  backend: AccountBackend = fileStorage(authDir),
 ): Promise<boolean> {
-  const path = join(authDir, file);
-  return await withFileLock(path, async () => {
-    const record = await currentRecord(path);
-    if (!record) return false;
-    const next = { ...record };
-    if (disabled) next.disabled = true;
-    else delete next.disabled;
-    if (!await writeTokens(path, next, record)) {
-      throw new Error(`cannot write ${file}; the change is kept in memory and retried`);
-    }
-    return true;
-  }, { waitMs: 10_000 });
+  return await backend.setDisabled(file, disabled);
 }
 
 /**
- * Removes the account file (a linked account's vendor file is left alone); false when it was
- * already gone.
+ * Removes the account (a linked account's vendor file is left alone); false when it was already
+ * gone.
  */
-export async function removeAccountFile(authDir: string, file: string): Promise<boolean> {
-  const path = join(authDir, file);
-  return await withFileLock(path, async () => {
-    try {
-      await Deno.remove(path);
-      return true;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
-  }, { waitMs: 10_000 });
+export async function removeAccountFile(
+  authDir: string,
+  file: string,
+  backend: AccountBackend = fileStorage(authDir),
+): Promise<boolean> {
+  return await backend.remove(file);
 }

@@ -9,6 +9,7 @@ import { readRegularFile } from "../fs/read-regular-file.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/write-file-atomic.ts";
 import type { Identity, TokenSet } from "../oauth/login-spec.ts";
 import type { ProviderId } from "../providers/registry.ts";
+import { accountFileText, openFromFile } from "../store/file-cipher.ts";
 
 /** Keys a person may have set by hand; a new login keeps them. */
 const KEPT_KEYS = ["disabled", "excluded_models", "prefix", "note", "priority", "headers"];
@@ -65,7 +66,7 @@ export async function saveAccountFile(
 ): Promise<string> {
   await ensurePrivateDir(authDir);
   const path = join(authDir, fileName);
-  await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n");
+  await writeFileAtomic(path, await accountFileText(record));
   return path;
 }
 
@@ -83,7 +84,9 @@ export async function readAccountRecord(
   if (!read.ok) return undefined;
   try {
     const data = JSON.parse(read.text);
-    return data && typeof data === "object" && !Array.isArray(data) ? data : undefined;
+    return data && typeof data === "object" && !Array.isArray(data)
+      ? await openFromFile(data)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@
  */
 import type { Endpoints, LoginSpec } from "../oauth/login-spec.ts";
 import type { ProviderId } from "../providers/registry.ts";
+import type { AccountBackend } from "./refresh/token-storage.ts";
 
 export type LoginFlow = "browser" | "manual" | "device";
 
@@ -14,6 +15,8 @@ export interface LoginOptions {
   spec: LoginSpec;
   endpoints: Endpoints;
   authDir: string;
+  /** Where the account is saved: the auth dir by default, the shared database for teams. */
+  backend?: AccountBackend;
   flow: LoginFlow;
   /** Print the URL instead of opening a browser. */
   noBrowser: boolean;

@@ -4,18 +4,13 @@
  * account file is written (keeping what a person set by hand in an earlier
  * file of the same account). The running server picks the file up itself.
  */
-import { join } from "node:path";
 import { describeOAuthError } from "../oauth/describe-oauth-error.ts";
 import { LoginError } from "../oauth/login-error.ts";
 import type { TokenSet } from "../oauth/login-spec.ts";
 import { type AuthorizationStart, exchangeCode, oauthContext } from "../oauth/oauth-client.ts";
-import {
-  accountFileName,
-  buildAccountRecord,
-  readAccountRecord,
-  saveAccountFile,
-} from "./account-file.ts";
+import { accountFileName, buildAccountRecord } from "./account-file.ts";
 import type { LoginOptions, LoginResult } from "./login-options.ts";
+import { fileStorage, previousRecord } from "./refresh/token-storage.ts";
 
 /** Identifies the account the tokens belong to and writes its file. */
 export async function saveLogin(
@@ -37,10 +32,10 @@ export async function saveLogin(
     throw new LoginError(provider, "identify", (error as Error).message);
   }
   const file = accountFileName(provider, identity.account);
-  const previous = await readAccountRecord(join(options.authDir, file));
+  const previous = await previousRecord(options.backend, options.authDir, file);
   const record = buildAccountRecord(provider, tokens, identity, Date.now(), previous);
   try {
-    await saveAccountFile(options.authDir, file, record);
+    await (options.backend ?? fileStorage(options.authDir)).save(file, record);
   } catch (error) {
     throw new LoginError(provider, "save", `cannot write ${file}: ${(error as Error).message}`);
   }

@@ -27,6 +27,7 @@ import { waitForApproval } from "./device-login.ts";
 import type { LoginFlow, LoginOptions, LoginResult } from "./login-options.ts";
 import { parsePasted } from "./parse-pasted.ts";
 import { exchangeAndSave, saveLogin } from "./save-login.ts";
+import type { AccountBackend } from "./refresh/token-storage.ts";
 
 export interface ServerLoginOptions {
   provider: ProviderId;
@@ -34,6 +35,8 @@ export interface ServerLoginOptions {
   spec: LoginSpec;
   endpoints: Endpoints;
   authDir: string;
+  /** Where the account is saved: the auth dir by default, the shared database for teams. */
+  backend?: AccountBackend;
   flow: LoginFlow;
   /** How long the login may wait for the person (a device code may end it sooner). */
   timeoutMs: number;

@@ -25,6 +25,7 @@ export type CommandName =
   | "run"
   | "env"
   | "statusline"
+  | "store"
   | "help"
   | "version";
 
@@ -50,6 +51,8 @@ export interface ParsedCommand {
   client?: { name: ClientName; args: string[] };
   /** `run`, `env` and `statusline`: the subgate to use; `run` and `env`: the session's pins. */
   session: SessionFlags;
+  /** `store import --from DIR` / `store export --to DIR`: the auth dir to read or write. */
+  storeDir?: string;
 }
 
 export interface SessionFlags {
@@ -86,6 +89,8 @@ const OPTIONS = {
   model: { type: "string" },
   provider: { type: "string" },
   account: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
   "claude-login": { type: "boolean" },
   "codex-login": { type: "boolean" },
   "codex-device-login": { type: "boolean" },
@@ -130,6 +135,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   run: SESSION_OPTIONS,
   env: SESSION_OPTIONS,
   statusline: ["config", "auth-dir", "url"],
+  store: ["config", "auth-dir", "from", "to"],
   help: [],
   version: [],
 };
@@ -140,6 +146,7 @@ const TARGETS: Partial<Record<CommandName, { name: string; required: boolean }>>
   logout: { name: "provider or account", required: true },
   refresh: { name: "account", required: false },
   import: { name: "tool", required: false },
+  store: { name: "action (import or export)", required: true },
 };
 
 /** CLIProxyAPI's login flags, as `login <provider>` plus `--device` where it applies. */
@@ -394,6 +401,24 @@ export function parseCli(args: string[]): ParseResult {
   }
   const session = sessionFlags(values);
   if (typeof session === "string") return { ok: false, message: session };
+  if (name === "store") {
+    if (rest[0] !== "import" && rest[0] !== "export") {
+      return { ok: false, message: `'store' takes import or export, not '${rest[0]}'` };
+    }
+    if (rest[0] === "import" && values.to !== undefined) {
+      return { ok: false, message: "option '--to' applies to 'store export'" };
+    }
+    if (rest[0] === "export" && values.from !== undefined) {
+      return { ok: false, message: "option '--from' applies to 'store import'" };
+    }
+  }
+  const storeDir = values.from ?? values.to;
+  if (storeDir !== undefined && storeDir.trim() === "") {
+    return {
+      ok: false,
+      message: `--${values.from !== undefined ? "from" : "to"} needs a directory`,
+    };
+  }
   return {
     ok: true,
     value: {
@@ -406,6 +431,7 @@ export function parseCli(args: string[]): ParseResult {
       usage,
       client,
       session,
+      storeDir,
     },
   };
 }

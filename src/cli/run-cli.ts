@@ -15,6 +15,7 @@ import { usageCommand } from "./usage-command.ts";
 import { runCommand } from "./run-command.ts";
 import { envCommand } from "./env-command.ts";
 import { statuslineCommand } from "./statusline-command.ts";
+import { storeCommand } from "./store-command.ts";
 
 export async function runCli(args: string[]): Promise<number> {
   const parsed = parseCli(args);
@@ -55,5 +56,7 @@ export async function runCli(args: string[]): Promise<number> {
         authDir: command.overrides.authDir,
         url: command.session.url,
       });
+    case "store":
+      return await storeCommand(command);
   }
 }

@@ -118,6 +118,7 @@ async function serverFor(
     startup: { ...startup, config },
     overrides,
     sink: log.sink,
+    private: true,
   });
   if (typeof server === "string") {
     log.close();

@@ -21,6 +21,7 @@ import { combineHooks } from "../proxy/request-record.ts";
 import { ListenError, startServer } from "../server/serve.ts";
 import type { Account } from "../store/account.ts";
 import { type AuthStore, createAuthStore } from "../store/auth-store.ts";
+import type { StartedTeam } from "../team/start-team.ts";
 import { startRefreshScheduler } from "../auth/refresh/refresh-scheduler.ts";
 import { flushUnsavedTokens, reportUnsavedTokensTo } from "../auth/refresh/durable-tokens.ts";
 import { accountsFromConfig } from "../store/config-accounts.ts";
@@ -86,12 +87,19 @@ function editedConfig(
     log.error("config edit rejected; the previous config stays in force", { reason: problem });
     return undefined;
   }
-  for (const key of ["host", "port", "authDir"] as const) {
+  for (const key of ["host", "port", "authDir", "store", "instanceName"] as const) {
     if (next[key] !== current[key]) {
       log.warn("config change needs a restart to take effect", { key, kept: current[key] });
     }
   }
-  return { ...next, host: current.host, port: current.port, authDir: current.authDir };
+  return {
+    ...next,
+    host: current.host,
+    port: current.port,
+    authDir: current.authDir,
+    store: current.store,
+    instanceName: current.instanceName,
+  };
 }
 
 /** Checks that must pass before anything listens; the message when one fails. */
@@ -160,13 +168,13 @@ function announce(
 }
 
 /** The usage ledger in the auth dir; opened now, so a problem with it is logged at start. */
-function startLedger(config: () => Config, log: Logger): Ledger {
+function startLedger(config: () => Config, log: Logger, team?: StartedTeam): Ledger {
   const path = join(config().authDir, USAGE_DB_FILE);
   const ledger = createLedger({
-    open: () => openSqliteStore(path),
+    open: () => team?.usage ?? openSqliteStore(path),
     log,
     retentionSeconds: () => config().usage.retention,
-    where: path,
+    where: team ? team.team.where : path,
   });
   void ledger.flush();
   return ledger;
@@ -197,6 +205,11 @@ export interface ServingOptions {
   overrides: ConfigOverrides;
   /** Where the log goes (stderr by default; a file for a `subgate run` session). */
   sink?: LogSink;
+  /**
+   * A server of one `subgate run` session: it publishes no state (its address would let another
+   * session reuse it, and it stops with its own session; its state would hide the `serve`'s).
+   */
+  private?: boolean;
 }
 
 /**
@@ -209,19 +222,32 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
   let config: Config = startup.config;
   const log = createLogger(config.logLevel, sink);
   reportUnsavedTokensTo(log);
+  // Teams: the shared database holds logins, keys, rests, quota and usage; the code for it (and
+  // the PostgreSQL client) is loaded only when a store is set.
+  let team: StartedTeam | undefined;
+  if (config.store) {
+    try {
+      const { startTeam } = await import("../team/start-team.ts");
+      team = await startTeam(config, log, VERSION);
+    } catch (error) {
+      return `cannot use the shared store: ${(error as Error).message.split("\n")[0]}`;
+    }
+  }
   const keys = await createClientKeys({
     config: () => config,
     log,
     exposed: () => !isLoopbackHost(config.host),
+    store: team?.keyStore,
+    limiter: team?.limiter,
   });
   const problem = await startupProblem(config, keys, log);
   if (problem) {
     await keys.close();
+    await team?.close();
     return problem;
   }
-
-  const store = createAuthStore(config.authDir, log);
-  await store.load();
+  const store: AuthStore = team?.accounts ?? createAuthStore(config.authDir, log);
+  if (!team) await store.load();
   const accounts = liveAccounts(store, () => config, log);
   const quota = createQuotaBook();
   const pool = createPool(quota);
@@ -231,7 +257,8 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     book: quota,
     log,
   });
-  const ledger = startLedger(() => config, log);
+  const ledger = startLedger(() => config, log, team);
+  team?.share(pool);
   // With no file yet, watch where one would be found, so creating it applies it.
   const configPath = startup.file ?? startup.location.path;
   const manage = createManagement({
@@ -245,7 +272,8 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
       overrides,
       refusal: (next) => exposureProblem(config.host, next.apiKeys.length + keys.storedCount()),
     },
-    sources: manageSources({ ledger, pool, quota: quotaPoller, keys }),
+    sources: { ...manageSources({ ledger, pool, quota: quotaPoller, keys }), store: team?.source },
+    backend: team?.accounts,
   });
   const app = createApp({
     config: () => config,
@@ -261,6 +289,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     }, manage.hooks),
     quota: quotaPoller,
     manage,
+    tokens: team?.accounts,
   });
   const server = listen(app, () => config, log);
   if (server instanceof ListenError) {
@@ -269,16 +298,22 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     accounts.catalog.stop();
     await keys.close();
     await ledger.close();
+    await team?.close();
     return server.message;
   }
-  const published = publishState(pool, config.authDir, server.url);
+  // A session's own server publishes nothing: the auth dir's state belongs to its `serve`.
+  const published = options.private
+    ? { close: () => Promise.resolve() }
+    : publishState(pool, config.authDir, server.url);
 
   const scheduler = startRefreshScheduler({
     authDir: () => config.authDir,
     config: () => config,
     accounts: accounts.list,
     log,
+    storage: team?.accounts,
   });
+  team?.team.setUrl(server.url);
   const changed = () => {
     accounts.refresh();
     scheduler.reschedule();
@@ -317,6 +352,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     await new Promise((resolve) => setTimeout(resolve, 0));
     await ledger.close();
     await writeUnsavedTokens(log);
+    await team?.close();
     await published.close();
     log.info("stopped");
   })();

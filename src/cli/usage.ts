@@ -32,6 +32,7 @@ Usage:
   subgate run [--url URL] [--model M] [--provider P] [--account A] <client> [its arguments]
   subgate env [--url URL] [--model M] [--provider P] [--account A] <client>
   subgate statusline [--url URL]
+  subgate store import [--from DIR] | store export [--to DIR]
   subgate --help | --version
 
 Commands:
@@ -50,6 +51,9 @@ Commands:
   env          print what \`run\` sets for a client, as shell lines to eval (sh, bash, zsh)
   statusline   Claude Code's status line: reads its JSON on stdin, prints the account,
                model and plan window of the session's last request (\`run claude\` sets it)
+  store        teams (\`store\` in the config): import copies the auth dir's accounts and
+               client keys into the shared database (again: only what is missing); export
+               writes the database's accounts back to account files
 
 Options:
   --config FILE        config file (default: $SUBGATE_CONFIG, else <auth-dir>/config.yaml)
@@ -66,6 +70,8 @@ Options:
   --model M            run, env: serve every request of the session with model M
   --provider P         run, env: serve the session from provider P's accounts only
   --account A          run, env: serve the session from this account (label or file)
+  --from DIR           store import: the auth dir to read (default: the configured one)
+  --to DIR             store export: where to write the files (default: the auth dir)
   -h, --help           show this help
   -v, --version        print the version
 

@@ -95,6 +95,18 @@ export interface Config {
   cors: { allowOrigins: string[] };
   /** The usage ledger: seconds its per-request rows are kept (its hourly sums are kept for good). */
   usage: { retention: number };
+  /**
+   * A shared PostgreSQL database (`store`, or `SUBGATE_STORE_URL`, which wins) holding accounts,
+   * tokens, rests, quota readings, the usage ledger and client keys for several instances;
+   * absent: the auth dir and the embedded usage database.
+   */
+  store?: string;
+  /** This instance's name in leases, logs and the management API (`instance-name`). */
+  instanceName?: string;
+  /** Token fields of account files encrypted with `SUBGATE_STORE_KEY` (`token-encryption`). */
+  tokenEncryption: boolean;
+  /** Seconds a token request may take before it is given up (`refresh-timeout`). */
+  refreshTimeout: number;
 }
 
 /** Values given on the command line; they win over the file. */

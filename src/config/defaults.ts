@@ -34,5 +34,7 @@ export function defaultConfig(): Config {
     routing: { strategy: "round-robin", sessionAffinity: false },
     cors: { allowOrigins: [] },
     usage: { retention: 30 * 86400 },
+    tokenEncryption: false,
+    refreshTimeout: 30,
   };
 }

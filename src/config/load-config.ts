@@ -25,6 +25,9 @@ import { expandPath } from "./paths.ts";
 import { CONFIG_SPEC, positionalKeyName } from "./schema.ts";
 import { camelCase, type ConfigProblem, validateYaml } from "./validate.ts";
 
+/** The shared database's URL, when set in the environment (it wins over `store`). */
+export const STORE_URL_ENV = "SUBGATE_STORE_URL";
+
 /** Where the config comes from, and whether a missing file is an error. */
 export interface ConfigLocation {
   path: string;
@@ -193,6 +196,10 @@ export function buildConfig(raw: Raw, overrides: ConfigOverrides, fileDir?: stri
       retention: ((raw.usage as Raw | undefined)?.retention as number | undefined) ??
         base.usage.retention,
     },
+    store: envKeyOf(STORE_URL_ENV) || (raw.store as string | undefined) || undefined,
+    instanceName: (raw.instanceName as string | undefined) || undefined,
+    tokenEncryption: (raw.tokenEncryption as boolean | undefined) ?? base.tokenEncryption,
+    refreshTimeout: (raw.refreshTimeout as number | undefined) ?? base.refreshTimeout,
   };
 }
 

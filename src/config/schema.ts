@@ -157,6 +157,11 @@ const providerOverride: Spec = {
   },
 };
 
+/** An instance's name: shown in leases, logs and the management API. */
+export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/;
+export const INSTANCE_NAME_RULE =
+  "1 to 63 letters, digits, '.', '_', ':' or '-', starting with a letter or digit";
+
 /** A client key's name: a short label, safe in logs, file names and URLs. */
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const KEY_NAME_RULE =
@@ -326,6 +331,20 @@ export const CONFIG_SPEC: Spec = {
       kind: "object",
       fields: { retention: { kind: "duration", min: 3600 } },
     },
+    store: {
+      kind: "string",
+      allowEmpty: true,
+      pattern: /^$|^(postgres|postgresql):\/\/\S*$/,
+      patternMessage: "must be a PostgreSQL URL: postgres://user:password@host:5432/database",
+    },
+    "instance-name": {
+      kind: "string",
+      allowEmpty: true,
+      pattern: /^$|^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/,
+      patternMessage: `must be ${INSTANCE_NAME_RULE}`,
+    },
+    "token-encryption": { kind: "bool" },
+    "refresh-timeout": { kind: "duration", min: 1 },
   },
   ignored: IGNORED_TOP_LEVEL,
 };

@@ -14,9 +14,9 @@ import type { Logger } from "../log/logger.ts";
 import type { Admit } from "../proxy/admission.ts";
 import type { PipelineHooks } from "../proxy/request-record.ts";
 import { type ClientKey, displayPrefix, mayUse } from "./client-key.ts";
-import { createKeyLimiter } from "./key-limits.ts";
+import { createKeyLimiter, type KeyLimiter } from "./key-limits.ts";
 import { createKeyRing } from "./key-ring.ts";
-import { createKeyStore, type NewKey, type StoredKey } from "./key-store.ts";
+import { createKeyStore, type KeyStore, type NewKey, type StoredKey } from "./key-store.ts";
 
 export type { ClientKey, NewKey };
 
@@ -70,16 +70,20 @@ export interface ClientKeysOptions {
   exposed(): boolean;
   /** How often the times of last use are written to `keys.json`. */
   saveEveryMs?: number;
+  /** Where created keys are kept: `keys.json` by default, the shared database for teams. */
+  store?: KeyStore;
+  /** How limits are counted: in memory by default, in the shared database for teams. */
+  limiter?: KeyLimiter;
 }
 
 const iso = (ms: number | undefined) => ms === undefined ? undefined : new Date(ms).toISOString();
 
 export async function createClientKeys(options: ClientKeysOptions): Promise<ClientKeys> {
   const { config, log } = options;
-  const store = createKeyStore(config().authDir, log);
+  const store = options.store ?? createKeyStore(config().authDir, log);
   await store.load();
   const ring = createKeyRing({ config: () => config().apiKeys, stored: store.keys }, log);
-  const limiter = createKeyLimiter();
+  const limiter = options.limiter ?? createKeyLimiter();
   /** When each key was last used by this server. */
   const used = new Map<string, number>();
 

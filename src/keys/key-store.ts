@@ -249,6 +249,34 @@ function expiryOf(expires: NewKey["expires"], now: number): number | string | un
   return at <= now ? "expires: must be in the future" : at;
 }
 
+/** A new key for `spec` (checked: name, models, limits, expiry); throws the API's refusal. */
+export function makeKey(spec: NewKey, taken: (name: string) => boolean = () => false): CreatedKey {
+  const now = Date.now();
+  const problem = nameProblem(spec.name) ?? modelsProblem(spec.models) ??
+    limitsProblem({ ...spec.limits });
+  if (problem) throw apiError("invalid_request", problem);
+  const expires = expiryOf(spec.expires, now);
+  if (typeof expires === "string") throw apiError("invalid_request", expires);
+  if (taken(spec.name)) {
+    throw apiError("invalid_request", `A client key named '${spec.name}' already exists.`, {
+      status: 409,
+    });
+  }
+  const key = generateKey();
+  return {
+    key,
+    record: {
+      name: spec.name,
+      keySha256: hexDigestOf(key),
+      prefix: displayPrefix(key),
+      models: spec.models?.map((model) => model.trim()),
+      limits: { ...spec.limits },
+      expires,
+      created: now,
+    },
+  };
+}
+
 export function createKeyStore(authDir: string, log: Logger): KeyStore {
   const path = join(authDir, KEYS_FILE);
   let keys: readonly StoredKey[] = [];
@@ -327,29 +355,13 @@ export function createKeyStore(authDir: string, log: Logger): KeyStore {
     keys: () => keys,
     load,
     create(spec, taken = () => false) {
-      const now = Date.now();
-      const problem = nameProblem(spec.name) ?? modelsProblem(spec.models) ??
-        limitsProblem({ ...spec.limits });
-      if (problem) return Promise.reject(apiError("invalid_request", problem));
-      const expires = expiryOf(spec.expires, now);
-      if (typeof expires === "string") return Promise.reject(apiError("invalid_request", expires));
-      if (taken(spec.name)) {
-        return Promise.reject(
-          apiError("invalid_request", `A client key named '${spec.name}' already exists.`, {
-            status: 409,
-          }),
-        );
+      let made: CreatedKey;
+      try {
+        made = makeKey(spec, taken);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const key = generateKey();
-      const record: StoredKey = {
-        name: spec.name,
-        keySha256: hexDigestOf(key),
-        prefix: displayPrefix(key),
-        models: spec.models?.map((model) => model.trim()),
-        limits: { ...spec.limits },
-        expires,
-        created: now,
-      };
+      const { key, record } = made;
       return mutate((current) => {
         if (current.some((other) => other.name === spec.name)) {
           throw apiError("invalid_request", `A client key named '${spec.name}' already exists.`, {

@@ -39,7 +39,12 @@ async function withErrorStatus(response: Response): Promise<Response> {
   return new Response(text, { status: isError ? 400 : 200, headers: response.headers });
 }
 
-export function oauthContext(spec: LoginSpec, endpoints: Endpoints): OAuthContext {
+/** `signal`, when given, ends every request of this context (a refresh's deadline). */
+export function oauthContext(
+  spec: LoginSpec,
+  endpoints: Endpoints,
+  signal?: AbortSignal,
+): OAuthContext {
   const as: oauth.AuthorizationServer = {
     issuer: endpoints.issuer,
     authorization_endpoint: endpoints.authorizeUrl,
@@ -57,6 +62,7 @@ export function oauthContext(spec: LoginSpec, endpoints: Endpoints): OAuthContex
     // Plain http is only ever configured for loopback test servers.
     [oauth.allowInsecureRequests]: insecure,
     headers: new Headers(endpoints.headers),
+    signal,
     async [oauth.customFetch](url: string, init: RequestInit) {
       const isToken = url === endpoints.tokenUrl;
       const request = isToken && spec.tokenEncoding === "json" ? asJsonRequest(init) : init;

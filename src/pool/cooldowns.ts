@@ -40,7 +40,10 @@ export interface Cooldowns {
   get(account: Account, model: string, now?: number): Cooldown | undefined;
   /** Rests the account for this model. */
   rest(account: Account, model: string, rest: Rest): Cooldown;
-  clear(accountId: string, model: string): void;
+  /** Lifts the rest; true when there was one. */
+  clear(accountId: string, model: string): boolean;
+  /** Puts a rest in force as it is (another instance's, from the shared store). */
+  set(accountId: string, model: string, cooldown: Cooldown): void;
   /** Every rest still in force. */
   list(now?: number): { accountId: string; model: string; cooldown: Cooldown }[];
 }
@@ -99,7 +102,10 @@ export function createCooldowns(quota?: Pick<QuotaBook, "spent">): Cooldowns {
       return cooldown;
     },
     clear(accountId, model) {
-      state.delete(key(accountId, model));
+      return state.delete(key(accountId, model));
+    },
+    set(accountId, model, cooldown) {
+      state.set(key(accountId, model), cooldown);
     },
     list(now = Date.now()) {
       return [...state.entries()].filter(([, cooldown]) => cooldown.until > now).map(

@@ -7,7 +7,7 @@
 import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
 import type { Rest } from "./classify-failure.ts";
-import { createCooldowns, upstreamName } from "./cooldowns.ts";
+import { type Cooldown, createCooldowns, upstreamName } from "./cooldowns.ts";
 import { type AccountQuota, createQuotaBook, type QuotaBook } from "./quota-book.ts";
 import { createSelector, type Resting, type Selection, type Strategy } from "./select-accounts.ts";
 import { createAffinity } from "./session-affinity.ts";
@@ -34,6 +34,16 @@ export interface Pool {
   readonly quota: QuotaBook;
   /** Runs `listener` after any change (a count, a rest). */
   onChange(listener: () => void): void;
+  /** Tells `sync` every rest this instance puts on an account or lifts (teams share them). */
+  share(sync: PoolSync): void;
+  /** Puts another instance's rest in force, or lifts it (`cooldown` undefined). */
+  applyRest(accountId: string, model: string, cooldown: Cooldown | undefined): void;
+}
+
+/** Where this instance's rests go to be shared with other instances. */
+export interface PoolSync {
+  rested(accountId: string, model: string, cooldown: Cooldown): void;
+  cleared(accountId: string, model: string): void;
 }
 
 export interface AccountState {
@@ -53,6 +63,7 @@ export function createPool(quota: QuotaBook = createQuotaBook()): Pool {
   const listeners: (() => void)[] = [];
   const changed = () => listeners.forEach((listener) => listener());
   quota.onChange(changed);
+  let sync: PoolSync | undefined;
   return {
     quota,
     select(tiers, model, strategy, affinityKey) {
@@ -104,10 +115,23 @@ export function createPool(quota: QuotaBook = createQuotaBook()): Pool {
       // used up) rests as a quota rest, which the next reading showing headroom lifts.
       const explained = rest.kind === "limit" &&
         quota.spent(account.id, upstreamName(account, model));
-      if (!explained) cooldowns.rest(account, model, rest);
+      if (!explained) {
+        const cooldown = cooldowns.rest(account, model, rest);
+        sync?.rested(account.id, model, cooldown);
+      }
       changed();
     },
-    succeed: (account, model) => cooldowns.clear(account.id, model),
+    succeed(account, model) {
+      if (cooldowns.clear(account.id, model)) sync?.cleared(account.id, model);
+    },
+    share(next) {
+      sync = next;
+    },
+    applyRest(accountId, model, cooldown) {
+      if (cooldown) cooldowns.set(accountId, model, cooldown);
+      else cooldowns.clear(accountId, model);
+      changed();
+    },
   };
 }
 

@@ -89,6 +89,10 @@ export interface QuotaBook {
   retain(accountIds: ReadonlySet<string>): void;
   /** Runs `listener` after a reading changed something people or routing would see. */
   onChange(listener: () => void): void;
+  /** Tells `listener` the account's windows after a reading changed them (teams share them). */
+  share(listener: (accountId: string, windows: readonly QuotaWindow[]) => void): void;
+  /** Puts another instance's windows for the account in force, as they are. */
+  applyWindows(accountId: string, windows: readonly QuotaWindow[]): void;
 }
 
 interface Entry {
@@ -139,6 +143,7 @@ export function createQuotaBook(): QuotaBook {
   const entries = new Map<string, Entry>();
   const listeners: (() => void)[] = [];
   const changed = () => listeners.forEach((listener) => listener());
+  let sharer: ((accountId: string, windows: readonly QuotaWindow[]) => void) | undefined;
 
   const record: QuotaBook["record"] = (accountId, readings, source, now = Date.now()) => {
     const entry = entries.get(accountId) ?? { windows: [] };
@@ -153,6 +158,7 @@ export function createQuotaBook(): QuotaBook {
     entries.set(accountId, entry);
     const gone = before.some((old) => !entry.windows.some((w) => w.name === old.name));
     if (gone || fresh.some((w) => differs(before.find((old) => old.name === w.name), w))) {
+      sharer?.(accountId, entry.windows);
       changed();
     }
   };
@@ -231,6 +237,15 @@ export function createQuotaBook(): QuotaBook {
     },
     onChange(listener) {
       listeners.push(listener);
+    },
+    share(listener) {
+      sharer = listener;
+    },
+    applyWindows(accountId, windows) {
+      const entry = entries.get(accountId) ?? { windows: [] };
+      entry.windows = windows.map((window) => ({ ...window }));
+      entries.set(accountId, entry);
+      changed();
     },
   };
 }

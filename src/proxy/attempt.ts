@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Pool } from "../pool/pool.ts";
 import { type ApiError, apiError, ApiErrorException } from "../errors/api-error.ts";
 import type { Account } from "../store/account.ts";
+import type { TokenStorage } from "../auth/refresh/token-storage.ts";
 import type { UpstreamAction, UpstreamAnswer } from "../upstreams/upstream.ts";
 import { collectStream } from "./collect-stream.ts";
 import { deadline } from "./deadlines.ts";
@@ -50,6 +51,8 @@ export interface PipelineContext {
   hooks?: PipelineHooks;
   /** Asked once the model is known: the client key's allowlist and limits. */
   admit?: Admit;
+  /** Where login tokens are refreshed: the auth dir by default, the shared database for teams. */
+  tokens?: TokenStorage;
 }
 
 export function parseBody(body: string): Record<string, unknown> {

@@ -177,6 +177,9 @@ function failedWith(failure: Failed, dialect: GenerateInput["dialect"], recorder
   return response;
 }
 
+/** How long a request whose last account another instance is refreshing waits for it. */
+const WAIT_FOR_OTHERS_MS = 15_000;
+
 type AccountOutcome =
   | { ok: true; account: Account; response: Response; attempt: Extract<Attempt, { ok: true }> }
   | { ok: false; stop: boolean };
@@ -196,9 +199,14 @@ async function attemptAccount(
     provider: listed.provider,
     account: listed.label,
   };
-  const refreshOptions = { authDir: config.authDir, config };
-  // An expired token is refreshed first (once, however many requests want it).
-  const fresh = await freshAccount(listed, { ...refreshOptions, force: false });
+  const refreshOptions = { authDir: config.authDir, config, storage: context.tokens };
+  // An expired token is refreshed first (once, however many requests want it). When another
+  // instance is refreshing it, the next account is tried; the last one waits for that refresh.
+  const fresh = await freshAccount(listed, {
+    ...refreshOptions,
+    force: false,
+    waitForOthersMs: hasNext ? 0 : WAIT_FOR_OTHERS_MS,
+  });
   if (!fresh.ok) {
     const outcome = fresh.outcome;
     const needsLogin = outcome.status === "needs-login";

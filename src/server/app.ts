@@ -25,6 +25,7 @@ import type { ModelCatalog } from "../pool/model-catalog.ts";
 import type { ClientKeys } from "../keys/client-keys.ts";
 import type { QuotaPoller } from "../pool/quota-poller.ts";
 import type { PipelineContext } from "../proxy/attempt.ts";
+import type { TokenStorage } from "../auth/refresh/token-storage.ts";
 import type { PipelineHooks } from "../proxy/request-record.ts";
 import { isLoopbackHost } from "./loopback.ts";
 import { isManagementPath, type Management } from "./manage/index.ts";
@@ -44,6 +45,8 @@ export interface AppContext {
   quota?: Pick<QuotaPoller, "refresh">;
   /** The management API and `/metrics`; absent, those paths are unknown. */
   manage?: Management;
+  /** Where login tokens are refreshed: the auth dir by default, the shared database for teams. */
+  tokens?: TokenStorage;
 }
 
 /** The route's error shape when it said; else read from the path and headers. */
@@ -67,6 +70,7 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
     log: context.log,
     hooks: context.hooks,
     admit: context.keys.admit,
+    tokens: context.tokens,
   };
   app.route("/", generateRoutes(pipeline));
   if (context.manage) app.route("/", context.manage.routes(pipeline));

@@ -15,6 +15,7 @@ import type { LoginAccount } from "./account.ts";
 import { createFileReports, type FileReports } from "./file-reports.ts";
 import { withLinkedTokens } from "./linked-account.ts";
 import { parseAccountFile } from "./parse-account-file.ts";
+import { openFromFile } from "./file-cipher.ts";
 
 export interface AuthStore {
   readonly dir: string;
@@ -62,11 +63,24 @@ function drop({ entries, log }: StoreState, name: string): boolean {
   return true;
 }
 
+/** Parses an account file, its sealed token fields opened (`token-encryption`). */
+async function parseSealed(name: string, text: string) {
+  const parsed = parseAccountFile(name, text);
+  if (!parsed.ok) return parsed;
+  try {
+    const opened = await openFromFile(parsed.account.credentials as Record<string, unknown>);
+    if (opened === parsed.account.credentials) return parsed;
+    return parseAccountFile(name, JSON.stringify(opened));
+  } catch (error) {
+    return { ok: false as const, reason: `cannot decrypt its tokens: ${(error as Error).message}` };
+  }
+}
+
 /** Takes in a file's new text; returns true when the live set changed. */
 async function load(state: StoreState, name: string, text: string): Promise<boolean> {
   const { entries, reports, log } = state;
   const previous = entries.get(name);
-  const parsed = parseAccountFile(name, text);
+  const parsed = await parseSealed(name, text);
   if (!parsed.ok) {
     const message = previous
       ? "account file is invalid; keeping its last good version"

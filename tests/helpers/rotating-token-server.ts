@@ -20,6 +20,8 @@ export interface TokenServer {
   /** Refresh requests received, and how many came with a spent token. */
   requests: number;
   reused: number;
+  /** Whether the server issued this access token (or it is the login's first). */
+  issuedAccess(token: string): boolean;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,15 @@ export interface TokenServerOptions {
   delayMs?: number;
   /** Runs after the rotation, before the answer (the test fills a disk, say). */
   beforeAnswer?: () => Promise<void> | void;
+  /** The access tokens' lifetime in seconds (3600 by default). */
+  expiresIn?: number;
+  /**
+   * The first refresh request hangs, without rotating, until its client goes away (a token
+   * server that stalls before doing anything); later ones are answered.
+   */
+  holdFirst?: boolean;
+  /** Leave the id_token out of answers. */
+  noIdToken?: boolean;
 }
 
 const b64 = (value: unknown) =>
@@ -54,6 +65,8 @@ export function startTokenServer(options: TokenServerOptions): TokenServer {
   let current = options.initial;
   let issued = 0;
   const state = { requests: 0, reused: 0 };
+  const access = new Set<string>(["at-0"]);
+  let held = false;
   let issuer = "";
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const form = await formOrJson(req);
@@ -61,6 +74,11 @@ export function startTokenServer(options: TokenServerOptions): TokenServer {
       return Response.json({ error: "unsupported_grant_type" }, { status: 400 });
     }
     state.requests++;
+    if (options.holdFirst && !held) {
+      held = true;
+      await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+      return Response.json({ error: "temporarily_unavailable" }, { status: 503 });
+    }
     if (form.refresh_token !== current) {
       state.reused++;
       return Response.json({ error: "invalid_grant" }, { status: 400 });
@@ -68,11 +86,12 @@ export function startTokenServer(options: TokenServerOptions): TokenServer {
     issued++;
     current = `rt-${issued}`;
     const now = Math.floor(Date.now() / 1000);
-    const good = {
+    access.add(`at-${issued}`);
+    const good: Record<string, unknown> = {
       access_token: `at-${issued}`,
       refresh_token: current,
       token_type: "Bearer",
-      expires_in: 3600,
+      expires_in: options.expiresIn ?? 3600,
       id_token: idToken({
         iss: issuer,
         aud: options.clientId,
@@ -82,6 +101,7 @@ export function startTokenServer(options: TokenServerOptions): TokenServer {
         email: "grace@example.com",
       }),
     };
+    if (options.noIdToken) delete good.id_token;
     await options.beforeAnswer?.();
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     return Response.json(options.spoil ? options.spoil(good) : good);
@@ -102,6 +122,7 @@ export function startTokenServer(options: TokenServerOptions): TokenServer {
     get reused() {
       return state.reused;
     },
+    issuedAccess: (token) => access.has(token),
     close: () => server.shutdown(),
   };
 }

@@ -22,18 +22,19 @@ export function chromiumMissing(): string | undefined {
 }
 
 /** `[]` as root, `["sudo", "-n"]` with passwordless sudo, undefined when this user cannot. */
-async function asRoot(): Promise<string[] | undefined> {
+export async function asRoot(): Promise<string[] | undefined> {
   if (Deno.uid() === 0) return [];
   if (!findOnPath("sudo")) return undefined;
   const sudo = await runCommand("sudo", ["-n", "true"], { timeoutMs: 10_000 });
   return sudo.ok ? ["sudo", "-n"] : undefined;
 }
 
-async function apt(
+export async function apt(
   prefix: string[],
   args: string[],
   timeoutMs: number,
   log: (line: string) => void,
+  what = "chromium",
 ) {
   // A held dpkg lock fails after a minute instead of waiting for ever.
   const command = [
@@ -45,10 +46,10 @@ async function apt(
     "DPkg::Lock::Timeout=60",
     ...args,
   ];
-  log(`chromium: running ${command.join(" ")}`);
+  log(`${what}: running ${command.join(" ")}`);
   const result = await runCommand(command[0], command.slice(1), { timeoutMs });
   if (!result.ok) {
-    log(`chromium: apt-get ${args[0]} ${result.timedOut ? "timed out" : "failed"}`);
+    log(`${what}: apt-get ${args[0]} ${result.timedOut ? "timed out" : "failed"}`);
     log(tail(result.output));
   }
   return result.ok;

@@ -7,6 +7,7 @@
  * a growing pause, reported on every failure, and written at shutdown.
  */
 import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
+import { accountFileText } from "../../store/file-cipher.ts";
 import type { Logger } from "../../log/logger.ts";
 import { printable } from "../../log/printable.ts";
 import { readAccountRecord } from "../account-file.ts";
@@ -68,7 +69,7 @@ async function retry(path: string): Promise<boolean> {
   try {
     const written = await withFileLock(path, async () => {
       if (await replacedOnDisk(path, entry)) return false;
-      await writeFileAtomic(path, serialize(entry.record));
+      await writeFileAtomic(path, await accountFileText(entry.record));
       return true;
     }, { waitMs: 5_000 });
     unsaved.delete(path);
@@ -84,8 +85,6 @@ async function retry(path: string): Promise<boolean> {
   }
 }
 
-const serialize = (record: Json) => JSON.stringify(record, null, 2) + "\n";
-
 /**
  * Writes an account record holding new tokens. When the write fails the record is kept in
  * memory (and used by `currentRecord`) and written later; returns whether it reached the disk.
@@ -94,7 +93,7 @@ export async function writeTokens(path: string, record: Json, replaces: Json): P
   const previous = unsaved.get(path);
   if (previous?.timer) clearTimeout(previous.timer);
   try {
-    await writeFileAtomic(path, serialize(record));
+    await writeFileAtomic(path, await accountFileText(record));
     unsaved.delete(path);
     return true;
   } catch (error) {

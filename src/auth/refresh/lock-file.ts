@@ -61,19 +61,33 @@ async function acquire(lockPath: string, waitMs: number): Promise<Deno.FsFile> {
   }
 }
 
+/** Takes the lock for `path`; the returned function releases it. */
+export async function lockFile(
+  path: string,
+  options: LockOptions = {},
+): Promise<() => Promise<void>> {
+  const lockPath = lockPathFor(path);
+  const file = await acquire(lockPath, options.waitMs ?? 60_000);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (Deno.build.os !== "windows") await Deno.remove(lockPath).catch(() => {});
+    file.close();
+  };
+}
+
 /** Runs `fn` holding the lock for `path`. */
 export async function withFileLock<T>(
   path: string,
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const lockPath = lockPathFor(path);
-  const file = await acquire(lockPath, options.waitMs ?? 60_000);
+  const release = await lockFile(path, options);
   try {
     return await fn();
   } finally {
-    if (Deno.build.os !== "windows") await Deno.remove(lockPath).catch(() => {});
-    file.close();
+    await release();
   }
 }
 

@@ -3,8 +3,9 @@
  * Refreshes one account's token without ever losing a rotated refresh token:
  *
  * - one refresh at a time per account, in this process (single flight) and
- *   across processes (an OS lock, released by the system if its holder dies);
- *   the file is re-read under the lock, since another process may have
+ *   across processes (an OS lock, released by the system if its holder dies;
+ *   for teams, a lease row in PostgreSQL: `token-storage.ts` is the seam);
+ *   the record is re-read under the claim, since another process may have
  *   refreshed already;
  * - before the token request goes out, the file records that a refresh is in
  *   flight (and nothing is sent when the auth dir cannot be written); a
@@ -18,7 +19,6 @@
  * - `invalid_grant` (and the codes a provider's `deadRefreshCodes` adds)
  *   marks the account "needs login" and never deletes the file.
  */
-import { join } from "node:path";
 import type { Config } from "../../config/config-types.ts";
 import { providerForFileType } from "../../providers/registry.ts";
 import { applyTokens } from "../account-file.ts";
@@ -29,18 +29,19 @@ import {
   type TokenSet,
 } from "../../oauth/login-spec.ts";
 import { oauth, oauthContext, type RawTokens, refreshTokens } from "../../oauth/oauth-client.ts";
-import { LockError, withFileLock } from "./lock-file.ts";
+import { LockError } from "./lock-file.ts";
 import { readLinkedTokens, writeLinkedTokens } from "../../store/import/linked-file.ts";
-import { currentRecord, writeTokens } from "./durable-tokens.ts";
-import { writeFileAtomic } from "../../fs/write-file-atomic.ts";
 import { IN_FLIGHT_KEY, INTERRUPTED } from "../../store/refresh-marks.ts";
 import type { Json } from "../../ir/json.ts";
+import { type Claim, fileStorage, stamp, type TokenStorage } from "./token-storage.ts";
 
 export type RefreshOutcome =
   | { status: "refreshed"; expired?: string; warning?: string }
   | { status: "fresh"; reason: string }
   | { status: "needs-login"; reason: string }
-  | { status: "failed"; reason: string };
+  | { status: "failed"; reason: string }
+  /** Another instance is refreshing it now (its lease runs until `until`, epoch ms). */
+  | { status: "busy"; reason: string; until?: number };
 
 export interface RefreshRequest {
   authDir: string;
@@ -48,12 +49,14 @@ export interface RefreshRequest {
   config: Config;
   /**
    * The access token the caller holds (the one that expired or got a 401).
-   * If the file holds another by the time the lock is ours, someone already
+   * If the record holds another by the time the claim is ours, someone already
    * refreshed, and that token is used instead.
    */
   knownAccessToken?: string;
   /** Refresh even when the token is not due yet. */
   force?: boolean;
+  /** Where the tokens are: the auth dir by default. */
+  storage?: TokenStorage;
 }
 
 const inFlight = new Map<string, Promise<RefreshOutcome>>();
@@ -83,16 +86,10 @@ function told(outcome: RefreshOutcome, file: string): RefreshOutcome {
 /** RFC 6749's code for a refresh token that is spent or revoked; providers may add their own. */
 const DEAD_TOKEN_CODE = "invalid_grant";
 
-function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 function expiryOf(record: Json): number | undefined {
   const time = Date.parse(String(record.expired ?? ""));
   return Number.isNaN(time) ? undefined : time;
 }
-
-const serialize = (record: Json) => JSON.stringify(record, null, 2) + "\n";
 
 /** The record without the in-flight mark, with the failure noted (and "needs login" if dead). */
 function withFailure(record: Json, reason: string, needsLogin: boolean): Json {
@@ -115,8 +112,8 @@ function refusal(spec: LoginSpec, error: oauth.ResponseBodyError, interrupted: b
   return { dead, reason };
 }
 
-/** Writes the tokens of a token answer (before or after its checks) where the account keeps them. */
-async function keepTokens(path: string, record: Json, tokens: TokenSet): Promise<Json> {
+/** The record with a token answer's tokens (before or after its checks), where it keeps them. */
+async function keepTokens(claim: Claim, record: Json, tokens: TokenSet): Promise<Json> {
   if (record.linked) {
     try {
       await writeLinkedTokens(record, tokens, Date.now());
@@ -124,7 +121,7 @@ async function keepTokens(path: string, record: Json, tokens: TokenSet): Promise
       for (const key of ["last_error", "last_error_at", "needs_login", IN_FLIGHT_KEY]) {
         delete next[key];
       }
-      await writeTokens(path, next, record);
+      await claim.keep(next);
       return next;
     } catch (error) {
       // The vendor's file cannot take them: subgate keeps this account's tokens itself from now.
@@ -133,21 +130,20 @@ async function keepTokens(path: string, record: Json, tokens: TokenSet): Promise
       next.last_error = `the linked file could not be written (${(error as Error).message}); ` +
         "subgate keeps this account's tokens in its own file now";
       delete next[IN_FLIGHT_KEY];
-      await writeTokens(path, next, record);
+      await claim.keep(next);
       return next;
     }
   }
   const next = applyTokens(record, tokens, Date.now());
   delete next.last_error_at;
   delete next[IN_FLIGHT_KEY];
-  await writeTokens(path, next, record);
+  await claim.keep(next);
   return next;
 }
 
-async function refreshUnderLock(request: RefreshRequest): Promise<RefreshOutcome> {
-  const path = join(request.authDir, request.file);
-  const record = await currentRecord(path);
-  if (!record) return { status: "failed", reason: "the account file is missing or unreadable" };
+/** Before any request goes out: whether a refresh is needed at all, and can be sent. */
+async function refreshClaimed(request: RefreshRequest, claim: Claim): Promise<RefreshOutcome> {
+  const record = claim.record;
   const provider = providerForFileType(String(record.type ?? ""));
   if (!provider) return { status: "failed", reason: `unknown provider type "${record.type}"` };
   const spec = provider.login;
@@ -170,6 +166,13 @@ async function refreshUnderLock(request: RefreshRequest): Promise<RefreshOutcome
   if (request.knownAccessToken && tokens.access_token !== request.knownAccessToken) {
     return { status: "fresh", reason: "another process refreshed it already" };
   }
+  // Marked by a refusal another process (or instance) got: only a person's refresh tries again.
+  if (record.needs_login === true && !request.force) {
+    return {
+      status: "needs-login",
+      reason: typeof record.last_error === "string" ? record.last_error : "needs a new login",
+    };
+  }
   const expiry = expiryOf(tokens);
   if (
     !request.force && !request.knownAccessToken && expiry !== undefined &&
@@ -179,60 +182,55 @@ async function refreshUnderLock(request: RefreshRequest): Promise<RefreshOutcome
   }
   const refreshToken = tokens.refresh_token;
   if (typeof refreshToken !== "string" || refreshToken === "") {
-    await writeTokens(path, withFailure(record, "no refresh token: log in again", true), record);
+    await claim.note(withFailure(record, "no refresh token: log in again", true), false);
     return { status: "needs-login", reason: "no refresh token" };
   }
-  // A mark left by a process that died with its token request out: under the lock, nobody
-  // else is refreshing, so that refresh will never finish.
-  const interrupted = IN_FLIGHT_KEY in record;
-  const marked: Json = { ...record, [IN_FLIGHT_KEY]: stamp(Date.now()) };
-  try {
-    await writeFileAtomic(path, serialize(marked));
-  } catch (error) {
-    // The rotated token could not be kept: better not to rotate at all.
-    return {
-      status: "failed",
-      reason: `cannot write ${request.file} (${(error as Error).message}): no refresh sent`,
-    };
-  }
-  return await exchange({ spec, endpoints, path, record: marked, refreshToken, interrupted });
+  const begun = await claim.begin(request.config.refreshTimeout * 1000);
+  if (!begun.ok) return { status: "failed", reason: begun.reason };
+  return await exchange({ spec, endpoints, claim, refreshToken, deadline: begun.deadline });
 }
 
 interface Exchange {
   spec: LoginSpec;
   endpoints: Endpoints;
-  path: string;
-  /** The record as read under the lock, with the in-flight mark. */
-  record: Json;
+  claim: Claim;
   refreshToken: string;
-  /** An earlier refresh of this token was cut short. */
-  interrupted: boolean;
+  /** When the token request is given up (epoch ms). */
+  deadline: number;
 }
 
 /** The token request itself, its tokens kept first, then checked. */
 async function exchange(
-  { spec, endpoints, path, record, refreshToken, interrupted }: Exchange,
+  { spec, endpoints, claim, refreshToken, deadline }: Exchange,
 ): Promise<RefreshOutcome> {
+  const record = claim.record;
+  const interrupted = claim.interrupted;
   let kept: Json | undefined;
   const keep = async (raw: RawTokens) => {
-    kept = await keepTokens(path, record, raw as TokenSet);
+    kept = await keepTokens(claim, record, raw as TokenSet);
   };
+  const allowedMs = Math.max(1, deadline - Date.now());
+  const signal = AbortSignal.timeout(allowedMs);
   let result;
   try {
-    result = await refreshTokens(spec, oauthContext(spec, endpoints), refreshToken, keep);
+    result = await refreshTokens(spec, oauthContext(spec, endpoints, signal), refreshToken, keep);
   } catch (error) {
-    if (kept) return await checkFailed(path, kept, error);
+    if (kept) return await checkFailed(claim, kept, error);
     if (error instanceof oauth.ResponseBodyError) {
       const { dead, reason } = refusal(spec, error, interrupted);
-      await writeTokens(path, withFailure(record, reason, dead), record);
+      await claim.note(withFailure(record, reason, dead), false);
       return { status: dead ? "needs-login" : "failed", reason };
     }
-    const reason = `refresh failed: ${(error as Error).message}`;
-    const note = interrupted ? `${reason}; ${INTERRUPTED}` : reason;
-    await writeTokens(path, withFailure(record, note, false), record);
+    // No answer: a request that went out may have rotated the token on the server.
+    const timedOut = signal.aborted;
+    const reason = timedOut
+      ? `refresh failed: no answer from the token server within ${Math.ceil(allowedMs / 1000)} s`
+      : `refresh failed: ${(error as Error).message}`;
+    const note = interrupted || timedOut ? `${reason}; ${INTERRUPTED}` : reason;
+    await claim.note(withFailure(record, note, false), interrupted || timedOut);
     return { status: "failed", reason };
   }
-  const next = await keepTokens(path, kept ?? record, result.tokens);
+  const next = await keepTokens(claim, kept ?? record, result.tokens);
   return { status: "refreshed", expired: next.expired as string | undefined };
 }
 
@@ -240,23 +238,42 @@ async function exchange(
  * The server rotated and its answer was kept, but the answer failed a check: the tokens stay,
  * the account notes why; without an access token it cannot serve until the next refresh.
  */
-async function checkFailed(path: string, kept: Json, error: unknown): Promise<RefreshOutcome> {
+async function checkFailed(claim: Claim, kept: Json, error: unknown): Promise<RefreshOutcome> {
   const reason = `the token answer failed a check (${(error as Error).message}); ` +
     "its tokens are kept";
   const next: Json = { ...kept, last_error: reason, last_error_at: stamp(Date.now()) };
-  await writeTokens(path, next, kept);
+  await claim.keep(next);
   if (typeof kept.access_token !== "string" || !kept.access_token) {
     return { status: "failed", reason };
   }
   return { status: "refreshed", expired: kept.expired as string | undefined, warning: reason };
 }
 
+/** Claims the account, refreshes it when that is still needed, and releases the claim. */
+async function refreshOnce(request: RefreshRequest, storage: TokenStorage) {
+  const claimed = await storage.claim(request.file, {
+    knownAccessToken: request.knownAccessToken,
+    timeoutMs: request.config.refreshTimeout * 1000,
+  });
+  if (!claimed.ok) {
+    return claimed.busy
+      ? { status: "busy" as const, reason: claimed.reason, until: claimed.until }
+      : { status: "failed" as const, reason: claimed.reason };
+  }
+  try {
+    return await refreshClaimed(request, claimed.claim);
+  } finally {
+    await claimed.claim.release();
+  }
+}
+
 /** Refreshes `request.file` once, however many callers ask at the same time. */
 export function refreshAccount(request: RefreshRequest): Promise<RefreshOutcome> {
-  const key = join(request.authDir, request.file);
+  const storage = request.storage ?? fileStorage(request.authDir);
+  const key = storage.key(request.file);
   const running = inFlight.get(key);
   if (running) return running;
-  const promise = withFileLock(key, () => refreshUnderLock(request))
+  const promise = refreshOnce(request, storage)
     .catch((error): RefreshOutcome => ({
       status: "failed",
       reason: (error as Error).message + (error instanceof LockError ? ": no refresh sent" : ""),

@@ -10,6 +10,7 @@ import { resolveEndpoints } from "../../oauth/login-spec.ts";
 import { PROVIDERS } from "../../providers/registry.ts";
 import { type Account, isLoginAccount, type LoginAccount } from "../../store/account.ts";
 import { refreshAccount, type RefreshOutcome } from "./refresh-account.ts";
+import type { TokenStorage } from "./token-storage.ts";
 
 export interface RefreshScheduler {
   reschedule(): void;
@@ -21,6 +22,8 @@ interface SchedulerOptions {
   config: () => Config;
   accounts: () => readonly Account[];
   log: Logger;
+  /** Where the tokens are: the auth dir by default. */
+  storage?: TokenStorage;
 }
 
 /** Per account file: when a failed refresh may be tried again, and the pause that led there. */
@@ -68,6 +71,12 @@ function noteOutcome(
   } else if (outcome.status === "fresh") {
     backoff.delete(account.file);
     log.debug("token already fresh", { ...fields, reason: outcome.reason });
+  } else if (outcome.status === "busy") {
+    // Another instance refreshes it; its new tokens arrive with its notification. Look again
+    // once its lease is over, in case they never do.
+    const until = Math.max(Date.now() + 1000, outcome.until ?? Date.now() + 5000);
+    backoff.set(account.file, { until, ms: 0 });
+    log.debug("token being refreshed by another instance", { ...fields, reason: outcome.reason });
   } else {
     const previous = backoff.get(account.file)?.ms ?? 0;
     const ms = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, previous * 2));
@@ -93,6 +102,7 @@ async function refreshDue(options: SchedulerOptions, backoff: Backoff): Promise<
       file: account.file,
       config: options.config(),
       knownAccessToken: account.credentials.access_token as string | undefined,
+      storage: options.storage,
     });
     noteOutcome(account, outcome, backoff, options.log);
   }

@@ -103,7 +103,7 @@ export function accountRoutes(context: RouteContext) {
   const setDisabled = (disabled: boolean) => async (c: Context<ServerEnv>) => {
     const account = login(c, disabled ? "disable" : "enable");
     const authDir = context.config().authDir;
-    if (!await setAccountDisabled(authDir, account.file, disabled)) {
+    if (!await setAccountDisabled(authDir, account.file, disabled, context.backend)) {
       throw apiError("not_found", `The account file ${account.file} is gone.`);
     }
     logChange(c, context.log, disabled ? "account disabled" : "account enabled", {
@@ -137,6 +137,7 @@ export function accountRoutes(context: RouteContext) {
         file: account.file,
         config,
         force: true,
+        storage: context.backend,
       });
       logChange(c, context.log, "account refreshed", {
         provider: account.provider,
@@ -171,7 +172,7 @@ export function accountRoutes(context: RouteContext) {
     })
     .delete("/manage/accounts/:id", async (c) => {
       const account = login(c, "delete");
-      if (!await removeAccountFile(context.config().authDir, account.file)) {
+      if (!await removeAccountFile(context.config().authDir, account.file, context.backend)) {
         throw apiError("not_found", `The account file ${account.file} is already gone.`);
       }
       logChange(c, context.log, "account deleted", {

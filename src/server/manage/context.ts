@@ -10,6 +10,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { Pool } from "../../pool/pool.ts";
 import type { PipelineContext } from "../../proxy/attempt.ts";
 import type { Account } from "../../store/account.ts";
+import type { AccountBackend } from "../../auth/refresh/token-storage.ts";
 import type { ManageSources } from "./sources.ts";
 
 export interface ConfigFile {
@@ -30,6 +31,8 @@ export interface ManageContext {
   problems(): ReadonlyMap<string, string>;
   configFile?: ConfigFile;
   sources: ManageSources;
+  /** Where accounts are changed: the auth dir by default, the shared database for teams. */
+  backend?: AccountBackend;
 }
 
 /** The context the routes get: the above, and the pipeline once the app has made it. */

@@ -15,6 +15,7 @@ import { manageAccess } from "./access.ts";
 import { accountRoutes } from "./accounts.ts";
 import { configRoutes } from "./config-routes.ts";
 import type { ManageContext, RouteContext } from "./context.ts";
+import type { StoreSource } from "./sources.ts";
 import { createLockout } from "./lockout.ts";
 import { loginRoutes } from "./logins.ts";
 import { createMetrics } from "./metrics.ts";
@@ -39,6 +40,24 @@ export function isManagementPath(path: string): boolean {
   return path === "/metrics" || path === "/manage" || path.startsWith("/manage/");
 }
 
+/** The shared store's state as the API shows it. */
+function storeView(store: StoreSource) {
+  const health = store.health();
+  return {
+    instance: store.name,
+    database: store.where,
+    state: health.up ? "up" : "down",
+    since: new Date(health.since).toISOString(),
+    reason: health.reason,
+    outages: health.outages,
+    spooledTokens: store.spooled(),
+    note: health.up
+      ? undefined
+      : "The shared database is unreachable: refreshes and management changes wait for it; " +
+        "requests are served with the tokens in hand.",
+  };
+}
+
 export function createManagement(context: ManageContext): Management {
   const requests = createRequestLog();
   const tails = createRequestTails(requests);
@@ -46,6 +65,7 @@ export function createManagement(context: ManageContext): Management {
     accounts: context.accounts,
     pool: context.pool,
     quota: context.sources.quota,
+    store: context.sources.store,
   });
   const stopObserving = observeRefreshes(metrics.refreshed);
   const access = manageAccess(context.config, createLockout(context.log));
@@ -63,6 +83,21 @@ export function createManagement(context: ManageContext): Management {
       // "/manage/*" covers "/manage" itself too (a second entry would check twice).
       app.use("/manage/*", access);
       app.use("/metrics", access);
+      // With the shared database down, changes would be lost or half made: refused until it is
+      // back (reads answer from what this instance holds).
+      app.use("/manage/*", async (c, next) => {
+        const store = context.sources.store;
+        if (store && !store.health().up && c.req.method !== "GET") {
+          throw apiError(
+            "api_error",
+            `The shared database is unreachable (${
+              store.health().reason ?? "no answer"
+            }): management changes wait until it is back; requests are still served.`,
+            { status: 503 },
+          );
+        }
+        await next();
+      });
       app.get("/metrics", async (c) => {
         const { text, contentType } = await metrics.scrape();
         return c.body(text, 200, { "content-type": contentType });
@@ -90,6 +125,17 @@ export function createManagement(context: ManageContext): Management {
       app.route("/", logins.routes);
       app.route("/", sourcedRoutes(routeContext));
       app.route("/", configRoutes(routeContext));
+      app.get("/manage/instances", async (c) => {
+        const store = context.sources.store;
+        if (!store) {
+          throw apiError(
+            "api_error",
+            "This subgate runs alone (no `store` in its config): it has no other instances.",
+            { status: 501 },
+          );
+        }
+        return c.json({ store: storeView(store), instances: await store.instances() });
+      });
       app.get("/manage", (c) =>
         c.json({
           sources: {
@@ -97,6 +143,7 @@ export function createManagement(context: ManageContext): Management {
             quota: context.sources.quota !== undefined,
             keys: context.sources.keys !== undefined,
           },
+          store: context.sources.store ? storeView(context.sources.store) : undefined,
           manager: c.get("manager"),
         }));
       return app;

@@ -137,6 +137,7 @@ export function loginRoutes(context: RouteContext): LoginRoutes {
           config.providers[provider.id],
         ),
         authDir: config.authDir,
+        backend: context.backend,
         flow,
         timeoutMs: LOGIN_TIMEOUT_MS,
         callbackPort: callbackPort as number | undefined,

@@ -15,6 +15,8 @@
  * - `subgate_token_refreshes_total{provider,outcome}`
  * - `subgate_accounts{provider,state}`, `subgate_quota_used_ratio{provider,account,window}`
  * - `subgate_build_info{version}`
+ * - teams (`store`): `subgate_store_up`, `subgate_store_outages_total`,
+ *   `subgate_store_spooled_tokens`
  *
  * Model names come from clients, so at most 200 distinct ones are labelled;
  * the rest count as `other`.
@@ -26,7 +28,7 @@ import type { PipelineHooks, RequestRecord, UpstreamFailure } from "../../proxy/
 import type { Account } from "../../store/account.ts";
 import { VERSION } from "../../version.ts";
 import { stateOf } from "./account-view.ts";
-import type { QuotaSource } from "./sources.ts";
+import type { QuotaSource, StoreSource } from "./sources.ts";
 
 const MOST_MODELS = 200;
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -35,6 +37,7 @@ export interface MetricsSources {
   accounts(): readonly Account[];
   pool: Pool;
   quota?: QuotaSource;
+  store?: StoreSource;
 }
 
 export interface Metrics {
@@ -147,6 +150,33 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ["version"],
     registers,
   }).set({ version: VERSION }, 1);
+  const store = sources.store;
+  if (store) {
+    new Gauge({
+      name: "subgate_store_up",
+      help: "1 while the shared database answers, 0 during an outage.",
+      registers,
+      collect() {
+        this.set(store.health().up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "subgate_store_outages_total",
+      help: "Outages of the shared database this instance saw since it started.",
+      registers,
+      collect() {
+        this.set(store.health().outages);
+      },
+    });
+    new Gauge({
+      name: "subgate_store_spooled_tokens",
+      help: "Accounts whose newest tokens wait in this instance's spool for the database.",
+      registers,
+      collect() {
+        this.set(store.spooled());
+      },
+    });
+  }
 
   const ended = (record: RequestRecord) => {
     const provider = record.account?.provider ?? "";

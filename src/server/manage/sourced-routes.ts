@@ -24,6 +24,7 @@ const WHAT: Record<keyof ManageSources, string> = {
   usage: "The usage ledger is",
   quota: "Plan-quota tracking is",
   keys: "Named client keys are",
+  store: "A shared store (teams) is",
 };
 
 /** The source, or a 501 saying this server does not have it. */

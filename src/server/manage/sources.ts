@@ -114,9 +114,37 @@ export interface KeySource {
   revoke(name: string): Promise<boolean>;
 }
 
+/** An instance of a team, as listed by `GET /manage/instances`. */
+export interface InstanceView {
+  id: string;
+  name: string;
+  /** Where it listens, as it says. */
+  url?: string;
+  version: string;
+  startedAt: string;
+  /** Its last heartbeat. */
+  seenAt: string;
+  /** The instance answering. */
+  self: boolean;
+}
+
+/** The shared database of a team (`store`), when one is in use. */
+export interface StoreSource {
+  /** This instance's name. */
+  name: string;
+  /** The database, without its password. */
+  where: string;
+  health(): { up: boolean; since: number; reason?: string; outages: number };
+  /** Accounts whose newest tokens wait in this instance's spool for the database. */
+  spooled(): number;
+  /** The instances seen in the last 30 s. */
+  instances(): Promise<InstanceView[]>;
+}
+
 /** The optional parts: each absent until its part of subgate exists or is enabled. */
 export interface ManageSources {
   usage?: UsageSource;
   quota?: QuotaSource;
   keys?: KeySource;
+  store?: StoreSource;
 }
