@@ -93,8 +93,10 @@ export function startConfig() {
     drawGutter();
   };
 
+  /** The config's own spelling of a key the API names in camelCase (`authDir`: `auth-dir`). */
+  const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   const restartNote = (keys?: string[]) =>
-    keys?.length ? ` ${keys.join(", ")} take effect at the next start.` : "";
+    keys?.length ? ` ${keys.map(kebab).join(", ")}: applied at the next start.` : "";
 
   const check = () =>
     act(
