@@ -31,7 +31,7 @@ interface Answer {
   body: any;
 }
 
-async function consoleApp(managementKey?: string) {
+async function consoleApp(managementKey?: string, extra: Partial<Config> = {}) {
   const authDir = Deno.makeTempDirSync({ prefix: "subgate-console-" });
   const configPath = `${authDir}/config.yaml`;
   Deno.writeTextFileSync(configPath, CONFIG_TEXT);
@@ -39,6 +39,7 @@ async function consoleApp(managementKey?: string) {
     ...defaultConfig(),
     authDir,
     managementKey,
+    ...extra,
     apiKeyEntries: {
       "claude-api-key": [{
         apiKey: "sk-ant-api03-fake",
@@ -170,6 +171,33 @@ Deno.test("console sign-in: a session cookie that is not the key, and only to a 
     });
     assertEquals(forged.status, 303);
     assertMatch(cookieOf(forged), /subgate_console=; .*Max-Age=0/);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("the session cookie is Secure where the browser came over HTTPS through a trusted proxy", async () => {
+  const { call, close } = await consoleApp(KEY, { trustedProxies: ["10.0.0.1"] });
+  try {
+    const signIn = (from: string) =>
+      call("/ui/login", {
+        ...form({ key: KEY }),
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-forwarded-proto": "https",
+          "x-forwarded-for": "203.0.113.5",
+        },
+      }, { from });
+    assertMatch(cookieOf(await signIn("10.0.0.1")), /; Secure$/);
+    assert(!cookieOf(await signIn("10.0.0.2")).includes("Secure"), "an untrusted peer's header");
+    assertMatch(
+      cookieOf(
+        await call("/ui/login", form({ key: KEY }), {
+          base: "https://subgate.example",
+        }),
+      ),
+      /; Secure$/,
+    );
   } finally {
     await close();
   }

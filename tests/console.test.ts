@@ -33,6 +33,10 @@ browserTest(
         await t.step(
           "sign in: the key goes in a form, the session in an http-only cookie",
           async () => {
+            assertMatch(
+              world.server.log(),
+              new RegExp(`listening on ${url} .*console=${url}/ui/`),
+            );
             await page.goto(`${url}/ui/accounts`);
             assertEquals(new URL(page.url()).pathname, "/ui/login");
             await page.fill("#management-key", "not-the-key");
@@ -72,7 +76,7 @@ browserTest(
             assertEquals(await meter("file:claude-grace@example.com.json", "5h"), "100");
             assertMatch(
               await textOf(page, `${row("file:claude-grace@example.com.json")} .state`),
-              /until in 2h \d+m \(5h window spent\)/,
+              /back in 2h \d+m \(5h window spent\)/,
             );
             assertMatch(
               await textOf(page, `${row(ADA)} [data-window="5h"] .reset`),
@@ -95,6 +99,47 @@ browserTest(
           assert(!served.includes("ada"), `ada served after being disabled: ${served}`);
           assert(served.includes("config"), "the requests landed on the config key instead");
         });
+
+        await t.step(
+          "with the keyboard: skip to content, test an account, delete one (asked first)",
+          async () => {
+            await page.reload();
+            await page.keyboard.press("Tab");
+            assertEquals(
+              await page.evaluate("document.activeElement.textContent"),
+              "Skip to content",
+            );
+            const config = row("config:claude-api-key[0]");
+            await page.focus(`${config} button[data-action=test]`);
+            await page.keyboard.press("Enter");
+            assertMatch(
+              await textOf(page, ".toast.ok >> text=/Test of/"),
+              /Test of claude-api-key\[0\].* passed: 200 in \d+ ms/,
+            );
+            const lin = row("file:claude-lin@example.com.json");
+            const asked: string[] = [];
+            page.once("dialog", (dialog) => {
+              asked.push(dialog.message());
+              dialog.dismiss();
+            });
+            await page.click(`${lin} button[data-action=delete]`);
+            assertMatch(asked[0], /^Delete lin@example\.com\?/);
+            assert(await page.isVisible(lin), "kept when the question is dismissed");
+            page.once("dialog", (dialog) => dialog.accept());
+            await page.click(`${lin} button[data-action=delete]`);
+            await page.waitForSelector(lin, { state: "detached" });
+            assertMatch(
+              await textOf(page, ".toast.ok >> text=/deleted/"),
+              /lin@example\.com is deleted/,
+            );
+            await Deno.stat(`${world.authDir}/claude-lin@example.com.json`).then(
+              () => {
+                throw new Error("the account file is still there");
+              },
+              () => {},
+            );
+          },
+        );
 
         await t.step("a device login added from the page goes live", async () => {
           await page.selectOption("#login-provider", "kimi");

@@ -131,7 +131,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono<ServerEnv> {
         const target = `/ui/login?next=${encodeURIComponent(url.pathname + url.search)}`;
         const headers: Record<string, string> = { location: target };
         if (cookieOf(c.req.raw, SESSION_COOKIE)) {
-          headers["set-cookie"] = clearedSessionCookie(c.req.raw);
+          headers["set-cookie"] = clearedSessionCookie(access.overHttps(c));
         }
         return new Response(null, { status: 303, headers });
       }
@@ -193,9 +193,9 @@ export function consoleRoutes(options: ConsoleOptions): Hono<ServerEnv> {
       headers: {
         location: next,
         "set-cookie": sessionCookie(
-          c.req.raw,
           sessionToken(key, sessionExpiry(remember)),
           remember,
+          access.overHttps(c),
         ),
       },
     });
@@ -219,7 +219,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono<ServerEnv> {
       status: 303,
       headers: {
         location: key ? "/ui/login" : "/ui/",
-        "set-cookie": clearedSessionCookie(c.req.raw),
+        "set-cookie": clearedSessionCookie(access.overHttps(c)),
       },
     });
   });

@@ -33,7 +33,7 @@ export function StateBadge(props: { account: AccountView; now: number }) {
       </span>
       {until && (
         <span class="sub">
-          until <Countdown iso={until} text={formatUntil(until, props.now)} />
+          back <Countdown iso={until} text={formatUntil(until, props.now)} />
           {reasons && ` (${reasons})`}
         </span>
       )}

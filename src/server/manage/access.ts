@@ -111,6 +111,11 @@ export interface ManageAccess {
   browserProblem(c: Context<ServerEnv>): string | undefined;
   /** The CSRF token of the request's console session ("" when it has none). */
   csrfFor(request: Request): string;
+  /**
+   * Whether the browser reached subgate over HTTPS: the request's own URL, or a trusted proxy's
+   * `X-Forwarded-Proto` (so the console's cookie is marked `Secure`).
+   */
+  overHttps(c: Context<ServerEnv>): boolean;
 }
 
 export function createAccess(config: () => Config, lockout: Lockout): ManageAccess {
@@ -225,6 +230,11 @@ export function createAccess(config: () => Config, lockout: Lockout): ManageAcce
       return caller.address;
     },
     browserProblem: (c) => browserProblemOf(c, callerFor(c)),
+    overHttps(c) {
+      if (new URL(c.req.url).protocol === "https:") return true;
+      const forwarded = c.req.header("x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
+      return forwarded === "https" && callerFor(c).viaProxy;
+    },
     csrfFor(request) {
       const key = config().managementKey;
       const session = cookieOf(request, SESSION_COOKIE);

@@ -75,22 +75,23 @@ export function cookieOf(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** `Secure` only where the browser reached subgate over HTTPS (it serves plain HTTP itself). */
-function secureFlag(request: Request): string {
-  return new URL(request.url).protocol === "https:" ? "; Secure" : "";
-}
-
-/** The `Set-Cookie` value that signs a browser in; `remember` makes it outlive the browser. */
-export function sessionCookie(request: Request, token: string, remember: boolean): string {
+/**
+ * The `Set-Cookie` value that signs a browser in; `remember` makes it outlive the browser.
+ * `secure` where the browser reached subgate over HTTPS (through a trusted proxy: subgate serves
+ * plain HTTP itself).
+ */
+export function sessionCookie(token: string, remember: boolean, secure: boolean): string {
   const age = remember ? `; Max-Age=${REMEMBERED_DAYS * 86_400}` : "";
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${age}${
-    secureFlag(request)
+    secure ? "; Secure" : ""
   }`;
 }
 
 /** The `Set-Cookie` value that signs a browser out. */
-export function clearedSessionCookie(request: Request): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secureFlag(request)}`;
+export function clearedSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
+    secure ? "; Secure" : ""
+  }`;
 }
 
 /** When a session started now ends (epoch ms). */
