@@ -142,7 +142,7 @@ Deno.test("a spent 5-hour window rests its login until the reset, then fill-firs
     const ada = await accountsRow(home, "ada");
     assertMatch(
       ada,
-      /resting until \S+Z \(5h window spent\)\s+\S+\s+-\s+1 \(1 failed\)\s+100%\s+18%\s+<1m\s/,
+      /resting until \S+Z \(5h window spent\)\s+\d+d(?: \d+h)?\s+-\s+1 \(1 failed\)\s+100%\s+18%\s+<1m\s/,
     );
     const bob = await accountsRow(home, "bob");
     assertMatch(bob, /\sready\s.*\s4\s+42%\s+18%\s+1h 59m\s/);
