@@ -43,7 +43,7 @@ function importGraph(): Map<string, string[]> {
     for (const entry of Deno.readDirSync(dir)) {
       const path = join(dir, entry.name);
       if (entry.isDirectory) walk(path);
-      else if (entry.name.endsWith(".ts")) {
+      else if (/\.tsx?$/.test(entry.name)) {
         const text = Deno.readTextFileSync(path);
         const targets = [...text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)]
           .map((match) => normalize(join(dirname(path), match[1])))

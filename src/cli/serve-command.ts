@@ -149,6 +149,7 @@ function announce(
       accounts,
       config: startup.file ?? "built-in defaults",
       auth_dir: startup.config.authDir,
+      console: `${url}/ui/`,
     }),
     "info",
   );

@@ -73,7 +73,9 @@ export function createApp(context: AppContext): Hono<ServerEnv> {
     tokens: context.tokens,
   };
   app.route("/", generateRoutes(pipeline));
-  if (context.manage) app.route("/", context.manage.routes(pipeline));
+  if (context.manage) {
+    app.route("/", context.manage.routes(pipeline, (request, env) => app.fetch(request, env)));
+  }
 
   /** A request subgate itself refuses: one log line (info, warn from 500 on), then its answer. */
   const refuse = (c: Context<ServerEnv>, error: ApiError, fields: LogFields = {}) => {

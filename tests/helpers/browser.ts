@@ -24,7 +24,7 @@ const missing = chromiumMissing();
  * A test that drives Chromium: where there is none (`deno task test` installs it when this
  * user can), it is registered as ignored and says why, instead of failing.
  */
-export function browserTest(name: string, fn: () => Promise<void>): void {
+export function browserTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
   if (missing) console.log(`ignoring "${name}": ${missing}`);
   Deno.test({ name, ignore: missing !== undefined, fn });
 }

@@ -15,13 +15,26 @@
  * this machine's (`Host` other than localhost, a loopback address or the
  * configured host: a DNS-rebinding page). Refusals come in OpenAI's error
  * shape.
+ *
+ * The web console signs a browser in with a session cookie derived from the
+ * key (`console-session.ts`), which this check takes in place of the Bearer
+ * header; a change made with the cookie must also carry the page's CSRF
+ * token. A wrong session counts as a wrong key.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../../config/config-types.ts";
 import { apiError } from "../../errors/api-error.ts";
 import { peerAddress, type ServerEnv } from "../server-env.ts";
-import { callerOf } from "./caller.ts";
+import { type Caller, callerOf } from "./caller.ts";
+import {
+  checkSession,
+  cookieOf,
+  CSRF_HEADER,
+  csrfToken,
+  sameCsrf,
+  SESSION_COOKIE,
+} from "./console-session.ts";
 import type { Lockout } from "./lockout.ts";
 
 const digest = (text: string): Uint8Array => createHash("sha256").update(text).digest();
@@ -32,6 +45,19 @@ function bearerOf(request: Request): string | undefined {
   const match = header && /^Bearer\s+(.+)$/i.exec(header.trim());
   return match ? match[1].trim() : undefined;
 }
+
+type Credential = { kind: "bearer"; value: string } | { kind: "session"; value: string };
+
+/** The key a request carries as Bearer, else the console's session cookie. */
+function credentialOf(request: Request): Credential | undefined {
+  const bearer = bearerOf(request);
+  if (bearer !== undefined) return { kind: "bearer", value: bearer };
+  const session = cookieOf(request, SESSION_COOKIE);
+  return session ? { kind: "session", value: session } : undefined;
+}
+
+/** Methods that change nothing: a session cookie alone may make these. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,18 +99,64 @@ function browserProblem(
     `to use it under another name.`;
 }
 
-export function manageAccess(
-  config: () => Config,
-  lockout: Lockout,
-): MiddlewareHandler<ServerEnv> {
+export interface ManageAccess {
+  /** The check of `/manage/`, `/metrics` and the console's pages: refusals are thrown. */
+  check: MiddlewareHandler<ServerEnv>;
+  /**
+   * The console's sign-in: the typed key checked as a Bearer key would be (lockout, delays);
+   * throws the refusal when it is wrong or the caller is locked out. Answers the caller's address.
+   */
+  verifyKey(c: Context<ServerEnv>, presented: string): Promise<string>;
+  /** Why a browser request is refused before any key is looked at (another origin, …). */
+  browserProblem(c: Context<ServerEnv>): string | undefined;
+  /** The CSRF token of the request's console session ("" when it has none). */
+  csrfFor(request: Request): string;
+  /**
+   * Whether the browser reached subgate over HTTPS: the request's own URL, or a trusted proxy's
+   * `X-Forwarded-Proto` (so the console's cookie is marked `Secure`).
+   */
+  overHttps(c: Context<ServerEnv>): boolean;
+}
+
+export function createAccess(config: () => Config, lockout: Lockout): ManageAccess {
   let keyFor: string | undefined;
   let keyDigest: Uint8Array = new Uint8Array();
-  return async (c, next) => {
+  const digestOf = (key: string) => {
+    if (key !== keyFor) {
+      keyFor = key;
+      keyDigest = digest(key);
+    }
+    return keyDigest;
+  };
+
+  const callerFor = (c: Context<ServerEnv>) =>
+    callerOf(peerAddress(c.env), c.req.raw.headers, config().trustedProxies);
+
+  const refuseLocked = (caller: Caller) => {
+    const lockedUntil = lockout.lockedUntil(caller.lockoutKey);
+    if (lockedUntil === undefined) return;
+    throw apiError(
+      "rate_limit",
+      `Too many wrong management keys from ${caller.address}: refused until ${clock(lockedUntil)}.`,
+      { retryAfterSeconds: Math.ceil((lockedUntil - Date.now()) / 1000) },
+    );
+  };
+
+  const wrong = async (caller: Caller, message: string): Promise<never> => {
+    const { delayMs } = lockout.failed(caller.lockoutKey, caller.address);
+    if (delayMs) await sleep(delayMs);
+    throw apiError("authentication", message);
+  };
+
+  const browserProblemOf = (c: Context<ServerEnv>, caller: Caller) =>
+    browserProblem(c.req.raw, config(), config().managementKey !== undefined, caller.viaProxy);
+
+  const check: MiddlewareHandler<ServerEnv> = async (c, next) => {
     c.set("errorFormat", "openai");
     const current = config();
-    const caller = callerOf(peerAddress(c.env), c.req.raw.headers, current.trustedProxies);
+    const caller = callerFor(c);
     const key = current.managementKey;
-    const browser = browserProblem(c.req.raw, current, key !== undefined, caller.viaProxy);
+    const browser = browserProblemOf(c, caller);
     if (browser) throw apiError("permission", browser);
     if (!key) {
       if (!caller.local) {
@@ -102,34 +174,71 @@ export function manageAccess(
       c.set("manager", { who: "loopback", address: caller.address });
       return await next();
     }
-    const lockedUntil = lockout.lockedUntil(caller.lockoutKey);
-    if (lockedUntil !== undefined) {
-      throw apiError(
-        "rate_limit",
-        `Too many wrong management keys from ${caller.address}: refused until ${
-          clock(lockedUntil)
-        }.`,
-        { retryAfterSeconds: Math.ceil((lockedUntil - Date.now()) / 1000) },
-      );
-    }
-    const presented = bearerOf(c.req.raw);
+    refuseLocked(caller);
+    const presented = credentialOf(c.req.raw);
     if (presented === undefined) {
       throw apiError(
         "authentication",
-        "The management API needs the management key, sent as 'Authorization: Bearer <key>'.",
+        "The management API needs the management key, sent as 'Authorization: Bearer <key>' " +
+          "(or sign in to the console at /ui/).",
       );
     }
-    if (key !== keyFor) {
-      keyFor = key;
-      keyDigest = digest(key);
+    if (presented.kind === "bearer") {
+      if (!timingSafeEqual(digest(presented.value), digestOf(key))) {
+        await wrong(caller, "Wrong management key.");
+      }
+      lockout.succeeded(caller.lockoutKey);
+      c.set("manager", { who: "management key", address: caller.address });
+      return await next();
     }
-    if (!timingSafeEqual(digest(presented), keyDigest)) {
-      const { delayMs } = lockout.failed(caller.lockoutKey, caller.address);
-      if (delayMs) await sleep(delayMs);
-      throw apiError("authentication", "Wrong management key.");
+    const session = checkSession(presented.value, key);
+    if (session === "wrong") {
+      await wrong(
+        caller,
+        "The console session is not valid (the management key changed?): sign in again at /ui/.",
+      );
+    }
+    if (session === "expired") {
+      throw apiError("authentication", "The console session has expired: sign in again at /ui/.");
     }
     lockout.succeeded(caller.lockoutKey);
-    c.set("manager", { who: "management key", address: caller.address });
+    if (
+      !SAFE_METHODS.has(c.req.method) &&
+      !sameCsrf(c.req.header(CSRF_HEADER), key, presented.value)
+    ) {
+      throw apiError(
+        "permission",
+        `A change made with the console's session cookie must carry its page's CSRF token ` +
+          `(${CSRF_HEADER}): reload the console page and try again.`,
+      );
+    }
+    c.set("manager", { who: "console session", address: caller.address });
     return await next();
+  };
+
+  return {
+    check,
+    async verifyKey(c, presented) {
+      const caller = callerFor(c);
+      const key = config().managementKey;
+      if (!key) return caller.address;
+      refuseLocked(caller);
+      if (!timingSafeEqual(digest(presented), digestOf(key))) {
+        await wrong(caller, "Wrong management key.");
+      }
+      lockout.succeeded(caller.lockoutKey);
+      return caller.address;
+    },
+    browserProblem: (c) => browserProblemOf(c, callerFor(c)),
+    overHttps(c) {
+      if (new URL(c.req.url).protocol === "https:") return true;
+      const forwarded = c.req.header("x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
+      return forwarded === "https" && callerFor(c).viaProxy;
+    },
+    csrfFor(request) {
+      const key = config().managementKey;
+      const session = cookieOf(request, SESSION_COOKIE);
+      return key && session ? csrfToken(key, session) : "";
+    },
   };
 }

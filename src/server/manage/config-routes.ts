@@ -9,6 +9,8 @@
  * config file, and the file watcher's reload applies it (the answer waits up
  * to 5 s for that). `If-Match: <version>` refuses the write (412) when the
  * file changed since it was read; text that keeps placeholders must send it.
+ * `PUT /manage/config?dry-run=1` checks the same way and writes nothing (the
+ * console's editor shows the problems at their lines before saving).
  */
 import { Hono } from "hono";
 import { lstat } from "node:fs/promises";
@@ -60,6 +62,11 @@ function invalid(problems: ConfigProblem[], message: string): Response {
       problems,
     },
   }, { status: 400 });
+}
+
+/** `?dry-run=1` (or `true`, or present and empty). */
+function isDryRun(value: string | undefined): boolean {
+  return value !== undefined && ["", "1", "true", "yes"].includes(value.toLowerCase());
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,19 +134,35 @@ export function configRoutes(context: RouteContext) {
         if ("problems" in restored) return invalid(restored.problems, "Config not saved");
         text = restored.text;
       }
+      const dryRun = isDryRun(c.req.query("dry-run"));
+      const failed = dryRun ? "Config not valid" : "Config not saved";
       let next: Config;
+      let warnings: ConfigProblem[];
       try {
-        next = parseConfigText(text, path, overrides).config;
+        ({ config: next, warnings } = parseConfigText(text, path, overrides));
       } catch (error) {
-        if (error instanceof ConfigError) return invalid(error.problems, "Config not saved");
+        if (error instanceof ConfigError) return invalid(error.problems, failed);
         throw error;
       }
       const refused = refusal(next);
       if (refused) {
-        return invalid([{ path: "api-keys", line: 0, message: refused }], "Config not saved");
+        return invalid([{ path: "api-keys", line: 0, message: refused }], failed);
+      }
+      if (dryRun) {
+        return c.json({
+          valid: true,
+          changed: text !== current,
+          warnings,
+          restartNeeded: RESTART_KEYS.filter((key) => next[key] !== context.config()[key]),
+        });
       }
       if (text === current) {
-        return c.json({ saved: false, applied: true, note: "The file already holds this text." });
+        return c.json({
+          saved: false,
+          applied: true,
+          warnings,
+          note: "The file already holds this text.",
+        });
       }
       if ((await lstat(path).catch(() => undefined))?.isSymbolicLink()) {
         throw apiError(
@@ -159,6 +182,7 @@ export function configRoutes(context: RouteContext) {
         saved: true,
         applied,
         version: versionOf(text),
+        warnings,
         restartNeeded: RESTART_KEYS.filter((key) => next[key] !== before[key]),
         note: applied ? undefined : "Written; the reload has not applied it yet (see the log).",
       });

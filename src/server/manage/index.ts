@@ -3,15 +3,19 @@
  * The management API (`/manage/…`) and `/metrics`, on the server's own port,
  * behind one access check (`access.ts`). Built once per server: it listens to
  * the pipeline (`hooks`, for the recent requests and the metrics) and to the
- * refresh engine, and mounts its routes once the app has made the pipeline.
+ * refresh engine, and mounts its routes once the app has made the pipeline,
+ * with the web console's (`../console/`), which is built on them.
  */
 import { Hono } from "hono";
 import { observeRefreshes } from "../../auth/refresh/refresh-account.ts";
 import { apiError } from "../../errors/api-error.ts";
 import { combineHooks, type PipelineHooks } from "../../proxy/request-record.ts";
 import type { PipelineContext } from "../../proxy/attempt.ts";
+import { consoleRoutes } from "../console/index.tsx";
+import type { SelfFetch } from "../console/api.ts";
 import type { ServerEnv } from "../server-env.ts";
-import { manageAccess } from "./access.ts";
+import { createAccess } from "./access.ts";
+import { createActivity } from "./activity.ts";
 import { accountRoutes } from "./accounts.ts";
 import { configRoutes } from "./config-routes.ts";
 import type { ManageContext, RouteContext } from "./context.ts";
@@ -29,15 +33,22 @@ export type { ManageSources } from "./sources.ts";
 export interface Management {
   /** What the pipeline tells the management API (recent requests, metrics). */
   hooks: PipelineHooks;
-  /** The routes, over the pipeline real requests take. */
-  routes(pipeline: PipelineContext): Hono<ServerEnv>;
+  /**
+   * The routes, over the pipeline real requests take, and the web console's (`/ui/`), which
+   * reads the API through `self`, the app itself.
+   */
+  routes(pipeline: PipelineContext, self: SelfFetch): Hono<ServerEnv>;
   /** Ends live tails and pending logins (the server is stopping). */
   close(): void;
 }
 
-/** Whether a path is the management API's: it has its own access check, not client keys. */
+/**
+ * Whether a path is the management API's or the console's: they have their own access check,
+ * not client keys.
+ */
 export function isManagementPath(path: string): boolean {
-  return path === "/metrics" || path === "/manage" || path.startsWith("/manage/");
+  return path === "/metrics" || path === "/manage" || path.startsWith("/manage/") ||
+    path === "/ui" || path.startsWith("/ui/");
 }
 
 /** The shared store's state as the API shows it. */
@@ -60,6 +71,7 @@ function storeView(store: StoreSource) {
 
 export function createManagement(context: ManageContext): Management {
   const requests = createRequestLog();
+  const activity = createActivity();
   const tails = createRequestTails(requests);
   const metrics = createMetrics({
     accounts: context.accounts,
@@ -68,21 +80,27 @@ export function createManagement(context: ManageContext): Management {
     store: context.sources.store,
   });
   const stopObserving = observeRefreshes(metrics.refreshed);
-  const access = manageAccess(context.config, createLockout(context.log));
+  const access = createAccess(context.config, createLockout(context.log));
   let logins: ReturnType<typeof loginRoutes> | undefined;
 
   return {
     hooks: combineHooks({
-      ended: (record) => requests.add(record),
-      refused: (record) => requests.add(record),
+      ended: (record) => {
+        requests.add(record);
+        activity.add(record);
+      },
+      refused: (record) => {
+        requests.add(record);
+        activity.add(record);
+      },
     }, metrics.hooks),
-    routes(pipeline) {
+    routes(pipeline, self) {
       const routeContext: RouteContext = { ...context, pipeline };
       logins = loginRoutes(routeContext);
       const app = new Hono<ServerEnv>();
       // "/manage/*" covers "/manage" itself too (a second entry would check twice).
-      app.use("/manage/*", access);
-      app.use("/metrics", access);
+      app.use("/manage/*", access.check);
+      app.use("/metrics", access.check);
       // With the shared database down, changes would be lost or half made: refused until it is
       // back (reads answer from what this instance holds).
       app.use("/manage/*", async (c, next) => {
@@ -120,7 +138,13 @@ export function createManagement(context: ManageContext): Management {
         }
         return c.json({ requests: requests.recent(limit, session) });
       });
-      app.get("/manage/requests/stream", (c) => tails.open(c.req.header("last-event-id") ?? null));
+      // A reconnecting EventSource sends Last-Event-ID; a page that listed requests first says
+      // which it has with ?after=.
+      app.get(
+        "/manage/requests/stream",
+        (c) => tails.open(c.req.header("last-event-id") ?? c.req.query("after") ?? null),
+      );
+      app.get("/manage/activity", (c) => c.json({ minutes: activity.minutes() }));
       app.route("/", accountRoutes(routeContext));
       app.route("/", logins.routes);
       app.route("/", sourcedRoutes(routeContext));
@@ -136,6 +160,7 @@ export function createManagement(context: ManageContext): Management {
         }
         return c.json({ store: storeView(store), instances: await store.instances() });
       });
+      app.route("/", consoleRoutes({ access, config: context.config, log: context.log, self }));
       app.get("/manage", (c) =>
         c.json({
           sources: {
