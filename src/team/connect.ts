@@ -82,6 +82,15 @@ export interface ConnectOptions {
   onclose?: () => void;
 }
 
+/**
+ * How long to wait before connecting again after `retries` failed attempts: 50 ms doubling up to
+ * 1 s, with jitter. The package's own default grows to 20 s, so a database back after a
+ * minute's outage would go unheard (its change feed too) for up to 20 s more.
+ */
+export function reconnectDelaySeconds(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
+}
+
 /** Opens a pool on the URL (connections open on first use). Loads the package on first call. */
 export async function connect(url: string, options: ConnectOptions): Promise<Sql> {
   const target = parseStoreUrl(url);
@@ -97,6 +106,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Sql
     max: options.max ?? 4,
     idle_timeout: 60,
     connect_timeout: CONNECT_TIMEOUT_S,
+    backoff: reconnectDelaySeconds,
     max_lifetime: null,
     prepare: true,
     fetch_types: false,

@@ -7,10 +7,11 @@
  *
  * Changes are announced with `NOTIFY subgate, '<json>'` in the transaction
  * that makes them (so they are heard only once committed), and every change
- * also takes a number from a sequence. Each instance LISTENs; the package
- * reconnects the listener by itself, and every (re)connection makes the
- * parts re-read everything (`onResync`). A poll of the sequence every 30 s
- * backs up a notification missed for any other reason.
+ * also takes a number from a sequence. Each instance LISTENs (change-feed.ts:
+ * reconnected, and checked by a ping it sends itself with each heartbeat),
+ * and every (re)connection makes the parts re-read everything (`onResync`).
+ * A poll of the sequence every 30 s backs up a notification missed for any
+ * other reason.
  *
  * Health: the database is "up" while statements succeed; a failed statement
  * or a dropped connection marks it down (logged once per outage, shown in
@@ -19,6 +20,7 @@
 import type { Logger } from "../log/logger.ts";
 import { connect, describeStoreUrl, type Sql, type Tx } from "./connect.ts";
 import { CHANGE_SEQUENCE, migrate } from "./migrations.ts";
+import { openChangeFeed, PING_DEADLINE_MS } from "./change-feed.ts";
 
 export const CHANNEL = "subgate";
 const HEARTBEAT_MS = 5000;
@@ -219,14 +221,22 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
     }
     listening = true;
   };
-  let listener = await sql.listen(CHANNEL, onNotify, onListen);
-  // The package re-listens when its connection drops, but only once: a database still down at
-  // that moment ends the listening. So whenever the database comes back, listen anew.
+  const feed = await openChangeFeed({
+    url: options.url,
+    channel: CHANNEL,
+    id,
+    name,
+    onNotify,
+    onListen,
+    log,
+  }).catch(async (error) => {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw error;
+  });
+  // Right after an outage, make sure the feed is heard again soon rather than at the next beat.
   upHandlers.push(() => {
-    void (async () => {
-      await listener.unlisten().catch(() => {});
-      listener = await sql.listen(CHANNEL, onNotify, onListen);
-    })().catch((error) => down(error));
+    void run((db) => feed.ping(db)).catch(() => {});
+    setTimeout(() => health.up && feed.check(), PING_DEADLINE_MS + 100);
   });
 
   let lastChange = -1n;
@@ -259,6 +269,9 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       );
       const ids = [...rows.map((row) => row.id), id].sort();
       live = { rank: ids.indexOf(id), count: ids.length };
+      // The database answers: a ping of the last beat still unheard means the feed is dead.
+      feed.check();
+      await run((db) => feed.ping(db));
     } catch {
       // Marked down by `run`; the next beat tries again.
     }
@@ -339,7 +352,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       closed = true;
       clearInterval(pollTimer);
       clearTimeout(beatTimer);
-      await listener.unlisten().catch(() => {});
+      await feed.close();
       await sql.begin(async (tx) => {
         await tx`DELETE FROM subgate_instances WHERE id = ${id}`;
         await announce(tx, "instances");
