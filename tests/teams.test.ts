@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { startPgServer, testPgUrl } from "./helpers/postgres.ts";
+import { startSilentDropProxy } from "./helpers/silent-drop-proxy.ts";
 import { fileOf, sleep, type TeamWorld, until, withTeam } from "./helpers/team-world.ts";
 
 const SERVER = testPgUrl();
@@ -336,6 +337,52 @@ Deno.test({
       });
     } finally {
       await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "teams 5b: the listening connection silently dropped (a NAT forgets it): changes are heard again within seconds",
+  ignore,
+  async fn() {
+    const proxy = startSilentDropProxy(SERVER!);
+    try {
+      await withTeam({ serverUrl: SERVER!, instanceStoreUrl: proxy.via }, async (world) => {
+        await world.addAccount(EMAIL, {
+          access_token: "at-0",
+          refresh_token: "rt-0",
+          expired: "2099-01-01T00:00:00Z",
+        });
+        await startAll(world);
+        assertEquals(proxy.dropListeners(), 3, "each instance listens on one connection");
+        const account = encodeURIComponent(fileOf(EMAIL));
+        const disabled = await fetch(
+          `${world.instances[0].url}/manage/accounts/${account}/disable`,
+          { method: "POST" },
+        );
+        assertEquals(disabled.status, 200, await disabled.text());
+        // Well inside the 30 s change poll, so only a listener that noticed its deafness passes.
+        await until(
+          async () => {
+            const views = await Promise.all(
+              [1, 2].map((index) =>
+                fetch(`${world.instances[index].url}/manage/accounts/${account}`).then((r) =>
+                  r.json()
+                )
+              ),
+            );
+            return views.every((view) => view.account?.state === "disabled");
+          },
+          15_000,
+          "the others to hear of the change",
+        );
+        for (const index of [1, 2]) {
+          assertMatch(world.instances[index].log(), /change feed went quiet; listening anew/);
+        }
+      });
+    } finally {
+      await proxy.close();
     }
   },
 });

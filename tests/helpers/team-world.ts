@@ -111,6 +111,8 @@ export interface TeamWorldOptions {
   serverUrl: string;
   /** Extra config lines for every instance. */
   config?: string;
+  /** The store URL the instances are given, from the test database's (default: that one). */
+  instanceStoreUrl?: (dbUrl: string) => string;
 }
 
 export const fileOf = (email: string) => `claude-${email}.json`;
@@ -134,7 +136,7 @@ export async function withTeam(
   try {
     await withDatabase(options.serverUrl, async (dbUrl) => {
       const env = (name: string) => ({
-        SUBGATE_STORE_URL: dbUrl,
+        SUBGATE_STORE_URL: options.instanceStoreUrl?.(dbUrl) ?? dbUrl,
         SUBGATE_STORE_KEY: STORE_KEY,
         SUBGATE_INSTANCE_NAME: name,
       });
