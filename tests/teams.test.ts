@@ -34,6 +34,22 @@ async function leaseOwner(world: TeamWorld): Promise<string | undefined> {
   return row?.lease_owner ?? undefined;
 }
 
+/** Waits until instances 1 and 2 show the account in `state`. */
+function othersSee(world: TeamWorld, account: string, state: string, timeoutMs: number) {
+  return until(
+    async () => {
+      const views = await Promise.all(
+        [1, 2].map((index) =>
+          fetch(`${world.instances[index].url}/manage/accounts/${account}`).then((r) => r.json())
+        ),
+      );
+      return views.every((view) => view.account?.state === state);
+    },
+    timeoutMs,
+    "the others to hear of the change",
+  );
+}
+
 const indexOf = (owner: string) => owner.charCodeAt(owner.length - 1) - 97;
 
 /** Requests from every instance, `perInstance` at a time each, for `ms`; their statuses. */
@@ -319,21 +335,8 @@ Deno.test({
           },
         );
         assertEquals(disabled.status, 200, await disabled.text());
-        await until(
-          async () => {
-            const views = await Promise.all(
-              [1, 2].map((index) =>
-                fetch(`${world.instances[index].url}/manage/accounts/${account}`).then((r) =>
-                  r.json()
-                )
-              ),
-            );
-            return views.every((view) => view.account?.state === "disabled");
-          },
-          // Resumed, not timed: right after a restart each instance first re-reads everything.
-          8000,
-          "the others to hear of the change",
-        );
+        // Resumed, not timed: right after a restart each instance first re-reads everything.
+        await othersSee(world, account, "disabled", 8000);
       });
     } finally {
       await server.stop();
@@ -363,20 +366,7 @@ Deno.test({
         );
         assertEquals(disabled.status, 200, await disabled.text());
         // Well inside the 30 s change poll, so only a listener that noticed its deafness passes.
-        await until(
-          async () => {
-            const views = await Promise.all(
-              [1, 2].map((index) =>
-                fetch(`${world.instances[index].url}/manage/accounts/${account}`).then((r) =>
-                  r.json()
-                )
-              ),
-            );
-            return views.every((view) => view.account?.state === "disabled");
-          },
-          15_000,
-          "the others to hear of the change",
-        );
+        await othersSee(world, account, "disabled", 15_000);
         for (const index of [1, 2]) {
           assertMatch(world.instances[index].log(), /change feed went quiet; listening anew/);
         }

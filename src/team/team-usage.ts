@@ -8,22 +8,16 @@
  * instances wrote, in key order so that two instances' batches never
  * deadlock. Totals read across instances are therefore exact.
  */
+import { DAY_MS, HOUR_MS, type UsageRow, type UsageStore } from "../usage/usage-store.ts";
 import {
-  DAY_MS,
-  emptySums,
-  HOUR_MS,
-  isError,
-  type UsageRow,
-  type UsageStore,
-  type UsageSums,
-  type UsageTotal,
-} from "../usage/usage-store.ts";
-import { segmentsFor } from "../usage/sqlite-store.ts";
+  count,
+  type FoundTotal,
+  mergeTotals,
+  segmentsFor,
+  sumByHour,
+  sumColumns,
+} from "../usage/usage-sums.ts";
 import type { Team } from "./team.ts";
-
-const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
-const count = (value: number | undefined) =>
-  value === undefined || !Number.isFinite(value) ? null : Math.round(value);
 
 /** The group's value in each table (as text), and for accounts its label and provider. */
 const GROUPS: Record<string, { raw: string; hourly: string }> = {
@@ -37,61 +31,9 @@ const GROUPS: Record<string, { raw: string; hourly: string }> = {
   provider: { raw: "COALESCE(provider, '')", hourly: "provider" },
 };
 
-interface HourKey {
-  hour: number;
-  client_key: string;
-  account_id: string;
-  account_label: string;
-  provider: string;
-  requested_model: string;
-  served_model: string;
-  client_dialect: string;
-  upstream_dialect: string;
-  action: string;
-}
-
-function hourlySums(rows: readonly UsageRow[]): (HourKey & Record<string, number | string>)[] {
-  const sums = new Map<string, { key: HourKey; sums: UsageSums }>();
-  for (const row of rows) {
-    const key: HourKey = {
-      hour: floorHour(row.at),
-      client_key: row.clientKey ?? "",
-      account_id: row.accountId ?? "",
-      account_label: row.accountLabel ?? "",
-      provider: row.provider ?? "",
-      requested_model: row.requestedModel,
-      served_model: row.servedModel ?? "",
-      client_dialect: row.clientDialect,
-      upstream_dialect: row.upstreamDialect ?? "",
-      action: row.action,
-    };
-    const id = JSON.stringify(key);
-    let entry = sums.get(id);
-    if (!entry) sums.set(id, entry = { key, sums: emptySums() });
-    const total = entry.sums;
-    total.requests++;
-    if (isError(row.status)) total.errors++;
-    total.inputTokens += count(row.inputTokens) ?? 0;
-    total.outputTokens += count(row.outputTokens) ?? 0;
-    total.cacheReadTokens += count(row.cacheReadTokens) ?? 0;
-    total.cacheWriteTokens += count(row.cacheWriteTokens) ?? 0;
-    total.reasoningTokens += count(row.reasoningTokens) ?? 0;
-    total.latencyMs += Math.round(row.latencyMs);
-  }
-  // Key order: two instances' upserts take the rows' locks in the same order.
-  return [...sums.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map((
-    [, { key, sums: s }],
-  ) => ({
-    ...key,
-    requests: s.requests,
-    errors: s.errors,
-    input_tokens: s.inputTokens,
-    output_tokens: s.outputTokens,
-    cache_read_tokens: s.cacheReadTokens,
-    cache_write_tokens: s.cacheWriteTokens,
-    reasoning_tokens: s.reasoningTokens,
-    latency_ms: s.latencyMs,
-  }));
+/** The batch's hourly sums as rows of `subgate_usage_hourly`, in key order. */
+function hourlySums(rows: readonly UsageRow[]) {
+  return sumByHour(rows).map(({ key, sums }) => ({ ...key, ...sumColumns(sums) }));
 }
 
 export function createTeamUsageStore(team: Team): UsageStore {
@@ -149,7 +91,7 @@ export function createTeamUsageStore(team: Team): UsageStore {
       const rawSince = await team.run((sql) =>
         sql<{ value: string }[]>`SELECT value FROM subgate_usage_meta WHERE key = 'raw_since'`
       );
-      const merged = new Map<string, UsageTotal>();
+      const found: FoundTotal[] = [];
       for (
         const segment of segmentsFor(request.from, request.to, Number(rawSince[0]?.value ?? 0))
       ) {
@@ -157,7 +99,7 @@ export function createTeamUsageStore(team: Team): UsageStore {
           segment.table === "raw"
             ? sql.unsafe(
               `SELECT ${group.raw} AS g, MAX(COALESCE(account_label, '')) AS label,
-                MAX(COALESCE(provider, '')) AS prov,
+                MAX(COALESCE(provider, '')) AS provider,
                 ${request.bucket ? `(at / ${size}) * ${size}` : "0"} AS b,
                 COUNT(*) AS requests,
                 COUNT(*) FILTER (WHERE status >= 400 AND status <> 499) AS errors,
@@ -171,7 +113,7 @@ export function createTeamUsageStore(team: Team): UsageStore {
               [segment.from, segment.to],
             )
             : sql.unsafe(
-              `SELECT ${group.hourly} AS g, MAX(account_label) AS label, MAX(provider) AS prov,
+              `SELECT ${group.hourly} AS g, MAX(account_label) AS label, MAX(provider) AS provider,
                 ${request.bucket ? `(hour / ${size}) * ${size}` : "0"} AS b,
                 SUM(requests) AS requests, SUM(errors) AS errors,
                 SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
@@ -182,32 +124,9 @@ export function createTeamUsageStore(team: Team): UsageStore {
               [segment.from, segment.to],
             )
         );
-        for (const found of rows as Record<string, unknown>[]) {
-          const id = `${found.b}\u0000${found.g}`;
-          let total = merged.get(id);
-          if (!total) {
-            total = { ...emptySums() };
-            if (request.group) total.group = String(found.g);
-            if (request.bucket) total.bucket = Number(found.b);
-            merged.set(id, total);
-          }
-          if (request.group === "account" && found.label) total.label = String(found.label);
-          if ((request.group === "account" || request.group === "provider") && found.prov) {
-            total.provider = String(found.prov);
-          }
-          total.requests += Number(found.requests);
-          total.errors += Number(found.errors);
-          total.inputTokens += Number(found.input_tokens);
-          total.outputTokens += Number(found.output_tokens);
-          total.cacheReadTokens += Number(found.cache_read_tokens);
-          total.cacheWriteTokens += Number(found.cache_write_tokens);
-          total.reasoningTokens += Number(found.reasoning_tokens);
-          total.latencyMs += Number(found.latency_ms);
-        }
+        found.push(...rows as FoundTotal[]);
       }
-      const totals = [...merged.values()];
-      totals.sort((a, b) => (a.bucket ?? 0) - (b.bucket ?? 0) || b.requests - a.requests);
-      return totals;
+      return mergeTotals(found, request);
     },
 
     async recent(limit) {

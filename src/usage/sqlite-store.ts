@@ -11,17 +11,16 @@
  * for a lock (busy timeout 0): a locked database fails the batch at once.
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { DAY_MS, HOUR_MS, type UsageQuery, type UsageRow, type UsageStore } from "./usage-store.ts";
 import {
-  DAY_MS,
-  emptySums,
-  HOUR_MS,
-  isError,
-  type UsageQuery,
-  type UsageRow,
-  type UsageStore,
-  type UsageSums,
-  type UsageTotal,
-} from "./usage-store.ts";
+  count,
+  type HourKey,
+  mergeTotals,
+  type Segment,
+  segmentsFor,
+  sumByHour,
+  sumColumns,
+} from "./usage-sums.ts";
 
 export const USAGE_DB_FILE = "usage.db";
 
@@ -101,7 +100,7 @@ const ROW_COLUMNS = [
 ];
 
 /** The key columns of an hourly sum, after `hour`. */
-const HOURLY_KEYS = [
+const HOURLY_KEYS: readonly Exclude<keyof HourKey, "hour">[] = [
   "client_key",
   "account_id",
   "account_label",
@@ -176,42 +175,9 @@ function bucketOf(column: string, bucket: UsageQuery["bucket"]): string {
   return `(${column} / ${size}) * ${size} AS b`;
 }
 
-const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
-const ceilHour = (ms: number) => Math.ceil(ms / HOUR_MS) * HOUR_MS;
-
-/** A time range and which table answers it. */
-interface Segment {
-  table: "raw" | "hourly";
-  from: number;
-  to: number;
-}
-
-/**
- * The range in pieces: whole hours from the hourly sums, partial hours at the edges from the raw
- * rows where they are still kept (from `rawSince` on), else rounded out to whole hours.
- */
-export function segmentsFor(from: number, to: number, rawSince: number): Segment[] {
-  if (to <= from) return [];
-  const segments: Segment[] = [];
-  let start = ceilHour(from);
-  if (from < start) {
-    if (from >= rawSince) segments.push({ table: "raw", from, to: Math.min(start, to) });
-    else start = floorHour(from);
-  }
-  let end = floorHour(to);
-  if (end < to && end >= start) {
-    if (end >= rawSince) segments.push({ table: "raw", from: end, to });
-    else end = ceilHour(to);
-  }
-  if (start < end) segments.push({ table: "hourly", from: start, to: end });
-  return segments;
-}
-
 type Json = Record<string, SQLInputValue>;
 
 const text = (value: string | undefined) => value ?? null;
-const count = (value: number | undefined) =>
-  value === undefined || !Number.isFinite(value) ? null : Math.round(value);
 
 function rowValues(row: UsageRow): SQLInputValue[] {
   return [
@@ -266,44 +232,12 @@ function rowOf(record: Json): UsageRow {
 }
 
 /** A batch's hourly sums: one row per hour and key, so each costs one upsert. */
+/** The batch's hourly sums as the upsert's parameters: hour, the key columns, the sums. */
 function hourlySums(rows: readonly UsageRow[]): SQLInputValue[][] {
-  const sums = new Map<string, { keys: SQLInputValue[]; sums: UsageSums }>();
-  for (const row of rows) {
-    const keys = [
-      floorHour(row.at),
-      row.clientKey ?? "",
-      row.accountId ?? "",
-      row.accountLabel ?? "",
-      row.provider ?? "",
-      row.requestedModel,
-      row.servedModel ?? "",
-      row.clientDialect,
-      row.upstreamDialect ?? "",
-      row.action,
-    ];
-    const id = JSON.stringify(keys);
-    let entry = sums.get(id);
-    if (!entry) sums.set(id, entry = { keys, sums: emptySums() });
-    const total = entry.sums;
-    total.requests++;
-    if (isError(row.status)) total.errors++;
-    total.inputTokens += count(row.inputTokens) ?? 0;
-    total.outputTokens += count(row.outputTokens) ?? 0;
-    total.cacheReadTokens += count(row.cacheReadTokens) ?? 0;
-    total.cacheWriteTokens += count(row.cacheWriteTokens) ?? 0;
-    total.reasoningTokens += count(row.reasoningTokens) ?? 0;
-    total.latencyMs += Math.round(row.latencyMs);
-  }
-  return [...sums.values()].map(({ keys, sums: s }) => [
-    ...keys,
-    s.requests,
-    s.errors,
-    s.inputTokens,
-    s.outputTokens,
-    s.cacheReadTokens,
-    s.cacheWriteTokens,
-    s.reasoningTokens,
-    s.latencyMs,
+  return sumByHour(rows).map(({ key, sums }) => [
+    key.hour,
+    ...HOURLY_KEYS.map((column) => key[column]),
+    ...Object.values(sumColumns(sums)),
   ]);
 }
 
@@ -423,31 +357,10 @@ function sqliteStore(db: DatabaseSync, readOnly: boolean, ready: boolean): Usage
       if (!ready) return Promise.resolve([]);
       try {
         const group = request.group ?? "none";
-        const merged = new Map<string, UsageTotal>();
-        for (const segment of segmentsFor(request.from, request.to, rawSince())) {
-          for (const found of query(segment, group, request.bucket)) {
-            const id = `${found.b}\u0000${found.g}`;
-            let total = merged.get(id);
-            if (!total) {
-              total = { ...emptySums() };
-              if (request.group) total.group = String(found.g);
-              if (request.bucket) total.bucket = Number(found.b);
-              merged.set(id, total);
-            }
-            if (found.label) total.label = String(found.label);
-            if (found.provider) total.provider = String(found.provider);
-            total.requests += Number(found.requests);
-            total.errors += Number(found.errors);
-            total.inputTokens += Number(found.input_tokens);
-            total.outputTokens += Number(found.output_tokens);
-            total.cacheReadTokens += Number(found.cache_read_tokens);
-            total.cacheWriteTokens += Number(found.cache_write_tokens);
-            total.reasoningTokens += Number(found.reasoning_tokens);
-            total.latencyMs += Number(found.latency_ms);
-          }
-        }
-        const totals = [...merged.values()];
-        totals.sort((a, b) => (a.bucket ?? 0) - (b.bucket ?? 0) || b.requests - a.requests);
+        const found = segmentsFor(request.from, request.to, rawSince()).flatMap((segment) =>
+          query(segment, group, request.bucket)
+        );
+        const totals = mergeTotals(found, request);
         return Promise.resolve(totals);
       } catch (error) {
         return Promise.reject(error);
