@@ -17,8 +17,47 @@
 import { apiError, type ApiErrorException } from "../errors/api-error.ts";
 import type { ClientKey } from "./client-key.ts";
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
+export const MINUTE = 60_000;
+export const DAY = 86_400_000;
+
+/** Which of a key's limits are reached, each given when it is set and its count has reached it. */
+export interface Reached {
+  tokensPerDay: boolean;
+  requestsPerDay: boolean;
+  requestsPerMinute: boolean;
+}
+
+/**
+ * The 429 for the first limit reached (the day's first: when both are reached, the day's turn is
+ * the one to wait for), with `retry-after` at its window's turn; undefined when none is.
+ * `scope` is said after the limit (the team's store: "counted across the team's instances").
+ */
+export function limitRefusal(
+  key: ClientKey,
+  reached: Reached,
+  at: number,
+  scope = "",
+): ApiErrorException | undefined {
+  const { requestsPerMinute, requestsPerDay, tokensPerDay } = key.limits;
+  const dayEnd = at - at % DAY + DAY;
+  const over = tokensPerDay !== undefined && reached.tokensPerDay
+    ? { limit: "tokens-per-day", value: tokensPerDay, until: dayEnd }
+    : requestsPerDay !== undefined && reached.requestsPerDay
+    ? { limit: "requests-per-day", value: requestsPerDay, until: dayEnd }
+    : requestsPerMinute !== undefined && reached.requestsPerMinute
+    ? { limit: "requests-per-minute", value: requestsPerMinute, until: at - at % MINUTE + MINUTE }
+    : undefined;
+  if (!over) return undefined;
+  const seconds = Math.max(1, Math.ceil((over.until - at) / 1000));
+  const turn = over.limit === "requests-per-minute" ? "the minute turns" : "the day turns (UTC)";
+  return apiError(
+    "rate_limit",
+    `The client key '${key.name}' reached its ${over.limit} limit of ` +
+      `${over.value.toLocaleString("en-US")}${scope ? ` (${scope})` : ""}; it resets when ` +
+      `${turn}, in ${seconds} s.`,
+    { retryAfterSeconds: seconds },
+  );
+}
 
 interface Window {
   start: number;
@@ -74,26 +113,12 @@ export function createKeyLimiter(now: () => number = Date.now): KeyLimiter {
       const minute = current(own.minute, minuteStart);
       const day = current(own.day, dayStart);
       const tokens = current(own.tokens, dayStart);
-      // The day's limits first: when both are reached, the day's turn is the one to wait for.
-      const over = tokensPerDay !== undefined && tokens.count >= tokensPerDay
-        ? { limit: "tokens-per-day", value: tokensPerDay, until: dayStart + DAY }
-        : requestsPerDay !== undefined && day.count >= requestsPerDay
-        ? { limit: "requests-per-day", value: requestsPerDay, until: dayStart + DAY }
-        : requestsPerMinute !== undefined && minute.count >= requestsPerMinute
-        ? { limit: "requests-per-minute", value: requestsPerMinute, until: minuteStart + MINUTE }
-        : undefined;
-      if (over) {
-        const seconds = Math.max(1, Math.ceil((over.until - at) / 1000));
-        const turn = over.limit === "requests-per-minute"
-          ? "the minute turns"
-          : "the day turns (UTC)";
-        return apiError(
-          "rate_limit",
-          `The client key '${key.name}' reached its ${over.limit} limit of ` +
-            `${over.value.toLocaleString("en-US")}; it resets when ${turn}, in ${seconds} s.`,
-          { retryAfterSeconds: seconds },
-        );
-      }
+      const refusal = limitRefusal(key, {
+        tokensPerDay: tokensPerDay !== undefined && tokens.count >= tokensPerDay,
+        requestsPerDay: requestsPerDay !== undefined && day.count >= requestsPerDay,
+        requestsPerMinute: requestsPerMinute !== undefined && minute.count >= requestsPerMinute,
+      }, at);
+      if (refusal) return refusal;
       minute.count++;
       day.count++;
       return undefined;

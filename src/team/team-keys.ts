@@ -22,7 +22,7 @@
  */
 import { apiError } from "../errors/api-error.ts";
 import type { ClientKey } from "../keys/client-key.ts";
-import type { KeyLimiter } from "../keys/key-limits.ts";
+import { DAY, type KeyLimiter, limitRefusal, MINUTE } from "../keys/key-limits.ts";
 import { type KeyStore, makeKey, type StoredKey } from "../keys/key-store.ts";
 import type { Logger } from "../log/logger.ts";
 import { isConnectionError, type Team } from "./team.ts";
@@ -155,8 +155,6 @@ export function createTeamKeyStore(team: Team, log: Logger): KeyStore {
   };
 }
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 const EXCHANGE_SOON_MS = 50;
 const EXCHANGE_EVERY_MS = 1000;
 /** Keys not used for this long are no longer exchanged every second. */
@@ -274,29 +272,20 @@ export function createTeamKeyLimiter(team: Team, log: Logger): KeyLimiter {
       const day = counterOf(key.name, "day", at);
       const tokens = counterOf(key.name, "tokens", at);
       const total = (c: Counter) => c.team + c.pending;
-      const over = tokensPerDay !== undefined && total(tokens) >= tokensPerDay
-        ? { limit: "tokens-per-day", value: tokensPerDay, until: day.start + DAY }
-        : requestsPerDay !== undefined &&
-            (total(day) >= requestsPerDay || day.own >= shareLimit(day, requestsPerDay))
-        ? { limit: "requests-per-day", value: requestsPerDay, until: day.start + DAY }
-        : requestsPerMinute !== undefined &&
+      const refusal = limitRefusal(
+        key,
+        {
+          tokensPerDay: tokensPerDay !== undefined && total(tokens) >= tokensPerDay,
+          requestsPerDay: requestsPerDay !== undefined &&
+            (total(day) >= requestsPerDay || day.own >= shareLimit(day, requestsPerDay)),
+          requestsPerMinute: requestsPerMinute !== undefined &&
             (total(minute) >= requestsPerMinute ||
-              minute.own >= shareLimit(minute, requestsPerMinute))
-        ? { limit: "requests-per-minute", value: requestsPerMinute, until: minute.start + MINUTE }
-        : undefined;
-      if (over) {
-        const seconds = Math.max(1, Math.ceil((over.until - at) / 1000));
-        const turn = over.limit === "requests-per-minute"
-          ? "the minute turns"
-          : "the day turns (UTC)";
-        return apiError(
-          "rate_limit",
-          `The client key '${key.name}' reached its ${over.limit} limit of ` +
-            `${over.value.toLocaleString("en-US")} (counted across the team's instances); it ` +
-            `resets when ${turn}, in ${seconds} s.`,
-          { retryAfterSeconds: seconds },
-        );
-      }
+              minute.own >= shareLimit(minute, requestsPerMinute)),
+        },
+        at,
+        "counted across the team's instances",
+      );
+      if (refusal) return refusal;
       for (const counter of [minute, day]) {
         counter.own++;
         counter.pending++;
