@@ -90,6 +90,8 @@ Deno.test({
       assertEquals(row.needs_login, false);
       for (const instance of world.instances) {
         assert(!instance.log().includes("rt-"), "no token logged");
+        // A refresh keeps its answer twice (before and after its checks): both are its own.
+        assert(!instance.log().includes("not stored"), "every refresh's tokens stored");
       }
     }),
 });
@@ -375,6 +377,34 @@ Deno.test({
       await proxy.close();
     }
   },
+});
+
+Deno.test({
+  name:
+    "teams 5c: a token answer that fails a check: its rotated token and the reason both reach the database",
+  ignore,
+  fn: () =>
+    withTeam({
+      serverUrl: SERVER!,
+      tokens: { spoil: (answer) => ({ ...answer, token_type: "mac" }) },
+    }, async (world) => {
+      await world.addAccount(EMAIL, { access_token: "at-0", refresh_token: "rt-0" });
+      await world.start(0);
+      const account = encodeURIComponent(fileOf(EMAIL));
+      const refreshed = await fetch(
+        `${world.instances[0].url}/manage/accounts/${account}/refresh`,
+        {
+          method: "POST",
+        },
+      );
+      assertEquals(refreshed.status, 200, await refreshed.text());
+      assertEquals(world.tokens.requests, 1);
+      const { record, row } = await world.account(EMAIL);
+      assertEquals(record.refresh_token, world.tokens.current(), "the rotated token is kept");
+      assertMatch(String(record.last_error), /the token answer failed a check/);
+      assertMatch(String(row.last_error), /the token answer failed a check/);
+      assertEquals(row.lease_id, null, "the lease is cleared");
+    }),
 });
 
 Deno.test({

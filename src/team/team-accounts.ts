@@ -65,6 +65,11 @@ interface Spooled {
   generation: number;
   claim: string;
   at: number;
+  /**
+   * A second keep of the same answer (after its checks) once the first is stored: stored only
+   * while nothing has happened since (same generation, no lease taken), else left out.
+   */
+  followUp?: boolean;
 }
 
 export interface TeamAccounts extends AuthStore, AccountBackend {
@@ -200,10 +205,16 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
         const [receipt] = await tx<{ id: string }[]>`INSERT INTO subgate_refresh_receipts
           (account, claim_id, instance, outcome)
           VALUES (${item.name}, ${item.claim}, ${me}, ${outcome}) RETURNING id`;
-        const [row] = await tx<Row[]>`SELECT name, generation, sealed, refresh_interrupted
+        const [row] = await tx<(Row & { leased: boolean })[]>`SELECT name, generation, sealed,
+            refresh_interrupted, lease_id IS NOT NULL AS leased
           FROM subgate_accounts WHERE name = ${item.name} FOR UPDATE`;
         if (!row) {
           await tx`UPDATE subgate_refresh_receipts SET outcome = 'account gone' WHERE id = ${receipt.id}`;
+          return undefined;
+        }
+        if (item.followUp && (row.leased || Number(row.generation) !== item.generation)) {
+          // Its tokens are stored already; another refresh (or a person) has moved on since.
+          await tx`UPDATE subgate_refresh_receipts SET outcome = 'superseded' WHERE id = ${receipt.id}`;
           return undefined;
         }
         const current = await unseal(item.name, row.sealed);
@@ -388,10 +399,13 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
     taken: { claim: string; row: Row; leftMs: number; at: number },
     record: Json,
   ): Claim => {
-    const generation = Number(taken.row.generation);
+    // What the database holds as far as this claim knows: its tokens become the claim's own once
+    // kept, since a refresh keeps twice (the answer before its checks, then after them).
+    let generation = Number(taken.row.generation);
     const leaseEnd = taken.at + taken.leftMs;
     let done = false;
-    const sent = record.refresh_token;
+    let sent = record.refresh_token;
+    let stored = false;
     return {
       record,
       interrupted: taken.row.refresh_interrupted,
@@ -415,17 +429,24 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
           generation,
           claim: taken.claim,
           at: Date.now(),
+          followUp: stored,
         };
         // In the working set first: this instance serves with the new tokens from now on.
         setEntry(name, generation, next, false);
         rebuild();
         try {
-          const stored = await commitTokens(item, "refreshed");
-          if (stored) setEntry(name, stored.generation, stored.record, false);
-          else {
-            log.warn("refreshed tokens not stored: the account was replaced meanwhile", {
-              account: name,
-            });
+          const committed = await commitTokens(item, "refreshed");
+          if (committed) {
+            setEntry(name, committed.generation, committed.record, false);
+            generation = committed.generation;
+            sent = committed.record.refresh_token;
+            stored = true;
+          } else {
+            if (!item.followUp) {
+              log.warn("refreshed tokens not stored: the account was replaced meanwhile", {
+                account: name,
+              });
+            }
             const row = await readRow(name);
             if (row) await applyRow(row);
           }
