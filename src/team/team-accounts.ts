@@ -193,8 +193,11 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
     rebuild();
   };
 
-  /** The one transaction that stores a token answer: receipt, tokens, generation + 1, notify. */
-  const commitTokens = async (item: Spooled, outcome: "refreshed" | "replayed") => {
+  /**
+   * The one transaction that stores a token answer: receipt, tokens, generation + 1, notify.
+   * `checked`: the same answer written again after its checks (it was kept before them first).
+   */
+  const commitTokens = async (item: Spooled, outcome: "refreshed" | "checked" | "replayed") => {
     return await team.run((sql) =>
       sql.begin(async (tx) => {
         const [receipt] = await tx<{ id: string }[]>`INSERT INTO subgate_refresh_receipts
@@ -388,10 +391,14 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
     taken: { claim: string; row: Row; leftMs: number; at: number },
     record: Json,
   ): Claim => {
-    const generation = Number(taken.row.generation);
+    // The row a write of this claim expects (else someone replaced the account meanwhile). A
+    // token answer is kept twice, before its checks and after them: the second write expects the
+    // row the first one left.
+    let generation = Number(taken.row.generation);
+    let sent = record.refresh_token;
+    let written = false;
     const leaseEnd = taken.at + taken.leftMs;
     let done = false;
-    const sent = record.refresh_token;
     return {
       record,
       interrupted: taken.row.refresh_interrupted,
@@ -420,9 +427,13 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
         setEntry(name, generation, next, false);
         rebuild();
         try {
-          const stored = await commitTokens(item, "refreshed");
-          if (stored) setEntry(name, stored.generation, stored.record, false);
-          else {
+          const stored = await commitTokens(item, written ? "checked" : "refreshed");
+          if (stored) {
+            setEntry(name, stored.generation, stored.record, false);
+            generation = stored.generation;
+            sent = next.refresh_token;
+            written = true;
+          } else {
             log.warn("refreshed tokens not stored: the account was replaced meanwhile", {
               account: name,
             });
