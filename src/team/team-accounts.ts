@@ -193,11 +193,8 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
     rebuild();
   };
 
-  /**
-   * The one transaction that stores a token answer: receipt, tokens, generation + 1, notify.
-   * `checked`: the same answer written again after its checks (it was kept before them first).
-   */
-  const commitTokens = async (item: Spooled, outcome: "refreshed" | "checked" | "replayed") => {
+  /** The one transaction that stores a token answer: receipt, tokens, generation + 1, notify. */
+  const commitTokens = async (item: Spooled, outcome: "refreshed" | "replayed") => {
     return await team.run((sql) =>
       sql.begin(async (tx) => {
         const [receipt] = await tx<{ id: string }[]>`INSERT INTO subgate_refresh_receipts
@@ -391,14 +388,15 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
     taken: { claim: string; row: Row; leftMs: number; at: number },
     record: Json,
   ): Claim => {
-    // The row a write of this claim expects (else someone replaced the account meanwhile). A
-    // token answer is kept twice, before its checks and after them: the second write expects the
-    // row the first one left.
-    let generation = Number(taken.row.generation);
-    let sent = record.refresh_token;
-    let written = false;
+    // What every write of this claim expects of the row: the generation the claim was taken at,
+    // or the refresh token it spent. A token answer is kept twice, before its checks and after
+    // them; the first write ends the lease, so where the token rotated the second is recorded as
+    // superseded. That is on purpose: written, it would put back a refresh token another
+    // instance may have claimed and spent since.
+    const generation = Number(taken.row.generation);
     const leaseEnd = taken.at + taken.leftMs;
     let done = false;
+    const sent = record.refresh_token;
     return {
       record,
       interrupted: taken.row.refresh_interrupted,
@@ -427,13 +425,9 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
         setEntry(name, generation, next, false);
         rebuild();
         try {
-          const stored = await commitTokens(item, written ? "checked" : "refreshed");
-          if (stored) {
-            setEntry(name, stored.generation, stored.record, false);
-            generation = stored.generation;
-            sent = next.refresh_token;
-            written = true;
-          } else {
+          const stored = await commitTokens(item, "refreshed");
+          if (stored) setEntry(name, stored.generation, stored.record, false);
+          else {
             log.warn("refreshed tokens not stored: the account was replaced meanwhile", {
               account: name,
             });
