@@ -15,14 +15,7 @@ import {
   startSubgate,
   withTempHome,
 } from "./helpers/subgate-process.ts";
-import {
-  CLAUDE_CLIENT_ID,
-  fileOf,
-  STORE_KEY,
-  type TeamWorld,
-  until,
-  withTeam,
-} from "./helpers/team-world.ts";
+import { fileOf, STORE_KEY, type TeamWorld, until, withTeam } from "./helpers/team-world.ts";
 import { createTokenCipher } from "../src/store/token-crypto.ts";
 
 const SERVER = testPgUrl();
@@ -468,6 +461,3 @@ Deno.test("team cli 4: an unreachable store, or a missing or weak key, is one li
       /^subgate: cannot use the shared store: SUBGATE_STORE_KEY must be at least 32 characters/,
     );
   }));
-
-// The client id the team world's token server knows is Claude's.
-assertEquals(CLAUDE_CLIENT_ID, CLIENTS.claude);
