@@ -1,19 +1,20 @@
 /**
  * @module
- * `subgate logout <provider|account>`: removes account files. A linked
- * account's vendor file is left alone.
+ * `subgate logout <provider|account>`: removes account files, or in teams
+ * mode the accounts' rows in the shared database (announced: every instance
+ * stops using them at once). A linked account's vendor file is left alone.
  */
 import { removeAccountFile } from "../auth/account-admin.ts";
 import { printable } from "../log/printable.ts";
-import { loadAccounts } from "./load-accounts.ts";
+import { type LoadedAccounts, withAccounts } from "./load-accounts.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
 import { selectAccounts } from "./select-accounts.ts";
 
 export async function logoutCommand(command: ParsedCommand): Promise<number> {
-  const loaded = await loadAccounts(command);
-  if (!loaded) return 1;
-  const { config, store } = loaded;
-  const target = command.target!;
+  return await withAccounts(command, (loaded) => logout(loaded, command.target!));
+}
+
+async function logout({ config, store, backend }: LoadedAccounts, target: string) {
   const chosen = selectAccounts(store.accounts(), target);
   if (chosen.length === 0) {
     console.error(`subgate: no account matches '${target}'; 'subgate accounts' lists them`);
@@ -30,11 +31,11 @@ export async function logoutCommand(command: ParsedCommand): Promise<number> {
     return 1;
   }
   for (const account of chosen) {
-    await removeAccountFile(config.authDir, account.file);
-    console.log(
-      `Logged out of ${account.provider} as ${printable(account.label)} ` +
-        `(removed ${printable(account.file)}).`,
-    );
+    await removeAccountFile(config.authDir, account.file, backend);
+    const removed = backend
+      ? `removed ${account.file} from ${backend.where}`
+      : `removed ${account.file}`;
+    console.log(printable(`Logged out of ${account.provider} as ${account.label} (${removed}).`));
     if (account.linked) {
       console.log(
         `  ${printable(account.linked.path)} (${account.linked.tool}'s own login) is untouched.`,

@@ -3,14 +3,16 @@
  * `subgate usage [--since 7d] [--by account|model|key|provider]`: what the
  * ledger recorded, as a table: requests, errors and the upstreams' token
  * counts per group, and the total. It reads the database read-only, so it
- * works while the server writes (SQLite's WAL lets readers in).
+ * works while the server writes (SQLite's WAL lets readers in). In teams mode
+ * it reads the shared database, where every instance's ledger writes.
  */
 import { join } from "node:path";
 import { printable } from "../log/printable.ts";
 import { openSqliteStore, USAGE_DB_FILE } from "../usage/sqlite-store.ts";
-import type { UsageGroup, UsageSums, UsageTotal } from "../usage/usage-store.ts";
+import type { UsageGroup, UsageStore, UsageSums, UsageTotal } from "../usage/usage-store.ts";
 import { loadStartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
+import { withTeamStore } from "./team-store.ts";
 
 const GROUP_TITLES: Record<UsageGroup, string> = {
   account: "ACCOUNT",
@@ -60,11 +62,36 @@ function groupCells(by: UsageGroup, total: UsageTotal): string[] {
   return cells;
 }
 
-export async function usageCommand(command: ParsedCommand): Promise<number> {
-  const startup = await loadStartupConfig(command);
-  if (!startup) return 1;
-  const path = join(startup.config.authDir, USAGE_DB_FILE);
-  const { sinceSeconds, by } = command.usage;
+/** Prints the ledger's totals for the command's span and grouping. */
+async function printUsage(
+  ledger: Pick<UsageStore, "totals">,
+  sinceSeconds: number,
+  by: UsageGroup,
+) {
+  const to = Date.now();
+  const from = to - sinceSeconds * 1000;
+  const totals = await ledger.totals({ from, to, group: by });
+  const all = await ledger.totals({ from, to });
+  const since = new Date(from).toISOString().slice(0, 16).replace("T", " ");
+  console.log(`Usage in the last ${span(sinceSeconds)} (since ${since} UTC), by ${by}:`);
+  console.log("");
+  if (totals.length === 0) {
+    console.log("No requests.");
+    return;
+  }
+  const header = [GROUP_TITLES[by], ...(by === "account" ? ["PROVIDER"] : [])];
+  const numericFrom = header.length;
+  header.push(...SUM_COLUMNS.map(([title]) => title));
+  const sums = (total: UsageSums) => SUM_COLUMNS.map(([, field]) => number.format(total[field]));
+  const rows = totals.map((total) => [...groupCells(by, total), ...sums(total)]);
+  const total = all[0];
+  if (total) rows.push(["TOTAL", ...(by === "account" ? [""] : []), ...sums(total)]);
+  console.log(table(header, rows, numericFrom));
+}
+
+/** The auth dir's embedded ledger, opened read-only (the server may be writing it). */
+async function localUsage(authDir: string, sinceSeconds: number, by: UsageGroup) {
+  const path = join(authDir, USAGE_DB_FILE);
   try {
     const info = await Deno.stat(path);
     if (!info.isFile) {
@@ -76,36 +103,35 @@ export async function usageCommand(command: ParsedCommand): Promise<number> {
     console.log(printable(`No usage recorded yet (${path} does not exist).`));
     return 0;
   }
-  let totals: UsageTotal[];
-  let all: UsageTotal[];
-  const to = Date.now();
-  const from = to - sinceSeconds * 1000;
+  let store: UsageStore;
   try {
-    const store = openSqliteStore(path, { readOnly: true });
-    try {
-      totals = await store.totals({ from, to, group: by });
-      all = await store.totals({ from, to });
-    } finally {
-      await store.close();
-    }
+    store = openSqliteStore(path, { readOnly: true });
   } catch (error) {
     console.error(printable(`subgate: cannot read ${path}: ${(error as Error).message}`));
     return 1;
   }
-  const since = new Date(from).toISOString().slice(0, 16).replace("T", " ");
-  console.log(`Usage in the last ${span(sinceSeconds)} (since ${since} UTC), by ${by}:`);
-  console.log("");
-  if (totals.length === 0) {
-    console.log("No requests.");
+  try {
+    await printUsage(store, sinceSeconds, by);
     return 0;
+  } catch (error) {
+    console.error(printable(`subgate: cannot read ${path}: ${(error as Error).message}`));
+    return 1;
+  } finally {
+    await store.close();
   }
-  const header = [GROUP_TITLES[by], ...(by === "account" ? ["PROVIDER"] : [])];
-  const numericFrom = header.length;
-  header.push(...SUM_COLUMNS.map(([title]) => title));
-  const sums = (total: UsageSums) => SUM_COLUMNS.map(([, field]) => number.format(total[field]));
-  const rows = totals.map((total) => [...groupCells(by, total), ...sums(total)]);
-  const total = all[0];
-  if (total) rows.push(["TOTAL", ...(by === "account" ? [""] : []), ...sums(total)]);
-  console.log(table(header, rows, numericFrom));
-  return 0;
+}
+
+export async function usageCommand(command: ParsedCommand): Promise<number> {
+  const startup = await loadStartupConfig(command);
+  if (!startup) return 1;
+  const { config } = startup;
+  const { sinceSeconds, by } = command.usage;
+  if (!config.store) return await localUsage(config.authDir, sinceSeconds, by);
+  // Teams: every instance's ledger writes to the shared database; its sums are the team's.
+  return await withTeamStore(config, { command: "usage", accounts: false }, async (team) => {
+    await printUsage(team.usage, sinceSeconds, by);
+    console.log("");
+    console.log(printable(`The team's usage, from ${team.accounts.where}.`));
+    return 0;
+  });
 }

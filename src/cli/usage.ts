@@ -39,6 +39,8 @@ Commands:
   serve        serve the APIs on http://127.0.0.1:8317 (the default command)
   login        log in to ${LOGINS}; the account file
                lands in the auth dir and a running server uses it at once
+               (teams: login, logout, refresh, accounts and usage work on the shared
+               database, \`store\` in the config or SUBGATE_STORE_URL)
   logout       remove a provider's accounts, or one account (email or file name)
   refresh      refresh tokens now (all accounts, or the one named)
   import       take over the logins of ${TOOLS};

@@ -682,3 +682,12 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
 
   return store;
 }
+
+/** The accounts whose refresh lease is live now, each with the instance holding it. */
+export async function liveLeases(team: Team): Promise<Map<string, string>> {
+  const rows = await team.run((sql) =>
+    sql<{ name: string; lease_owner: string | null }[]>`SELECT name, lease_owner
+      FROM subgate_accounts WHERE lease_id IS NOT NULL AND lease_until > now()`
+  );
+  return new Map(rows.map((row) => [row.name, row.lease_owner ?? "another instance"]));
+}

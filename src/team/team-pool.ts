@@ -99,29 +99,39 @@ export function shareRestsAndQuota(team: Team, pool: Pool, log: Logger): void {
     if (change.i === me) return;
     pool.applyRest(String(change.a), String(change.m), change.c as Cooldown | undefined);
   });
-  const readQuota = async (accountId?: string) => {
-    const rows = await team.run((sql) =>
-      accountId === undefined
-        ? sql<{ account_id: string; windows: QuotaWindow[] }[]>`SELECT account_id, windows
-            FROM subgate_quota`
-        : sql<{ account_id: string; windows: QuotaWindow[] }[]>`SELECT account_id, windows
-            FROM subgate_quota WHERE account_id = ${accountId}`
-    );
-    for (const row of rows) pool.quota.applyWindows(row.account_id, row.windows);
-  };
   team.on("quota", (change) => {
     if (change.i === me) return;
-    readQuota(String(change.a)).catch(fail("a quota reading"));
+    readQuota(team, pool, String(change.a)).catch(fail("a quota reading"));
   });
   const readAll = async () => {
-    const rests = await team.run((sql) =>
-      sql<RestRow[]>`SELECT account_id, model, kind, reason, until, strikes, fingerprint
-        FROM subgate_rests WHERE until > now()`
-    );
-    for (const row of rests) pool.applyRest(row.account_id, row.model, cooldownOf(row));
-    await readQuota();
+    await loadRestsAndQuota(team, pool);
     await team.run((sql) => sql`DELETE FROM subgate_rests WHERE until < now() - interval '1 hour'`);
   };
   team.onResync(readAll);
   readAll().catch(fail("the shared rests"));
+}
+
+/** Puts the quota readings of one account (or all) from the database in the pool's book. */
+async function readQuota(team: Team, pool: Pool, accountId?: string): Promise<void> {
+  const rows = await team.run((sql) =>
+    accountId === undefined
+      ? sql<{ account_id: string; windows: QuotaWindow[] }[]>`SELECT account_id, windows
+          FROM subgate_quota`
+      : sql<{ account_id: string; windows: QuotaWindow[] }[]>`SELECT account_id, windows
+          FROM subgate_quota WHERE account_id = ${accountId}`
+  );
+  for (const row of rows) pool.quota.applyWindows(row.account_id, row.windows);
+}
+
+/**
+ * Puts the team's rests still in force and its quota readings in `pool`: at an instance's start
+ * and after a resync, and for `subgate accounts`, which shows them as a server shows its own.
+ */
+export async function loadRestsAndQuota(team: Team, pool: Pool): Promise<void> {
+  const rests = await team.run((sql) =>
+    sql<RestRow[]>`SELECT account_id, model, kind, reason, until, strikes, fingerprint
+      FROM subgate_rests WHERE until > now()`
+  );
+  for (const row of rests) pool.applyRest(row.account_id, row.model, cooldownOf(row));
+  await readQuota(team, pool);
 }

@@ -101,6 +101,46 @@ function reasonOf(error: unknown): string {
   return ((error as Error)?.message ?? String(error)).split("\n")[0].slice(0, 200);
 }
 
+/** `NOTIFY` of a change inside `tx` (heard once committed), counted in the change sequence. */
+export async function announceChange(
+  tx: Tx,
+  instanceId: string,
+  kind: string,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  const payload = JSON.stringify({ k: kind, i: instanceId, ...fields });
+  await tx`SELECT pg_notify(${CHANNEL}, ${payload}), nextval(${CHANGE_SEQUENCE})`;
+}
+
+/** The instances seen in the last 30 s; `self`: the one whose id is `selfId`. */
+export async function readInstances(
+  run: Team["run"],
+  selfId: string,
+): Promise<InstanceView[]> {
+  const rows = await run((db) =>
+    db<
+      {
+        id: string;
+        name: string;
+        url: string | null;
+        version: string;
+        started_at: Date;
+        seen_at: Date;
+      }[]
+    >`SELECT id, name, url, version, started_at, seen_at FROM subgate_instances
+      WHERE seen_at > now() - make_interval(secs => ${LIVE_WINDOW_S}) ORDER BY name, started_at`
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    url: row.url ?? undefined,
+    version: row.version,
+    startedAt: row.started_at.toISOString(),
+    seenAt: row.seen_at.toISOString(),
+    self: row.id === selfId,
+  }));
+}
+
 export interface TeamOptions {
   url: string;
   instanceName: string;
@@ -161,6 +201,9 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       throw error;
     }
   };
+
+  const announce = (tx: Tx, kind: string, fields?: Record<string, unknown>) =>
+    announceChange(tx, id, kind, fields);
 
   try {
     const applied = await migrate(sql, name);
@@ -295,11 +338,6 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
   await run((db) => db.begin((tx) => announce(tx, "instances"))).catch(() => {});
   Deno.unrefTimer(beatTimer);
 
-  async function announce(tx: Tx, kind: string, fields: Record<string, unknown> = {}) {
-    const payload = JSON.stringify({ k: kind, i: id, ...fields });
-    await tx`SELECT pg_notify(${CHANNEL}, ${payload}), nextval(${CHANGE_SEQUENCE})`;
-  }
-
   return {
     sql,
     instance: { id, name },
@@ -318,30 +356,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       upHandlers.push(handler);
     },
     announce,
-    async instances() {
-      const rows = await run((db) =>
-        db<
-          {
-            id: string;
-            name: string;
-            url: string | null;
-            version: string;
-            started_at: Date;
-            seen_at: Date;
-          }[]
-        >`SELECT id, name, url, version, started_at, seen_at FROM subgate_instances
-          WHERE seen_at > now() - make_interval(secs => ${LIVE_WINDOW_S}) ORDER BY name, started_at`
-      );
-      return rows.map((row) => ({
-        id: row.id,
-        name: row.name,
-        url: row.url ?? undefined,
-        version: row.version,
-        startedAt: row.started_at.toISOString(),
-        seenAt: row.seen_at.toISOString(),
-        self: row.id === id,
-      }));
-    },
+    instances: () => readInstances(run, id),
     liveRank: () => live,
     setUrl(next) {
       url = next;
