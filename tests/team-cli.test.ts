@@ -390,14 +390,18 @@ Deno.test({
           "the database has the new token",
         );
         assertEquals(row.lease_id, null, "the lease is released");
-        // The command's lease and write: the answer's receipt names it.
+        // The command's lease and writes (the answer before its checks, then after them): the
+        // receipts name it.
         const receipts = await world.sql`SELECT instance, outcome, generation
           FROM subgate_refresh_receipts ORDER BY id`;
         assertEquals(
-          [receipts[0].instance, receipts[0].outcome, Number(receipts[0].generation)],
-          ["ada-laptop:refresh", "refreshed", Number(before) + 1],
+          receipts.map((r) => [r.instance, r.outcome, Number(r.generation)]),
+          [
+            ["ada-laptop:refresh", "refreshed", Number(before) + 1],
+            ["ada-laptop:refresh", "checked", Number(before) + 2],
+          ],
         );
-        assertEquals(Number(row.generation), Number(before) + 1);
+        assertEquals(Number(row.generation), Number(before) + 2);
         // The running instance heard: it serves with the new access token, refreshing nothing.
         const calls = world.upstream.calls.length;
         assertEquals(await world.ask(0), 200);

@@ -31,6 +31,7 @@ import {
   readInstances,
   type StoreHealth,
   type Team,
+  tellOthers,
 } from "./team.ts";
 
 export interface CommandStore {
@@ -95,6 +96,7 @@ async function openCommandTeam(url: string, name: string): Promise<Team> {
     onResync() {},
     onUp() {},
     announce: (tx, kind, fields) => announceChange(tx, id, kind, fields),
+    tell: (db, kind, fields) => tellOthers(db, id, kind, fields),
     instances: () => readInstances(run, id),
     liveRank: () => ({ rank: 0, count: 1 }),
     setUrl() {},

@@ -199,7 +199,7 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
   };
 
   /** The one transaction that stores a token answer: receipt, tokens, generation + 1, notify. */
-  const commitTokens = async (item: Spooled, outcome: "refreshed" | "replayed") => {
+  const commitTokens = async (item: Spooled, outcome: "refreshed" | "checked" | "replayed") => {
     return await team.run((sql) =>
       sql.begin(async (tx) => {
         const [receipt] = await tx<{ id: string }[]>`INSERT INTO subgate_refresh_receipts
@@ -435,7 +435,7 @@ export function createTeamAccounts(options: TeamAccountsOptions): TeamAccounts {
         setEntry(name, generation, next, false);
         rebuild();
         try {
-          const committed = await commitTokens(item, "refreshed");
+          const committed = await commitTokens(item, item.followUp ? "checked" : "refreshed");
           if (committed) {
             setEntry(name, committed.generation, committed.record, false);
             generation = committed.generation;

@@ -191,13 +191,34 @@ export function createTeamKeyLimiter(team: Team, log: Logger): KeyLimiter {
     const start = windowStart(which, at);
     let counter = byName.get(which);
     if (!counter || counter.start !== start) {
-      counter = { start, team: 0, own: 0, ownAtExchange: 0, pending: 0 };
+      const team = heard.get(heardKey(name, which, start)) ?? 0;
+      counter = { start, team, own: 0, ownAtExchange: 0, pending: 0 };
       byName.set(which, counter);
     }
     return counter;
   };
 
-  /** The most this instance may have counted in the window, by its share of what is left. */
+  // The team's counts other instances wrote, as they told them: a counter created later (a key
+  // this instance has not used yet) starts from them.
+  const heard = new Map<string, number>();
+  const heardKey = (name: string, which: CounterName, start: number) =>
+    JSON.stringify([name, which, start]);
+  team.on("key-counts", (change) => {
+    if (change.i === team.instance.id) return;
+    const name = String(change.n), which = change.w as CounterName, start = Number(change.s);
+    const count = Number(change.c);
+    if (!Number.isFinite(count) || !Number.isFinite(start)) return;
+    const id = heardKey(name, which, start);
+    heard.set(id, Math.max(heard.get(id) ?? 0, count));
+    const counter = counters.get(name)?.get(which);
+    if (counter && counter.start === start) counter.team = Math.max(counter.team, count);
+  });
+
+  /**
+   * The most this instance may have counted in the window, by its share of what is left. Every
+   * instance's view of the team's count is the same within milliseconds of each exchange (each
+   * tells the others the total it wrote), so the shares of what is left add up to the limit.
+   */
   const shareLimit = (counter: Counter, limit: number): number => {
     const { rank, count } = team.liveRank();
     const left = Math.max(0, limit - counter.team);
@@ -235,8 +256,19 @@ export function createTeamKeyLimiter(team: Team, log: Logger): KeyLimiter {
           item.counter.pending -= item.delta;
           item.counter.team = Number(row.count);
           item.counter.ownAtExchange = item.counter.own - item.counter.pending;
+          if (item.delta > 0) {
+            await team.tell(sql, "key-counts", {
+              n: item.name,
+              w: item.which,
+              s: item.counter.start,
+              c: item.counter.team,
+            });
+          }
         }
       });
+      for (const id of heard.keys()) {
+        if (JSON.parse(id)[2] < now - DAY) heard.delete(id);
+      }
     } catch (error) {
       if (!isConnectionError(error)) {
         log.warn("client-key counts could not be exchanged", { reason: (error as Error).message });

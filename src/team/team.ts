@@ -77,6 +77,11 @@ export interface Team {
    * committed, and counted in the change sequence.
    */
   announce(tx: Tx, kind: string, fields?: Record<string, unknown>): Promise<void>;
+  /**
+   * Tells the others something that is no change of shared state (not counted in the change
+   * sequence, so the poll re-reads nothing for it): a hint a missed one costs only freshness.
+   */
+  tell(db: Tx, kind: string, fields?: Record<string, unknown>): Promise<void>;
   /** Instances seen in the last 30 s. */
   instances(): Promise<InstanceView[]>;
   /** How many instances are live (this one included) and this one's place among them by id. */
@@ -110,6 +115,16 @@ export async function announceChange(
 ): Promise<void> {
   const payload = JSON.stringify({ k: kind, i: instanceId, ...fields });
   await tx`SELECT pg_notify(${CHANNEL}, ${payload}), nextval(${CHANGE_SEQUENCE})`;
+}
+
+/** `NOTIFY` of a hint that is no change of shared state: not counted in the change sequence. */
+export async function tellOthers(
+  db: Tx,
+  instanceId: string,
+  kind: string,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  await db`SELECT pg_notify(${CHANNEL}, ${JSON.stringify({ k: kind, i: instanceId, ...fields })})`;
 }
 
 /** The instances seen in the last 30 s; `self`: the one whose id is `selfId`. */
@@ -356,6 +371,7 @@ export async function openTeam(options: TeamOptions): Promise<Team> {
       upHandlers.push(handler);
     },
     announce,
+    tell: (db, kind, fields) => tellOthers(db, id, kind, fields),
     instances: () => readInstances(run, id),
     liveRank: () => live,
     setUrl(next) {
