@@ -48,6 +48,7 @@ function quotaSource(pool: Pool, poller: QuotaPoller): QuotaSource {
           ...(window.advisory ? { advisory: true } : {}),
         })),
         readAt: quota.polledAt,
+        ...(quota.polledBy ? { readBy: quota.polledBy } : {}),
         error: quota.pollError,
       })),
     async refresh(accountId) {

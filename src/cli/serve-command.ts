@@ -34,6 +34,7 @@ import { join } from "node:path";
 import { manageSources } from "./manage-sources.ts";
 import { loadStartupConfig, type StartupConfig } from "./load-startup-config.ts";
 import type { ParsedCommand } from "./parse-cli.ts";
+import type { SharedConfigSync } from "./shared-config-sync.ts";
 
 async function prepareAuthDir(dir: string, log: Logger): Promise<void> {
   await ensurePrivateDir(dir);
@@ -191,6 +192,36 @@ async function writeUnsavedTokens(log: Logger) {
   }
 }
 
+/**
+ * Teams: the shared database holds logins, keys, rests, quota, usage and the shared config; the
+ * code for it (and the PostgreSQL client) is loaded only when a store is set. Why it could not
+ * start instead.
+ */
+async function startTeamMode(
+  startup: StartupConfig,
+  configPath: string,
+  overrides: ConfigOverrides,
+  log: Logger,
+): Promise<{ team?: StartedTeam; shared?: SharedConfigSync } | string> {
+  let team: StartedTeam;
+  try {
+    const { startTeam } = await import("../team/start-team.ts");
+    team = await startTeam(startup.config, log, VERSION);
+  } catch (error) {
+    return `cannot use the shared store: ${(error as Error).message.split("\n")[0]}`;
+  }
+  // The team's shared config, when one was saved, replaces the file's shared settings.
+  const { startSharedConfig } = await import("./shared-config-sync.ts");
+  const shared = await startSharedConfig({
+    team: team.config,
+    file: configPath,
+    own: startup.text,
+    overrides,
+    log,
+  });
+  return { team, shared };
+}
+
 /** A server started by {@link startServing}. */
 export interface StartedServer {
   url: string;
@@ -223,17 +254,12 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
   let config: Config = startup.config;
   const log = createLogger(config.logLevel, sink);
   reportUnsavedTokensTo(log);
-  // Teams: the shared database holds logins, keys, rests, quota and usage; the code for it (and
-  // the PostgreSQL client) is loaded only when a store is set.
-  let team: StartedTeam | undefined;
-  if (config.store) {
-    try {
-      const { startTeam } = await import("../team/start-team.ts");
-      team = await startTeam(config, log, VERSION);
-    } catch (error) {
-      return `cannot use the shared store: ${(error as Error).message.split("\n")[0]}`;
-    }
-  }
+  // With no file yet, watch where one would be found, so creating it applies it.
+  const configPath = startup.file ?? startup.location.path;
+  const teamMode = config.store ? await startTeamMode(startup, configPath, overrides, log) : {};
+  if (typeof teamMode === "string") return teamMode;
+  const { team, shared } = teamMode;
+  if (shared?.startup) config = shared.startup.config;
   const keys = await createClientKeys({
     config: () => config,
     log,
@@ -257,11 +283,10 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     providers: () => config.providers,
     book: quota,
     log,
+    turns: team?.quotaTurns,
   });
   const ledger = startLedger(() => config, log, team);
   team?.share(pool);
-  // With no file yet, watch where one would be found, so creating it applies it.
-  const configPath = startup.file ?? startup.location.path;
   const manage = createManagement({
     config: () => config,
     accounts: accounts.list,
@@ -272,6 +297,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
       path: configPath,
       overrides,
       refusal: (next) => exposureProblem(config.host, next.apiKeys.length + keys.storedCount()),
+      shared: shared?.access,
     },
     sources: { ...manageSources({ ledger, pool, quota: quotaPoller, keys }), store: team?.source },
     backend: team?.accounts,
@@ -321,14 +347,22 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     quotaPoller.reschedule();
   };
   store.watch(changed);
-  const configWatcher = watchConfig(configPath, overrides, log, ({ config: next }) => {
+  /** A valid config, from the file or the team's shared one, as it applies while serving. */
+  const apply = (next: Config, fields: Record<string, string>) => {
     const edited = editedConfig(config, next, keys, log);
     if (!edited) return;
     config = edited;
     log.setLevel(config.logLevel);
     changed();
-    log.info("config reloaded", { file: configPath });
+    log.info("config reloaded", fields);
+  };
+  const configWatcher = watchConfig(configPath, overrides, log, (loaded) => {
+    // Teams: the file's instance keys, under the shared config's settings.
+    apply((shared?.fileChanged(loaded) ?? loaded).config, { file: configPath });
   });
+  shared?.listen(({ config: next }, version, savedBy) =>
+    apply(next, { from: "the shared config", version, saved_by: savedBy })
+  );
 
   let stopping = false;
   const stop = () => {

@@ -55,6 +55,8 @@ export interface LoadedConfig {
   /** The file the config came from, or undefined when running on defaults. */
   file?: string;
   warnings: ConfigProblem[];
+  /** The file's text (teams merge it with the shared config's); absent without a file. */
+  text?: string;
 }
 
 /** `--config`, else `$SUBGATE_CONFIG`, else `<auth-dir>/config.yaml`. */
@@ -211,7 +213,7 @@ export function parseConfigText(
 ): LoadedConfig {
   const { value, problems, warnings } = validateYaml(text, CONFIG_SPEC);
   if (problems.length) throw new ConfigError(file, problems);
-  return { config: buildConfig(value, overrides, dirname(file)), file, warnings };
+  return { config: buildConfig(value, overrides, dirname(file)), file, warnings, text };
 }
 
 /** Loads the config at `location`, or the defaults when an implicit file is absent. */

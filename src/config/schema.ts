@@ -145,6 +145,8 @@ const providerOverride: Spec = {
     issuer: { kind: "url" },
     "client-id": { kind: "string" },
     "refresh-lead": { kind: "duration" },
+    // How often each login's usage endpoint is asked; the provider's own pace when absent.
+    "quota-poll": { kind: "duration", min: 1 },
     models: {
       kind: "list",
       of: {

@@ -55,6 +55,8 @@ export interface AccountQuota {
   windows: QuotaWindowView[];
   /** When the usage endpoint was last asked. */
   polledAt?: string;
+  /** Which instance asked it (teams: one instance polls each login at a time). */
+  polledBy?: string;
   /** Why that failed, when it did (a sentence without secrets). */
   pollError?: string;
   /** When it will be asked next. */
@@ -72,7 +74,7 @@ export interface QuotaBook {
     now?: number,
   ): void;
   /** How the usage endpoint answered (the poller's note, shown with the windows). */
-  notePoll(accountId: string, poll: { at: number; error?: string; next?: number }): void;
+  notePoll(accountId: string, poll: PollNote): void;
   windows(accountId: string): readonly QuotaWindow[];
   /**
    * The used-up window that keeps this account from `model` until its reset, if any (the one
@@ -95,9 +97,20 @@ export interface QuotaBook {
   applyWindows(accountId: string, windows: readonly QuotaWindow[]): void;
 }
 
+/** One poll of a login's usage endpoint: when, why it failed, when the next is, by whom. */
+export interface PollNote {
+  /** When it was asked (epoch ms). */
+  at: number;
+  error?: string;
+  /** When it will be asked next (epoch ms). */
+  next?: number;
+  /** The instance that asked (teams). */
+  by?: string;
+}
+
 interface Entry {
   windows: QuotaWindow[];
-  poll?: { at: number; error?: string; next?: number };
+  poll?: PollNote;
 }
 
 const iso = (time: number) => new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -224,6 +237,7 @@ export function createQuotaBook(): QuotaBook {
             spent: resting(window, now),
           })),
           ...(poll ? { polledAt: iso(poll.at) } : {}),
+          ...(poll?.by ? { polledBy: poll.by } : {}),
           ...(poll?.error ? { pollError: poll.error } : {}),
           ...(poll?.next ? { nextPoll: iso(poll.next) } : {}),
         };

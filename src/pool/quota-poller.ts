@@ -15,20 +15,45 @@
  *   to an hour), a refused token half an hour, a missing endpoint six hours,
  *   other failures from a minute doubling up to half an hour;
  * - on demand (`refresh`, for the management API), at most once a minute per
- *   login: asked sooner, it answers with what the book already holds.
+ *   login: asked sooner, it answers with what the book already holds;
+ * - in a team, instances take turns (`PollTurns`): when a login is due, the
+ *   instance that claims it in the database asks, and the others hear the
+ *   reading and when it is due next; so N instances ask as often as one. A
+ *   turn is held only while its poll runs (plus a margin), so an instance that
+ *   dies leaves nothing behind for long: whoever is next when the login is due
+ *   asks. With the database unreachable each instance asks for itself, as a
+ *   subgate alone does (the readings cannot be shared then anyway).
  */
 import type { Logger } from "../log/logger.ts";
 import { type ProviderOverrides, PROVIDERS } from "../providers/registry.ts";
 import { type Account, isLoginAccount, type LoginAccount } from "../store/account.ts";
 import { QuotaFetchError } from "../upstreams/quota.ts";
-import type { QuotaBook, QuotaWindow } from "./quota-book.ts";
+import type { PollNote, QuotaBook, QuotaWindow } from "./quota-book.ts";
+
+/** How the instances of a team take turns at the usage endpoints (`team/team-quota-polls.ts`). */
+export interface PollTurns {
+  /** This instance's name, noted with its polls. */
+  readonly by: string;
+  /**
+   * Whether this instance asks now (its turn is held for `holdMs`); when not, in how many ms the
+   * login is due (another instance asked lately, or is asking).
+   */
+  claim(accountId: string, holdMs: number): Promise<true | { waitMs: number }>;
+  /** This instance asked (on its turn, or on demand): the others are told. */
+  polled(accountId: string, note: PollNote): void;
+  /** Calls `listener` with the others' polls as they are heard. */
+  onPolled(listener: (accountId: string, note: PollNote) => void): void;
+}
 
 export interface QuotaPollerOptions {
   accounts(): readonly Account[];
   providers(): ProviderOverrides;
   book: QuotaBook;
   log: Logger;
-  /** The first poll of a login comes at a random point in this range after it appears (ms). */
+  /**
+   * The first poll of a login comes at a random point in this range after it appears (ms);
+   * by default between 15 s and a minute, or within its pace when that is shorter.
+   */
   firstPollMs?: readonly [number, number];
   /** Replaces every provider's pace (ms): for tests. */
   paceMs?: number;
@@ -38,6 +63,8 @@ export interface QuotaPollerOptions {
   concurrency?: number;
   /** How long one poll may take (ms). */
   timeoutMs?: number;
+  /** Teams: the instances take turns. */
+  turns?: PollTurns;
 }
 
 /** What an on-demand refresh did, with the windows the book holds afterwards. */
@@ -97,13 +124,14 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
   const {
     book,
     log,
-    firstPollMs = [15_000, 60_000],
+    turns,
     minGapMs = 60_000,
     concurrency = 4,
     timeoutMs = 20_000,
   } = options;
   const states = new Map<string, State>();
-  const queue: { accountId: string; done: (result: QuotaRefresh) => void }[] = [];
+  const queue: { accountId: string; onDemand: boolean; done: (result: QuotaRefresh) => void }[] =
+    [];
   const controllers = new Set<AbortController>();
   let running = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -121,12 +149,42 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
   const logins = () => options.accounts().filter(isLoginAccount);
   const find = (accountId: string) => logins().find((account) => account.id === accountId);
   const paceOf = (account: LoginAccount) =>
-    options.paceMs ?? (PROVIDERS[account.provider].quota?.pollSeconds ?? 300) * 1000;
+    options.paceMs ??
+      (options.providers()[account.provider]?.quotaPoll ??
+          PROVIDERS[account.provider].quota?.pollSeconds ?? 300) * 1000;
   /** A fifth earlier or later, at random. */
   const jittered = (ms: number) => ms * (0.8 + Math.random() * 0.4);
   const between = ([low, high]: readonly [number, number]) => low + Math.random() * (high - low);
+  const firstPollAt = (account: LoginAccount, now: number) => {
+    const pace = paceOf(account);
+    return now +
+      between(options.firstPollMs ?? [Math.min(15_000, pace / 2), Math.min(60_000, pace)]);
+  };
 
-  async function poll(account: LoginAccount, state: State): Promise<QuotaRefresh> {
+  /**
+   * Teams: whether it is this instance's turn to ask; when not, the login waits until it is due
+   * (the poll's own note, heard from the one that asks, usually comes first).
+   */
+  async function myTurn(account: LoginAccount, state: State): Promise<boolean> {
+    if (!turns) return true;
+    const turn = await turns.claim(account.id, timeoutMs + 10_000);
+    if (turn === true) return true;
+    state.nextAt = Date.now() + Math.max(turn.waitMs, 1000);
+    return false;
+  }
+
+  async function poll(account: LoginAccount, state: State, onDemand: boolean) {
+    if (!onDemand && !(await myTurn(account, state))) {
+      return {
+        status: "skipped",
+        reason: "another instance's turn",
+        windows: book.windows(account.id),
+      } as const;
+    }
+    return await ask(account, state);
+  }
+
+  async function ask(account: LoginAccount, state: State): Promise<QuotaRefresh> {
     const provider = PROVIDERS[account.provider];
     const override = options.providers()[account.provider];
     const controller = new AbortController();
@@ -144,7 +202,7 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
       state.backoffMs = undefined;
       state.nextAt = Date.now() + jittered(paceOf(account));
       book.record(account.id, readings, "endpoint");
-      book.notePoll(account.id, { at: now, next: state.nextAt });
+      note(account.id, { at: now, next: state.nextAt });
       if (state.reported) log.info("quota readable again", fields);
       state.reported = undefined;
       return { status: "polled", windows: book.windows(account.id) };
@@ -155,7 +213,7 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
         : `could not read the usage: ${(error as Error).message}`;
       state.backoffMs = backoffFor(error, state.backoffMs ?? 0, paceOf(account));
       state.nextAt = Date.now() + state.backoffMs;
-      book.notePoll(account.id, { at: now, error: reason, next: state.nextAt });
+      note(account.id, { at: now, error: reason, next: state.nextAt });
       const level = state.reported === reason ? "debug" : "info";
       state.reported = reason;
       log[level]("could not read the plan quota; will ask again later", {
@@ -170,10 +228,16 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
     }
   }
 
+  /** Notes a poll of this instance's in the book, and tells the team. */
+  const note = (accountId: string, poll: PollNote) => {
+    book.notePoll(accountId, { ...poll, by: turns?.by });
+    turns?.polled(accountId, poll);
+  };
+
   /** Starts queued polls while fewer than `concurrency` run. */
   const pump = () => {
     while (!stopped && running < concurrency && queue.length) {
-      const { accountId, done } = queue.shift()!;
+      const { accountId, onDemand, done } = queue.shift()!;
       const state = states.get(accountId);
       const account = find(accountId);
       const why = account ? notNow(account, Date.now()) : "no such login";
@@ -182,7 +246,7 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
         continue;
       }
       running++;
-      void poll(account, state).then(done).finally(() => {
+      void poll(account, state, onDemand).then(done).finally(() => {
         running--;
         arm(state.nextAt);
         pump();
@@ -193,7 +257,7 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
   /** Queues a poll of the account (first in line when asked for on demand). */
   const enqueue = (accountId: string, state: State, first = false) => {
     const pending = new Promise<QuotaRefresh>((done) => {
-      const item = { accountId, done };
+      const item = { accountId, onDemand: first, done };
       if (first) queue.unshift(item);
       else queue.push(item);
     });
@@ -216,7 +280,7 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
       if (!PROVIDERS[account.provider].quota?.fetch) continue;
       let state = states.get(account.id);
       if (!state) {
-        state = { nextAt: now + between(firstPollMs) };
+        state = { nextAt: firstPollAt(account, now) };
         states.set(account.id, state);
       }
       if (state.pending) continue;
@@ -243,6 +307,20 @@ export function startQuotaPoller(options: QuotaPollerOptions): QuotaPoller {
     timer = undefined;
     tick();
   };
+
+  // Another instance asked: its reading comes through the team; this one waits until it is due.
+  turns?.onPolled((accountId, poll) => {
+    if (stopped) return;
+    book.notePoll(accountId, poll);
+    const state = states.get(accountId) ?? { nextAt: Date.now() };
+    states.set(accountId, state);
+    state.lastAt = poll.at;
+    state.backoffMs = undefined;
+    if (!state.pending && poll.next !== undefined) {
+      // Its clock may run ahead of this one's: never due again sooner than a second from now.
+      state.nextAt = Math.max(poll.next, Date.now() + 1000);
+    }
+  });
 
   reschedule();
   return {

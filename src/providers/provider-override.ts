@@ -20,6 +20,8 @@ export interface ProviderOverride {
   clientId?: string;
   /** Seconds before expiry to refresh tokens. */
   refreshLead?: number;
+  /** Seconds between two polls of each login's usage endpoint (the provider's pace when absent). */
+  quotaPoll?: number;
   /** The models this provider's logins serve, replacing the built-in list (wildcards route). */
   models?: string[];
   /** Models none of this provider's logins serve (wildcards allowed). */

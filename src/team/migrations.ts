@@ -159,6 +159,34 @@ CREATE TABLE subgate_instances (
 );
 `,
   },
+  {
+    version: 2,
+    name: "shared config, turns at the quota endpoints",
+    sql: `
+-- The config every instance serves with (its instance keys left out), one row, sealed like the
+-- tokens (it holds upstream keys); generation + 1 at every save, the version If-Match names.
+CREATE TABLE subgate_config (
+  id integer PRIMARY KEY CHECK (id = 1),
+  sealed text NOT NULL,
+  generation bigint NOT NULL,
+  saved_by text NOT NULL,
+  saved_via text NOT NULL,
+  saved_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Whose turn it is to ask a login's usage endpoint: the one that claims it once next_at has
+-- passed, for as long as a poll may take (claim_until); and the last poll, for people.
+CREATE TABLE subgate_quota_polls (
+  account_id text PRIMARY KEY,
+  next_at timestamptz NOT NULL,
+  claimed_by uuid,
+  claim_until timestamptz,
+  polled_by text,
+  polled_at timestamptz,
+  poll_error text
+);
+`,
+  },
 ];
 
 /** Schema version this subgate knows. */

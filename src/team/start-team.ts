@@ -20,6 +20,9 @@ import type { InstanceView, StoreHealth } from "./team.ts";
 import { createTeamKeyLimiter, createTeamKeyStore } from "./team-keys.ts";
 import { createTeamUsageStore } from "./team-usage.ts";
 import { shareRestsAndQuota } from "./team-pool.ts";
+import { createTeamConfig, type TeamConfig } from "./team-config.ts";
+import { createTeamQuotaPolls } from "./team-quota-polls.ts";
+import type { PollTurns } from "../pool/quota-poller.ts";
 
 export interface StartedTeam {
   team: Team;
@@ -28,6 +31,10 @@ export interface StartedTeam {
   keyStore: KeyStore;
   limiter: KeyLimiter;
   usage: UsageStore;
+  /** The config the instances share (`PUT /manage/config` saves it there). */
+  config: TeamConfig;
+  /** Turns at the usage endpoints: one instance asks each login at a time. */
+  quotaTurns: PollTurns;
   /** What the management API and `/metrics` show of the store (its `StoreSource`). */
   source: {
     name: string;
@@ -114,6 +121,8 @@ export async function startTeam(
     keyStore: createTeamKeyStore(team, log),
     limiter: createTeamKeyLimiter(team, log),
     usage: createTeamUsageStore(team),
+    config: createTeamConfig(team, cipher),
+    quotaTurns: createTeamQuotaPolls(team, log),
     source: {
       name: name,
       where: team.where,

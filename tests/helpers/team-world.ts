@@ -13,6 +13,7 @@ import {
   type TokenServerOptions,
 } from "./rotating-token-server.ts";
 import { type RunningSubgate, runSubgate, startSubgate } from "./subgate-process.ts";
+import { quotaBody } from "./quota-fixtures.ts";
 
 export const CLAUDE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 export const STORE_KEY = "team-test-key-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -30,6 +31,8 @@ export interface TeamUpstream {
   limit(token: string, retryAfterSeconds: number): void;
   /** Tokens the upstream reported, summed over its 200 answers. */
   usage: { input: number; output: number; requests: number };
+  /** The access token of every call of the plan-quota (usage) endpoint, in arrival order. */
+  quotaCalls: string[];
   close(): Promise<void>;
 }
 
@@ -37,9 +40,14 @@ function startUpstream(valid: (token: string) => boolean): TeamUpstream {
   const calls: string[] = [];
   const limits = new Map<string, number>();
   const usage = { input: 0, output: 0, requests: 0 };
+  const quotaCalls: string[] = [];
   let refused = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
+    if (path === "/api/oauth/usage") {
+      quotaCalls.push(/^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1] ?? "");
+      return Response.json(quotaBody("claude-usage"));
+    }
     if (req.method === "GET") return Response.json({ data: [{ id: MODEL, type: "model" }] });
     await req.body?.cancel();
     if (path !== "/v1/messages") return new Response("not found", { status: 404 });
@@ -81,6 +89,7 @@ function startUpstream(valid: (token: string) => boolean): TeamUpstream {
     },
     limit: (token, seconds) => limits.set(token, seconds),
     usage,
+    quotaCalls,
     close: () => server.shutdown(),
   };
 }

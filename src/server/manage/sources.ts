@@ -69,6 +69,8 @@ export interface AccountQuota {
   windows: QuotaWindow[];
   /** When these figures were read (RFC 3339). */
   readAt?: string;
+  /** Teams: the instance whose poll of the usage endpoint read them (one asks at a time). */
+  readBy?: string;
   /** Why the last reading failed, in words without secrets. */
   error?: string;
 }

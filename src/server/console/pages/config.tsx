@@ -4,7 +4,8 @@
  * placeholders, which saving fills back from the file), checked by the
  * server's validator as you ask (`PUT /manage/config?dry-run=1`) with each
  * problem marked at its line, saved only when it passes; and the config in
- * force, secrets redacted.
+ * force, secrets redacted. In teams mode the text is the config the
+ * instances share (saved in the database, applied by every instance).
  */
 import type { ApiGet } from "../api.ts";
 import { Problem, Section } from "../layout.tsx";
@@ -15,7 +16,31 @@ interface ConfigAnswer {
   version: string;
   text?: string;
   note?: string;
+  /** Teams mode: the shared config's save (null before the first), absent otherwise. */
+  shared?: { savedBy: string; savedVia: string; savedAt: string } | null;
   config: unknown;
+}
+
+/** Where the text comes from and when saved changes apply. */
+function Origin({ config }: { config: ConfigAnswer }) {
+  if (config.shared !== undefined) {
+    return (
+      <p>
+        {config.shared
+          ? `The team's shared config, saved through ${config.shared.savedBy} at ${config.shared.savedAt}. `
+          : "No shared config yet: saving this text shares it with every instance. "}
+        Saved changes apply on every instance within a second; host, port and the other instance
+        keys come from each instance's own file (here <code>{config.file}</code>).
+      </p>
+    );
+  }
+  return (
+    <p>
+      <code>{config.file}</code>
+      {config.exists ? "" : " (not there yet: saving creates it)"}. Saved changes apply at once, but
+      for host, port and auth-dir, which take a restart.
+    </p>
+  );
 }
 
 export async function configPage(api: ApiGet) {
@@ -38,11 +63,7 @@ export async function configPage(api: ApiGet) {
       <div class="page-head">
         <div>
           <h1>Config</h1>
-          <p>
-            <code>{config.file}</code>
-            {config.exists ? "" : " (not there yet: saving creates it)"}. Saved changes apply at
-            once, but for host, port and auth-dir, which take a restart.
-          </p>
+          <Origin config={config} />
         </div>
       </div>
       <Section
@@ -56,7 +77,10 @@ export async function configPage(api: ApiGet) {
           </>
         }
       >
-        {config.note && <p class="notice warn">{config.note}</p>}
+        {/* In teams mode the note says what the head above says, unless the text is withheld. */}
+        {config.note && (config.shared === undefined || config.text === undefined) && (
+          <p class="notice warn">{config.note}</p>
+        )}
         <p class="muted small">
           Secrets show as{" "}
           <code>&lt;redacted:N&gt;</code>: leave them as they are to keep them, or write a new
