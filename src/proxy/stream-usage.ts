@@ -7,8 +7,10 @@
  * `usageMetadata`). So the tap keeps, by reference, the stream's first few
  * KB and its last few KB (never less than the whole last event, however
  * large: `response.completed` repeats the answer), and when the stream ends
- * parses only those with the dialect's own stream decoder. Per read buffer
- * it costs a push and a backward search for the last event boundary.
+ * decodes only the first two and the last four events with the dialect's own
+ * stream decoder (decoding every content event cost a passthrough stream
+ * more than all the rest of its bookkeeping). Per read buffer it costs a push
+ * and a backward search for the last event boundary.
  */
 import type { StreamDecoder } from "../dialects/codec.ts";
 import type { ApiError } from "../errors/api-error.ts";
@@ -32,6 +34,13 @@ export interface UsageTap {
 
 const HEAD_BYTES = 16 * 1024;
 const TAIL_BYTES = 16 * 1024;
+/**
+ * Events decoded at each end: usage comes in the first (Anthropic's `message_start`) and among
+ * the last few (`message_delta` before `message_stop`, Chat's usage chunk before `[DONE]`, the
+ * Responses API's `response.completed`, Gemini's last chunk), and so does an error event.
+ */
+const HEAD_EVENTS = 2;
+const TAIL_EVENTS = 4;
 const LF = 10;
 const CR = 13;
 
@@ -85,6 +94,43 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 function firstEventStart(text: string): number {
   const match = /\r?\n\r?\n|\r\r/.exec(text);
   return match ? match.index + match[0].length : text.length;
+}
+
+/** Where the first `count` events of `text` end (after their blank lines), or its end. */
+function firstEventsEnd(text: string, count: number): number {
+  const blank = /\r?\n\r?\n|\r\r/g;
+  let end = 0;
+  for (let i = 0; i < count; i++) {
+    const match = blank.exec(text);
+    if (!match) return text.length;
+    end = match.index + match[0].length;
+  }
+  return end;
+}
+
+/**
+ * Where the last `count` events of `text` start (after the blank line before them), or 0. A scan
+ * backwards, char by char, over those events only (`lastIndexOf` of a line-end style the stream
+ * does not use would search it all).
+ */
+function lastEventsStart(text: string, count: number): number {
+  const isEnd = (at: number) => {
+    const c = text.charCodeAt(at);
+    return c === LF || c === CR;
+  };
+  let i = text.length - 1;
+  while (i >= 0 && isEnd(i)) i--;
+  let found = 0;
+  for (; i > 0; i--) {
+    const c = text.charCodeAt(i);
+    const before = text.charCodeAt(i - 1);
+    const blank = (c === LF && before === LF) || (c === CR && before === CR) ||
+      (c === LF && before === CR && i >= 2 && text.charCodeAt(i - 2) === LF);
+    if (!blank) continue;
+    if (++found === count) return i + 1;
+    while (i > 0 && isEnd(i - 1)) i--;
+  }
+  return 0;
 }
 
 /**
@@ -160,13 +206,23 @@ export function createUsageTap(decoder: () => StreamDecoder, maxEvent: number): 
       try {
         if (seen === 0) return {};
         const decode = (parts: Uint8Array[]) => new TextDecoder().decode(join(parts));
+        // Only the first and the last few events are decoded: the rest is content.
+        const ends = (text: string) => text.slice(lastEventsStart(text, TAIL_EVENTS));
         if (tail[0].index <= head.length) {
-          // Head and tail meet: the whole stream is kept, parsed once.
-          parse(decode([...head.slice(0, tail[0].index), ...tail.map((kept) => kept.bytes)]), true);
+          // Head and tail meet: the whole stream is kept; its ends parsed once each.
+          const text = decode([...head.slice(0, tail[0].index), ...tail.map((kept) => kept.bytes)]);
+          const headEnd = firstEventsEnd(text, HEAD_EVENTS);
+          const tailStart = lastEventsStart(text, TAIL_EVENTS);
+          if (tailStart <= headEnd) parse(text, true);
+          else {
+            parse(text.slice(0, headEnd), false);
+            parse(text.slice(tailStart), true);
+          }
         } else {
-          parse(decode(head), false);
+          const first = decode(head);
+          parse(first.slice(0, firstEventsEnd(first, HEAD_EVENTS)), false);
           const text = decode(tail.map((kept) => kept.bytes));
-          parse(tailAligned ? text : text.slice(firstEventStart(text)), true);
+          parse(ends(tailAligned ? text : text.slice(firstEventStart(text))), true);
         }
         // What the decoder owes at the end, but its complaint: it saw only part of the stream,
         // and a stream that really was cut is known to the stage that watched it.
