@@ -197,6 +197,21 @@ Deno.test("recent requests: metadata only, newest first, limited; the live tail 
       assertEquals(refused.status, 400);
       assertMatch(refused.body.error.message, /limit: a whole number from 1 to 500/);
     }
+
+    // Past 500 the oldest go: the newest 500 are kept, in order, and a tail resumes after any.
+    for (let i = 0; i < 505; i++) await ask(server, `no-such-model-${i}`);
+    const kept = (await call("/manage/requests?limit=500")).body.requests as { seq: number }[];
+    assertEquals(kept.map((r) => r.seq), Array.from({ length: 500 }, (_, i) => 507 - i));
+    const resumed = await fetch(`${server.url}/manage/requests/stream`, {
+      headers: { "last-event-id": "505" },
+    });
+    const resumedReader = resumed.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let resumedText = "";
+    while (!resumedText.includes("id: 507")) {
+      resumedText += (await resumedReader.read()).value ?? "";
+    }
+    await resumedReader.cancel();
+    assertEquals([...resumedText.matchAll(/id: (\d+)/g)].map((m) => m[1]), ["506", "507"]);
   }));
 
 Deno.test("usage, quota and keys come from the ledger, the quota book and the key ring; unknown routes 404", () =>

@@ -41,9 +41,19 @@ export interface RecordInput {
   request: Request;
 }
 
+/** Work waiting for a later turn; one timer runs all of it (a timer per request showed). */
+let waiting: (() => void)[] = [];
+
 /** Calls `work` on a later turn, after what is queued now (the answer) has gone out. */
 function later(work: () => void): void {
-  setTimeout(work, 0);
+  if (waiting.length === 0) setTimeout(runWaiting, 0);
+  waiting.push(work);
+}
+
+function runWaiting(): void {
+  const batch = waiting;
+  waiting = [];
+  for (const work of batch) work();
 }
 
 /**

@@ -178,15 +178,32 @@ export function createMetrics(sources: MetricsSources): Metrics {
     });
   }
 
+  // Each label set's child, looked up once: prom-client hashes a label object on every call.
+  const children = new Map<string, {
+    requests: { inc(): void };
+    duration: { observe(value: number): void };
+    firstByte: { observe(value: number): void };
+  }>();
+  const childrenOf = (dialect: string, provider: string, model: string, status: string) => {
+    const id = `${dialect}\u0000${provider}\u0000${model}\u0000${status}`;
+    let found = children.get(id);
+    if (!found) {
+      found = {
+        requests: requests.labels({ dialect, provider, model, status }),
+        duration: duration.labels({ dialect, provider }),
+        firstByte: firstByte.labels({ dialect, provider }),
+      };
+      children.set(id, found);
+    }
+    return found;
+  };
   const ended = (record: RequestRecord) => {
     const provider = record.account?.provider ?? "";
     const model = modelLabel(record.servedModel ?? (record.account ? record.requestedModel : ""));
-    const dialect = record.clientDialect;
-    requests.inc({ dialect, provider, model, status: String(record.status) });
-    duration.observe({ dialect, provider }, record.latencyMs / 1000);
-    if (record.firstByteMs !== undefined) {
-      firstByte.observe({ dialect, provider }, record.firstByteMs / 1000);
-    }
+    const child = childrenOf(record.clientDialect, provider, model, String(record.status));
+    child.requests.inc();
+    child.duration.observe(record.latencyMs / 1000);
+    if (record.firstByteMs !== undefined) child.firstByte.observe(record.firstByteMs / 1000);
     const usage = record.usage;
     if (!usage) return;
     const counts: [string, number | undefined][] = [

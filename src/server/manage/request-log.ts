@@ -32,7 +32,12 @@ export interface RequestLog {
 
 export function createRequestLog(size = REQUEST_LOG_SIZE): RequestLog {
   const ring: RequestView[] = [];
+  /** Where the oldest view is, once the ring is full. */
+  let oldest = 0;
   let next = 1;
+  /** The views from oldest to newest. */
+  const ordered = () =>
+    ring.length < size ? ring : [...ring.slice(oldest), ...ring.slice(0, oldest)];
   const listeners = new Set<(view: RequestView) => void>();
   return {
     add(record) {
@@ -42,8 +47,12 @@ export function createRequestLog(size = REQUEST_LOG_SIZE): RequestLog {
         at: new Date(record.at).toISOString(),
         error: record.error === undefined ? undefined : redact(record.error).slice(0, 500),
       };
-      if (ring.length === size) ring.shift();
-      ring.push(view);
+      // A ring: the oldest view is overwritten in place (shifting 500 entries showed per request).
+      if (ring.length < size) ring.push(view);
+      else {
+        ring[oldest] = view;
+        oldest = (oldest + 1) % size;
+      }
       for (const listener of listeners) {
         try {
           listener(view);
@@ -53,14 +62,15 @@ export function createRequestLog(size = REQUEST_LOG_SIZE): RequestLog {
       }
     },
     recent(limit, session) {
-      if (session === undefined) return ring.slice(-limit).reverse();
+      const views = ordered();
+      if (session === undefined) return views.slice(-limit).reverse();
       const found: RequestView[] = [];
-      for (let i = ring.length - 1; i >= 0 && found.length < limit; i--) {
-        if (ring[i].sessionId === session) found.push(ring[i]);
+      for (let i = views.length - 1; i >= 0 && found.length < limit; i--) {
+        if (views[i].sessionId === session) found.push(views[i]);
       }
       return found;
     },
-    after: (seq) => ring.filter((view) => view.seq > seq),
+    after: (seq) => ordered().filter((view) => view.seq > seq),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
