@@ -248,12 +248,27 @@ export interface ServingOptions {
  * Serves the config until `stop()`: the auth dir and config watched, tokens refreshed, the
  * ledger written. Returns why it could not start instead (printed by the caller).
  */
+/**
+ * A background task's promise that fails with nobody to hear it (a bug) would end the process,
+ * and with it every request in flight: it is logged as an error instead, and serving goes on.
+ */
+function surviveBackgroundFailures(log: Logger): () => void {
+  const onRejection = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    const reason = event.reason instanceof Error ? event.reason.message : String(event.reason);
+    log.error("a background task failed; serving goes on", { reason: reason.split("\n")[0] });
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  return () => globalThis.removeEventListener("unhandledrejection", onRejection);
+}
+
 export async function startServing(options: ServingOptions): Promise<StartedServer | string> {
   const { startup, overrides } = options;
   const sink = options.sink ?? stderrSink;
   let config: Config = startup.config;
   const log = createLogger(config.logLevel, sink);
   reportUnsavedTokensTo(log);
+  const stopSurviving = surviveBackgroundFailures(log);
   // With no file yet, watch where one would be found, so creating it applies it.
   const configPath = startup.file ?? startup.location.path;
   const teamMode = config.store ? await startTeamMode(startup, configPath, overrides, log) : {};
@@ -389,6 +404,7 @@ export async function startServing(options: ServingOptions): Promise<StartedServ
     await writeUnsavedTokens(log);
     await team?.close();
     await published.close();
+    stopSurviving();
     log.info("stopped");
   })();
   return { url: server.url, stop, finished };

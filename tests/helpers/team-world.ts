@@ -208,6 +208,13 @@ export async function withTeam(
       try {
         await fn(world);
       } finally {
+        // An instance that ended by itself (a crash) says why, whatever the test concluded.
+        for (const instance of instances) {
+          const ended = await Promise.race([instance?.status, sleep(0).then(() => undefined)]);
+          if (ended && ended.signal === null) {
+            console.error(`an instance exited by itself (code ${ended.code}):\n${instance.log()}`);
+          }
+        }
         await Promise.all(instances.map((instance) => instance?.stop("SIGKILL").catch(() => {})));
         await sql.end({ timeout: 1 });
       }
