@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { CLIENTS, freePort } from "./helpers/login-setup.ts";
 import { type OAuthServer, startOAuthServer } from "./helpers/oauth-server.ts";
-import { open, testPgUrl, withDatabase } from "./helpers/postgres.ts";
+import { open, suiteServer, withDatabase } from "./helpers/postgres.ts";
 import {
   type RunResult,
   runSubgate,
@@ -15,17 +15,18 @@ import {
   startSubgate,
   withTempHome,
 } from "./helpers/subgate-process.ts";
-import { fileOf, STORE_KEY, type TeamWorld, until, withTeam } from "./helpers/team-world.ts";
+import {
+  fileOf,
+  messageAnswer,
+  STORE_KEY,
+  type TeamWorld,
+  until,
+  withTeam,
+} from "./helpers/team-world.ts";
 import { createTokenCipher } from "../src/store/token-crypto.ts";
 
-const SERVER = testPgUrl();
+const SERVER = suiteServer("team CLI");
 const ignore = SERVER === undefined;
-if (ignore) {
-  console.warn(
-    "team CLI tests skipped: no PostgreSQL server (SUBGATE_TEST_PG_URL is unset; `deno task " +
-      "test` starts one when PostgreSQL is installed: apt-get install postgresql)",
-  );
-}
 
 const EMAIL = "ada@example.com";
 const MODEL = "claude-sonnet-4-6";
@@ -73,16 +74,7 @@ function startClaudeApi() {
     }
     if (req.method === "GET") return Response.json({ data: [{ id: MODEL, type: "model" }] });
     tokens.push(token);
-    return Response.json({
-      id: `msg_${tokens.length}`,
-      type: "message",
-      role: "assistant",
-      model: MODEL,
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 3, output_tokens: 2 },
-    });
+    return messageAnswer(`msg_${tokens.length}`, 3, 2);
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, tokens, close: () => server.shutdown() };
 }

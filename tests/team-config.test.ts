@@ -10,17 +10,11 @@
  * `deno task test` starts one; or set SUBGATE_TEST_PG_URL.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { startPgServer, testPgUrl } from "./helpers/postgres.ts";
+import { startPgServer, suiteServer } from "./helpers/postgres.ts";
 import { sleep, type TeamWorld, until, withTeam } from "./helpers/team-world.ts";
 
-const SERVER = testPgUrl();
+const SERVER = suiteServer("team config");
 const ignore = SERVER === undefined;
-if (ignore) {
-  console.warn(
-    "team config tests skipped: no PostgreSQL server (SUBGATE_TEST_PG_URL is unset; `deno task " +
-      "test` starts one when PostgreSQL is installed)",
-  );
-}
 
 const FAR = "2099-01-01T00:00:00Z";
 const TEAM_KEY = "sk-team-0123456789abcdefghij";

@@ -6,18 +6,12 @@
  * `deno task test` starts one (tests/setup/run-tests.ts); or set SUBGATE_TEST_PG_URL.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { startPgServer, testPgUrl } from "./helpers/postgres.ts";
+import { startPgServer, suiteServer } from "./helpers/postgres.ts";
 import { startSilentDropProxy } from "./helpers/silent-drop-proxy.ts";
 import { fileOf, sleep, type TeamWorld, until, withTeam } from "./helpers/team-world.ts";
 
-const SERVER = testPgUrl();
+const SERVER = suiteServer("teams");
 const ignore = SERVER === undefined;
-if (ignore) {
-  console.warn(
-    "teams tests skipped: no PostgreSQL server (SUBGATE_TEST_PG_URL is unset; `deno task test` " +
-      "starts one when PostgreSQL is installed: apt-get install postgresql)",
-  );
-}
 
 const EMAIL = "ada@example.com";
 const EXPIRED = "2020-01-01T00:00:00Z";

@@ -16,6 +16,21 @@ export function testPgUrl(): string | undefined {
   return Deno.env.get(PG_URL_ENV) || undefined;
 }
 
+/**
+ * The suite's server for a file of `what` tests: its URL, or undefined (said once, the tests then
+ * reported as ignored) where there is none.
+ */
+export function suiteServer(what: string): string | undefined {
+  const url = testPgUrl();
+  if (url === undefined) {
+    console.warn(
+      `${what} tests skipped: no PostgreSQL server (SUBGATE_TEST_PG_URL is unset; \`deno task ` +
+        "test` starts one when PostgreSQL is installed: apt-get install postgresql)",
+    );
+  }
+  return url;
+}
+
 /** The directory of Debian's server binaries (`initdb`, `pg_ctl`, `postgres`), newest first. */
 export function findPgBin(): string | undefined {
   const fromEnv = Deno.env.get("SUBGATE_TEST_PG_BIN");

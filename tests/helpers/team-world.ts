@@ -21,6 +21,20 @@ export const MODEL = "claude-sonnet-4-6";
 export const INPUT_TOKENS = 11;
 export const OUTPUT_TOKENS = 7;
 
+/** An Anthropic Messages answer "ok" with these token counts. */
+export function messageAnswer(id: string, input: number, output: number): Response {
+  return Response.json({
+    id,
+    type: "message",
+    role: "assistant",
+    model: MODEL,
+    content: [{ type: "text", text: "ok" }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: input, output_tokens: output },
+  });
+}
+
 export interface TeamUpstream {
   url: string;
   /** The access token of every generation call, in arrival order. */
@@ -70,16 +84,7 @@ function startUpstream(valid: (token: string) => boolean): TeamUpstream {
     usage.input += INPUT_TOKENS;
     usage.output += OUTPUT_TOKENS;
     usage.requests++;
-    return Response.json({
-      id: `msg_${calls.length}`,
-      type: "message",
-      role: "assistant",
-      model: MODEL,
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: INPUT_TOKENS, output_tokens: OUTPUT_TOKENS },
-    });
+    return messageAnswer(`msg_${calls.length}`, INPUT_TOKENS, OUTPUT_TOKENS);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
