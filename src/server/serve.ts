@@ -17,6 +17,9 @@ import {
 } from "./client-timeouts.ts";
 import { findServeConnection, type ServeConnection } from "./serve-connection.ts";
 
+/** How long a connection told to close may stay open before its socket is closed under it. */
+const FORCE_CLOSE_MS = 1000;
+
 export interface RunningServer {
   /** Base URL clients use, e.g. `http://127.0.0.1:8317`. */
   url: string;
@@ -111,7 +114,19 @@ function serveListener(
       closeWhenQuiet: stopping,
       linger: false,
       peer: `${urlHost(peer.hostname)}:${peer.port}`,
-      close: () => server.close(),
+      close: () => {
+        server.close();
+        // Deno's server did not always let go (rarely, under load, a slow-loris connection
+        // stayed open after the abort): whatever is still open a second later is closed under it.
+        const timer = setTimeout(() => {
+          if (open.has(connection)) {
+            try {
+              conn.close();
+            } catch { /* closed meanwhile */ }
+          }
+        }, FORCE_CLOSE_MS);
+        Deno.unrefTimer(timer);
+      },
       finished: Promise.resolve(),
     };
     // One closure per connection, not per request.
