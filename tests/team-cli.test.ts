@@ -457,3 +457,62 @@ Deno.test("team cli 4: an unreachable store, or a missing or weak key, is one li
       /^subgate: cannot use the shared store: SUBGATE_STORE_KEY must be at least 32 characters/,
     );
   }));
+
+Deno.test({
+  name:
+    "team cli 5: import copies a vendor CLI's login into the database sealed, not the auth dir; --link is refused",
+  ignore,
+  fn: () =>
+    withTeam({ serverUrl: SERVER! }, (world) =>
+      withTempHome(async (root) => {
+        const home = await personHome(world, root);
+        const claims = {
+          email: "grace@example.com",
+          "https://api.openai.com/auth": { chatgpt_account_id: "acc-9", chatgpt_plan_type: "plus" },
+        };
+        const part = (value: unknown) =>
+          btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+        const jwt = (body: unknown) => `${part({ alg: "none" })}.${part(body)}.sig`;
+        await Deno.mkdir(`${home}/.codex`, { recursive: true });
+        await Deno.writeTextFile(
+          `${home}/.codex/auth.json`,
+          JSON.stringify({
+            auth_mode: "chatgpt",
+            tokens: {
+              id_token: jwt(claims),
+              access_token: jwt({ exp: Math.floor(Date.now() / 1000) + 3600 }),
+              refresh_token: "rt_VENDORCODEXzzzzzzzzzzzz",
+              account_id: "acc-9",
+            },
+          }),
+          { mode: 0o600 },
+        );
+        const env = storeEnv(world.dbUrl, "ada-laptop");
+
+        const linked = await runSubgate(["import", "codex", "--link"], { home, env });
+        assertEquals(linked.code, 2, linked.stdout + linked.stderr);
+        assertMatch(linked.stderr, /--link is not for teams mode/);
+
+        const imported = await runSubgate(["import", "codex"], { home, env });
+        assertEquals(imported.code, 0, imported.stdout + imported.stderr);
+        assertMatch(imported.stdout, /Imported Codex CLI login of grace@example\.com/);
+        assertMatch(imported.stdout, /Saved to the shared database postgres:\/\/.*\*\*\*/);
+        assertNoPassword(imported);
+        const [row] = await world.sql`SELECT sealed, provider FROM subgate_accounts
+          WHERE name = 'codex-grace@example.com.json'`;
+        assertEquals(row?.provider, "codex");
+        assert(!String(row.sealed).includes("rt_VENDORCODEX"), "the tokens are sealed");
+        const cipher = await createTokenCipher(STORE_KEY);
+        const record = JSON.parse(
+          await cipher.open(row.sealed, "account:codex-grace@example.com.json"),
+        );
+        assertEquals(record.refresh_token, "rt_VENDORCODEXzzzzzzzzzzzz");
+        assertEquals(
+          [...Deno.readDirSync(`${home}/.subgate`)].map((e) => e.name).filter((n) =>
+            n.startsWith("codex-")
+          ),
+          [],
+          "nothing in the auth dir",
+        );
+      })),
+});

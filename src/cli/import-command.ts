@@ -8,6 +8,7 @@
  * vendor's own login location under the home dir (`linked-file.ts`).
  */
 import { accountFileName, saveAccountFile } from "../auth/account-file.ts";
+import { withTeamStore } from "./team-store.ts";
 import type { Config } from "../config/config-types.ts";
 import { readRegularFile } from "../fs/read-regular-file.ts";
 import { printable, printableRedacted } from "../log/printable.ts";
@@ -106,12 +107,16 @@ function sayImported(vendor: VendorLogin, path: string, link: boolean, wanted: b
   console.log(`\n  Terms: ${provider.login.termsNote}\n`);
 }
 
+/** Where an imported account is saved: the auth dir, or the team's database. */
+type SaveAccount = (file: string, record: Record<string, unknown>) => Promise<unknown>;
+
 /** Imports one vendor's login, when it has one here. */
 async function importVendor(
   vendor: VendorLogin,
   named: boolean,
   command: ParsedCommand,
   config: Config,
+  save: SaveAccount,
 ): Promise<ImportOutcome> {
   const path = await findVendorPath(vendor);
   if (!path) {
@@ -135,7 +140,7 @@ async function importVendor(
     last_refresh: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
   const file = accountFileName(vendor.provider, identity.account);
-  await saveAccountFile(config.authDir, file, record);
+  await save(file, record);
   console.log(
     `Imported ${vendor.title} login of ${printable(identity.account)} as ${printable(file)}${
       link ? ` (linked to ${printable(path)})` : ""
@@ -157,9 +162,41 @@ export async function importCommand(command: ParsedCommand): Promise<number> {
   }
   const startup = await loadStartupConfig(command);
   if (!startup) return 1;
+  const config = startup.config;
+  const vendors = named ? [named] : VENDOR_FILES;
+  if (!config.store) {
+    const toAuthDir: SaveAccount = (file, record) => saveAccountFile(config.authDir, file, record);
+    return await importAll(vendors, Boolean(named), command, config, toAuthDir);
+  }
+  if (command.link) {
+    // A linked account reads the vendor's file on this host: the team's other hosts cannot.
+    console.error(
+      "subgate: --link is not for teams mode (other instances cannot read this host's vendor " +
+        "files); import without it to copy the tokens into the shared store",
+    );
+    return 2;
+  }
+  return await withTeamStore(config, { command: "import" }, (store) => {
+    const toTeam: SaveAccount = (file, record) => store.accounts.save(file, record);
+    return importAll(vendors, Boolean(named), command, config, toTeam, store.where);
+  });
+}
+
+/** Imports each vendor's login; the exit code. */
+async function importAll(
+  vendors: readonly VendorLogin[],
+  named: boolean,
+  command: ParsedCommand,
+  config: Config,
+  save: SaveAccount,
+  where?: string,
+): Promise<number> {
   const outcomes: ImportOutcome[] = [];
-  for (const vendor of named ? [named] : VENDOR_FILES) {
-    outcomes.push(await importVendor(vendor, Boolean(named), command, startup.config));
+  for (const vendor of vendors) {
+    outcomes.push(await importVendor(vendor, named, command, config, save));
+  }
+  if (where && outcomes.includes("imported")) {
+    console.log(printable(`Saved to the shared database ${where}, its tokens sealed.`));
   }
   const failures = outcomes.filter((outcome) => outcome === "failed").length;
   if (!outcomes.includes("imported") && failures === 0) {
