@@ -8,16 +8,10 @@
  * request with the connection a server would give it.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { createApp } from "../src/server/app.ts";
-import { createClientKeys } from "../src/keys/client-keys.ts";
-import { createManagement } from "../src/server/manage/index.ts";
-import { defaultConfig } from "../src/config/defaults.ts";
 import type { Config } from "../src/config/config-types.ts";
-import { accountsFromConfig } from "../src/store/config-accounts.ts";
-import { createPool } from "../src/pool/pool.ts";
-import { createLogger } from "../src/log/logger.ts";
 import type { RequestRecord } from "../src/proxy/request-record.ts";
 import { REPO_ROOT } from "./helpers/subgate-process.ts";
+import { startManageApp } from "./helpers/manage-app.ts";
 
 const KEY = "mk-console-right-key-0123456789";
 const CONFIG_TEXT =
@@ -32,58 +26,16 @@ interface Answer {
 }
 
 async function consoleApp(managementKey?: string, extra: Partial<Config> = {}) {
-  const authDir = Deno.makeTempDirSync({ prefix: "subgate-console-" });
-  const configPath = `${authDir}/config.yaml`;
-  Deno.writeTextFileSync(configPath, CONFIG_TEXT);
-  const config: Config = {
-    ...defaultConfig(),
-    authDir,
+  const { fetch, close, manage, configPath, lines } = await startManageApp({
     managementKey,
-    ...extra,
-    apiKeyEntries: {
-      "claude-api-key": [{
-        apiKey: "sk-ant-api03-fake",
-        models: [],
-        excludedModels: [],
-        headers: {},
-      }],
-    },
-  };
-  const accounts = accountsFromConfig(config);
-  const pool = createPool();
-  const lines: string[] = [];
-  const log = createLogger("info", (line) => lines.push(line));
-  const manage = createManagement({
-    config: () => config,
-    accounts: () => accounts,
-    pool,
-    log,
-    problems: () => new Map(),
-    configFile: { path: configPath, overrides: {}, refusal: () => undefined },
-    sources: {},
-  });
-  const keys = await createClientKeys({ config: () => config, log, exposed: () => false });
-  const app = createApp({
-    config: () => config,
-    accounts: () => accounts,
-    log,
-    pool,
-    keys,
-    hooks: manage.hooks,
-    manage,
+    config: extra,
+    configText: CONFIG_TEXT,
   });
   const raw = (
     path: string,
     init: RequestInit = {},
     options: { from?: string; base?: string } = {},
-  ) =>
-    app.fetch(
-      new Request(`${options.base ?? "http://127.0.0.1:8317"}${path}`, {
-        redirect: "manual",
-        ...init,
-      }),
-      { remoteAddr: { transport: "tcp", hostname: options.from ?? "127.0.0.1", port: 40000 } },
-    );
+  ) => fetch(path, { redirect: "manual", ...init }, options);
   const call = async (
     path: string,
     init: RequestInit = {},
@@ -94,11 +46,6 @@ async function consoleApp(managementKey?: string, extra: Partial<Config> = {}) {
     let body: unknown = text;
     if (response.headers.get("content-type")?.includes("json")) body = JSON.parse(text);
     return { status: response.status, headers: response.headers, text, body };
-  };
-  const close = async () => {
-    manage.close();
-    await keys.close();
-    await Deno.remove(authDir, { recursive: true });
   };
   return { call, raw, close, manage, configPath, lines };
 }

@@ -6,9 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { parsePrometheusText, sampleSum } from "./helpers/prometheus-text.ts";
-import { createApp } from "../src/server/app.ts";
-import { createClientKeys } from "../src/keys/client-keys.ts";
-import { createManagement } from "../src/server/manage/index.ts";
+import { startManageApp } from "./helpers/manage-app.ts";
 import type {
   ClientKeyView,
   KeySource,
@@ -17,11 +15,6 @@ import type {
   UsageQuery,
   UsageSource,
 } from "../src/server/manage/sources.ts";
-import { defaultConfig } from "../src/config/defaults.ts";
-import type { Config } from "../src/config/config-types.ts";
-import { accountsFromConfig } from "../src/store/config-accounts.ts";
-import { createPool } from "../src/pool/pool.ts";
-import { createLogger } from "../src/log/logger.ts";
 import { callerOf } from "../src/server/manage/caller.ts";
 import { formatIp, parseIp, parseIpRange } from "../src/net/ip-address.ts";
 import {
@@ -78,40 +71,9 @@ function fakeSources() {
 }
 
 async function appWith(sources: ReturnType<typeof fakeSources>, managementKey?: string) {
-  const config: Config = {
-    ...defaultConfig(),
-    // The client keys keep their file in the auth dir: a temp one, never the user's.
-    authDir: Deno.makeTempDirSync({ prefix: "subgate-manage-" }),
+  const { fetch, close } = await startManageApp({
     managementKey,
-    apiKeyEntries: {
-      "claude-api-key": [{
-        apiKey: "sk-ant-api03-fake",
-        models: [],
-        excludedModels: [],
-        headers: {},
-      }],
-    },
-  };
-  const accounts = accountsFromConfig(config);
-  const pool = createPool();
-  const log = createLogger("error", () => {});
-  const manage = createManagement({
-    config: () => config,
-    accounts: () => accounts,
-    pool,
-    log,
-    problems: () => new Map(),
     sources: { usage: sources.usage, quota: sources.quota, keys: sources.keys },
-  });
-  const keys = await createClientKeys({ config: () => config, log, exposed: () => false });
-  const app = createApp({
-    config: () => config,
-    accounts: () => accounts,
-    log,
-    pool,
-    keys,
-    hooks: manage.hooks,
-    manage,
   });
   const call = async (
     path: string,
@@ -120,9 +82,7 @@ async function appWith(sources: ReturnType<typeof fakeSources>, managementKey?: 
     base = "http://127.0.0.1:8317",
   ) => {
     const started = performance.now();
-    const response = await app.fetch(new Request(`${base}${path}`, init), {
-      remoteAddr: { transport: "tcp", hostname: from, port: 40000 },
-    });
+    const response = await fetch(path, init, { from, base });
     const text = await response.text();
     return {
       status: response.status,
@@ -130,11 +90,6 @@ async function appWith(sources: ReturnType<typeof fakeSources>, managementKey?: 
       text,
       body: response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text,
     };
-  };
-  const close = async () => {
-    manage.close();
-    await keys.close();
-    await Deno.remove(config.authDir, { recursive: true });
   };
   return { call, close };
 }

@@ -4,6 +4,7 @@
  * (an answer that fails a check, a full disk, a stalled process, a crash) must leave the new
  * token on disk, or say plainly that the account needs a login and why.
  */
+import { canMount, mountTmpfs } from "./helpers/tmpfs.ts";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { codexFile, writeAccount } from "./helpers/fixtures.ts";
 import {
@@ -211,21 +212,6 @@ Deno.test("kill -9 around a refresh loses no token, except mid-request, which th
     }
   });
 });
-
-/** Mounts a small tmpfs on `dir` (root only); undefined where the machine does not allow it. */
-async function mountTmpfs(dir: string, size: string): Promise<(() => Promise<void>) | undefined> {
-  const mounted = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir],
-    stderr: "null",
-    stdout: "null",
-  }).output().catch(() => undefined);
-  if (!mounted?.success) return undefined;
-  return async () => {
-    await new Deno.Command("umount", { args: ["-l", dir], stderr: "null" }).output();
-  };
-}
-
-const canMount = Deno.build.os === "linux" && Deno.uid() === 0;
 
 async function fillDisk(dir: string): Promise<void> {
   const file = await Deno.open(`${dir}/filler`, { write: true, create: true });

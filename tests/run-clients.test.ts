@@ -12,6 +12,7 @@
 // A port nothing listens on now, below the ephemeral range that other tests' servers (port 0)
 // draw from: the config's, so no other test's subgate is found there.
 import { freePort } from "./helpers/login-setup.ts";
+import { type Finished, runWithDeadline } from "./helpers/agent-run.ts";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import {
   type AgentUpstream,
@@ -156,46 +157,10 @@ function subgateWords(): string[] {
   ];
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
+type Run = Finished;
 
-async function spawn(
-  program: string,
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-): Promise<Run> {
-  const child = new Deno.Command(program, {
-    args,
-    cwd,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, DEADLINE_MS);
-  try {
-    const out = await child.output();
-    const decoder = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-      timedOut,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const spawn = (program: string, args: string[], env: Record<string, string>, cwd: string) =>
+  runWithDeadline(program, args, { env, cwd }, DEADLINE_MS);
 
 /** `subgate <args>` with the world's PATH and HOME, in its workspace. */
 async function subgate(world: World, args: string[], extra: Record<string, string> = {}) {

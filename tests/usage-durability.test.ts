@@ -4,6 +4,7 @@
  * an auth dir it cannot write to (read-only, or a full disk) costs a warning,
  * never a request.
  */
+import { mountTmpfs } from "./helpers/tmpfs.ts";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { startFaultUpstream } from "./helpers/fault-upstream.ts";
 import { eventually, runSubgate, startSubgate, withTempHome } from "./helpers/subgate-process.ts";
@@ -105,18 +106,6 @@ Deno.test("kill -9 under load loses at most the unwritten batch; the database st
       await upstream.close();
     }
   }));
-
-async function mountTmpfs(dir: string, size: string): Promise<(() => Promise<void>) | undefined> {
-  const mounted = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir],
-    stderr: "null",
-    stdout: "null",
-  }).output().catch(() => undefined);
-  if (!mounted?.success) return undefined;
-  return async () => {
-    await new Deno.Command("umount", { args: ["-l", dir], stderr: "null" }).output();
-  };
-}
 
 async function remount(dir: string, mode: "ro" | "rw"): Promise<boolean> {
   const result = await new Deno.Command("mount", {

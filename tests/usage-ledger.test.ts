@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { CAPTURES } from "./helpers/fixture-expectations.ts";
-import { KEY, MODELS } from "./helpers/matrix-world.ts";
+import { KEY, MODELS, upstreamConfig } from "./helpers/matrix-world.ts";
 import { chunksAsSse, readChunks } from "./helpers/provider-fixtures.ts";
 import { type FaultUpstream, startFaultUpstream } from "./helpers/fault-upstream.ts";
 import {
@@ -46,8 +46,6 @@ interface World {
 }
 
 async function writeConfig(home: string, upstream: ReplayUpstream, fault: FaultUpstream) {
-  const model = (d: UpstreamDialect) =>
-    `    models:\n      - name: ${MODELS[d].upstream}\n        alias: ${MODELS[d].alias}`;
   await Deno.mkdir(`${home}/.subgate`, { recursive: true });
   await Deno.writeTextFile(
     `${home}/.subgate/config.yaml`,
@@ -56,29 +54,13 @@ async function writeConfig(home: string, upstream: ReplayUpstream, fault: FaultU
       "sse-event-limit: 1MB",
       "usage:",
       "  retention: 2d",
-      "claude-api-key:",
-      "  - api-key: sk-ant-api03-upstream",
-      `    base-url: ${upstream.url}`,
-      model("anthropic"),
-      "  - api-key: sk-fault",
-      `    base-url: ${fault.url}`,
-      "    models:",
-      "      - name: claude-fault",
-      `        alias: ${FAULT_MODEL}`,
-      "codex-api-key:",
-      "  - api-key: sk-upstream-responses",
-      `    base-url: ${upstream.url}/v1`,
-      model("openai-responses"),
-      "gemini-api-key:",
-      "  - api-key: AIza-upstream",
-      `    base-url: ${upstream.url}/v1beta`,
-      model("gemini"),
-      "openai-compatibility:",
-      "  - name: compat",
-      `    base-url: ${upstream.url}/v1`,
-      "    api-key-entries:",
-      "      - api-key: sk-upstream-chat",
-      model("openai-chat"),
+      ...upstreamConfig(upstream.url, [
+        "  - api-key: sk-fault",
+        `    base-url: ${fault.url}`,
+        "    models:",
+        "      - name: claude-fault",
+        `        alias: ${FAULT_MODEL}`,
+      ]),
     ].join("\n"),
   );
 }

@@ -7,13 +7,9 @@
  */
 import { type AgentCli, agentCli, type Launch } from "../setup/agent-clis.ts";
 
-export interface AgentRun {
+export interface AgentRun extends Finished {
   cli: AgentCli;
   args: string[];
-  code: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
   ms: number;
 }
 
@@ -127,17 +123,26 @@ export async function agentHome(
   return { cli, launch, cwd: `${home}/work`, env };
 }
 
-/** Runs the CLI to its end, or kills it at `timeoutMs`. */
-export async function runAgent(
-  setup: AgentHome,
+/** What a program printed and how it ended. */
+export interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Killed at its deadline. */
+  timedOut: boolean;
+}
+
+/** Runs a program to its end with only `env`, or kills it at `timeoutMs`. */
+export async function runWithDeadline(
+  program: string,
   args: string[],
+  where: { env: Record<string, string>; cwd: string },
   timeoutMs: number,
-): Promise<AgentRun> {
-  const started = performance.now();
-  const child = new Deno.Command(setup.launch.command, {
-    args: [...setup.launch.args, ...args],
-    cwd: setup.cwd,
-    env: setup.env,
+): Promise<Finished> {
+  const child = new Deno.Command(program, {
+    args,
+    cwd: where.cwd,
+    env: where.env,
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
@@ -152,17 +157,30 @@ export async function runAgent(
     const out = await child.output();
     const decoder = new TextDecoder();
     return {
-      cli: setup.cli,
-      args,
       code: out.code,
       stdout: decoder.decode(out.stdout),
       stderr: decoder.decode(out.stderr),
       timedOut,
-      ms: Math.round(performance.now() - started),
     };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs the CLI to its end, or kills it at `timeoutMs`. */
+export async function runAgent(
+  setup: AgentHome,
+  args: string[],
+  timeoutMs: number,
+): Promise<AgentRun> {
+  const started = performance.now();
+  const run = await runWithDeadline(
+    setup.launch.command,
+    [...setup.launch.args, ...args],
+    setup,
+    timeoutMs,
+  );
+  return { cli: setup.cli, args, ...run, ms: Math.round(performance.now() - started) };
 }
 
 /** The run as text for a failed assertion. */

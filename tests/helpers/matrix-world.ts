@@ -24,6 +24,36 @@ export const MODELS: Record<UpstreamDialect, { alias: string; upstream: string }
   gemini: { alias: "via-gemini", upstream: "gemini-upstream" },
 };
 
+/**
+ * Config lines for one upstream of each dialect at `url`, each model under its alias;
+ * `moreClaudeKeys` are further `claude-api-key` entries (their lines).
+ */
+export function upstreamConfig(url: string, moreClaudeKeys: string[] = []): string[] {
+  const model = (d: UpstreamDialect) =>
+    `    models:\n      - name: ${MODELS[d].upstream}\n        alias: ${MODELS[d].alias}`;
+  return [
+    "claude-api-key:",
+    "  - api-key: sk-ant-api03-upstream",
+    `    base-url: ${url}`,
+    model("anthropic"),
+    ...moreClaudeKeys,
+    "codex-api-key:",
+    "  - api-key: sk-upstream-responses",
+    `    base-url: ${url}/v1`,
+    model("openai-responses"),
+    "gemini-api-key:",
+    "  - api-key: AIza-upstream",
+    `    base-url: ${url}/v1beta`,
+    model("gemini"),
+    "openai-compatibility:",
+    "  - name: compat",
+    `    base-url: ${url}/v1`,
+    "    api-key-entries:",
+    "      - api-key: sk-upstream-chat",
+    model("openai-chat"),
+  ];
+}
+
 export interface MatrixWorld {
   server: RunningSubgate;
   upstream: ReplayUpstream;
@@ -35,31 +65,12 @@ export interface MatrixWorld {
 export function withMatrixWorld(fn: (world: MatrixWorld) => Promise<void>) {
   return withTempHome(async (home) => {
     const upstream = startReplayUpstream();
-    const model = (d: UpstreamDialect) =>
-      `    models:\n      - name: ${MODELS[d].upstream}\n        alias: ${MODELS[d].alias}`;
     await Deno.mkdir(`${home}/.subgate`, { recursive: true });
     await Deno.writeTextFile(
       `${home}/.subgate/config.yaml`,
       [
         `api-keys: [${KEY}]`,
-        "claude-api-key:",
-        "  - api-key: sk-ant-api03-upstream",
-        `    base-url: ${upstream.url}`,
-        model("anthropic"),
-        "codex-api-key:",
-        "  - api-key: sk-upstream-responses",
-        `    base-url: ${upstream.url}/v1`,
-        model("openai-responses"),
-        "gemini-api-key:",
-        "  - api-key: AIza-upstream",
-        `    base-url: ${upstream.url}/v1beta`,
-        model("gemini"),
-        "openai-compatibility:",
-        "  - name: compat",
-        `    base-url: ${upstream.url}/v1`,
-        "    api-key-entries:",
-        "      - api-key: sk-upstream-chat",
-        model("openai-chat"),
+        ...upstreamConfig(upstream.url),
       ].join("\n"),
     );
     const server = await startSubgate([], { home });
