@@ -90,12 +90,6 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** After the first blank line in `text` (where a whole event starts), or the end. */
-function firstEventStart(text: string): number {
-  const match = /\r?\n\r?\n|\r\r/.exec(text);
-  return match ? match.index + match[0].length : text.length;
-}
-
 /** Where the first `count` events of `text` end (after their blank lines), or its end. */
 function firstEventsEnd(text: string, count: number): number {
   const blank = /\r?\n\r?\n|\r\r/g;
@@ -222,7 +216,7 @@ export function createUsageTap(decoder: () => StreamDecoder, maxEvent: number): 
           const first = decode(head);
           parse(first.slice(0, firstEventsEnd(first, HEAD_EVENTS)), false);
           const text = decode(tail.map((kept) => kept.bytes));
-          parse(ends(tailAligned ? text : text.slice(firstEventStart(text))), true);
+          parse(ends(tailAligned ? text : text.slice(firstEventsEnd(text, 1))), true);
         }
         // What the decoder owes at the end, but its complaint: it saw only part of the stream,
         // and a stream that really was cut is known to the stage that watched it.

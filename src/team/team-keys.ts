@@ -191,7 +191,7 @@ export function createTeamKeyLimiter(team: Team, log: Logger): KeyLimiter {
     const start = windowStart(which, at);
     let counter = byName.get(which);
     if (!counter || counter.start !== start) {
-      const team = heard.get(heardKey(name, which, start)) ?? 0;
+      const team = heard.get(heardKey(name, which, start))?.count ?? 0;
       counter = { start, team, own: 0, ownAtExchange: 0, pending: 0 };
       byName.set(which, counter);
     }
@@ -200,16 +200,16 @@ export function createTeamKeyLimiter(team: Team, log: Logger): KeyLimiter {
 
   // The team's counts other instances wrote, as they told them: a counter created later (a key
   // this instance has not used yet) starts from them.
-  const heard = new Map<string, number>();
+  const heard = new Map<string, { count: number; start: number }>();
   const heardKey = (name: string, which: CounterName, start: number) =>
-    JSON.stringify([name, which, start]);
+    `${name}\u0000${which}\u0000${start}`;
   team.on("key-counts", (change) => {
     if (change.i === team.instance.id) return;
     const name = String(change.n), which = change.w as CounterName, start = Number(change.s);
     const count = Number(change.c);
     if (!Number.isFinite(count) || !Number.isFinite(start)) return;
     const id = heardKey(name, which, start);
-    heard.set(id, Math.max(heard.get(id) ?? 0, count));
+    heard.set(id, { count: Math.max(heard.get(id)?.count ?? 0, count), start });
     const counter = counters.get(name)?.get(which);
     if (counter && counter.start === start) counter.team = Math.max(counter.team, count);
   });
@@ -266,9 +266,7 @@ export function createTeamKeyLimiter(team: Team, log: Logger): KeyLimiter {
           }
         }
       });
-      for (const id of heard.keys()) {
-        if (JSON.parse(id)[2] < now - DAY) heard.delete(id);
-      }
+      for (const [id, { start }] of heard) if (start < now - DAY) heard.delete(id);
     } catch (error) {
       if (!isConnectionError(error)) {
         log.warn("client-key counts could not be exchanged", { reason: (error as Error).message });
