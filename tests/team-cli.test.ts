@@ -394,10 +394,17 @@ Deno.test({
           ],
         );
         assertEquals(Number(row.generation), Number(before) + 2);
-        // The running instance heard: it serves with the new access token, refreshing nothing.
-        const calls = world.upstream.calls.length;
-        assertEquals(await world.ask(0), 200);
-        assertEquals(world.upstream.calls.slice(calls), [record.access_token]);
+        // The running instance hears (its notification may trail the command's exit by a moment):
+        // it serves with the new access token within a second, refreshing nothing.
+        await until(
+          async () => {
+            const calls = world.upstream.calls.length;
+            assertEquals(await world.ask(0), 200);
+            return world.upstream.calls[calls] === record.access_token;
+          },
+          1000,
+          "the instance to serve with the refreshed token",
+        );
         assertEquals(world.tokens.requests, 1);
         await node.stop();
       })),
